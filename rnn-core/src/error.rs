@@ -1,0 +1,156 @@
+//! The one error type of `rnn-core`: everything that can go wrong when
+//! loading, importing or encoding weights, or when a sequence buffer does
+//! not fit. Forward passes cannot fail: shapes are types.
+
+use core::fmt;
+
+use crate::format::spec::LayerShape;
+
+/// Why a weight blob, imported array or sequence buffer was refused.
+///
+/// Modelled on postcard's own `no_std` error: a small `Copy` enum with
+/// `Display` and [`core::error::Error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The blob does not start with `RNNW`; `found` holds its first bytes
+    /// (zero-padded when it is shorter than four).
+    BadMagic {
+        /// The first four bytes of the blob.
+        found: [u8; 4],
+    },
+    /// The blob's format version is not one this build reads.
+    UnsupportedVersion {
+        /// Version in the blob.
+        found: u16,
+        /// Version this build reads and writes.
+        supported: u16,
+    },
+    /// The blob ends before all its declared parts.
+    Truncated {
+        /// Bytes needed at least (the exact total once the header is read).
+        needed: usize,
+        /// Bytes actually given.
+        available: usize,
+    },
+    /// Bytes follow the checksum: the blob is longer than its header says.
+    TrailingBytes {
+        /// Bytes the header says the blob holds.
+        expected: usize,
+        /// Bytes actually given.
+        found: usize,
+    },
+    /// The CRC-32 (ISO-HDLC) stored at the end differs from the one computed.
+    Checksum {
+        /// The checksum stored in the blob.
+        stored: u32,
+        /// The checksum of the bytes before it.
+        computed: u32,
+    },
+    /// The header could not be decoded (corrupt bytes, or more than
+    /// [`crate::format::MAX_LAYERS`] layers / [`crate::format::MAX_FEATURES`] features).
+    Decode,
+    /// The header's parameter count disagrees with its own layer list.
+    ParamCount {
+        /// Count implied by the layer list.
+        expected: usize,
+        /// Count stored in the header.
+        found: usize,
+    },
+    /// The file's architecture differs from the compile-time model type.
+    /// `expected`/`found` are `None` where one side has no layer at `layer`.
+    ArchitectureMismatch {
+        /// Index of the first differing layer (0 = first layer).
+        layer: usize,
+        /// What the model type has there.
+        expected: Option<LayerShape>,
+        /// What the file has there.
+        found: Option<LayerShape>,
+    },
+    /// A weight in the blob is NaN or infinite.
+    NonFiniteWeight {
+        /// Index of the parameter among all parameters of the blob.
+        index: usize,
+    },
+    /// The output buffer given to an encoder is too small.
+    BufferTooSmall {
+        /// Bytes the encoded blob needs.
+        needed: usize,
+        /// Bytes the buffer has.
+        available: usize,
+    },
+    /// An imported array, or a caller's buffer, has the wrong length.
+    Length {
+        /// Length required.
+        expected: usize,
+        /// Length given.
+        found: usize,
+    },
+    /// A sequence call was given no timesteps.
+    EmptySequence,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::BadMagic { found } => {
+                write!(f, "not an rnn-core weight file: magic {found:02x?}, expected \"RNNW\"")
+            }
+            Error::UnsupportedVersion { found, supported } => write!(
+                f,
+                "weight format version {found} is not supported (this build reads version {supported})"
+            ),
+            Error::Truncated { needed, available } => write!(
+                f,
+                "weight blob truncated: needs at least {needed} bytes, got {available}"
+            ),
+            Error::TrailingBytes { expected, found } => write!(
+                f,
+                "weight blob has trailing bytes: expected {expected} bytes, got {found}"
+            ),
+            Error::Checksum { stored, computed } => write!(
+                f,
+                "weight blob corrupted: stored CRC-32 {stored:#010x}, computed {computed:#010x}"
+            ),
+            Error::Decode => write!(f, "weight blob header could not be decoded"),
+            Error::ParamCount { expected, found } => write!(
+                f,
+                "header declares {found} parameters but its layers need {expected}"
+            ),
+            Error::ArchitectureMismatch {
+                layer,
+                expected,
+                found,
+            } => {
+                write!(f, "architecture mismatch at layer {layer}: model type has ")?;
+                write_shape(f, expected)?;
+                write!(f, ", file has ")?;
+                write_shape(f, found)
+            }
+            Error::NonFiniteWeight { index } => {
+                write!(f, "weight {index} in the blob is NaN or infinite")
+            }
+            Error::BufferTooSmall { needed, available } => write!(
+                f,
+                "output buffer too small: the blob needs {needed} bytes, the buffer has {available}"
+            ),
+            Error::Length { expected, found } => {
+                write!(f, "wrong length: expected {expected} values, got {found}")
+            }
+            Error::EmptySequence => write!(f, "a sequence needs at least one timestep"),
+        }
+    }
+}
+
+fn write_shape(f: &mut fmt::Formatter<'_>, shape: &Option<LayerShape>) -> fmt::Result {
+    match shape {
+        Some(s) => write!(
+            f,
+            "{:?}(input size {}, units {})",
+            s.kind, s.input_size, s.units
+        ),
+        None => write!(f, "no layer"),
+    }
+}
+
+impl core::error::Error for Error {}

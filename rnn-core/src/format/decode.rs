@@ -1,0 +1,157 @@
+//! Reading weight blobs: every check happens before any weight is written.
+
+use serde::Deserialize;
+
+use super::spec::{Header, Metadata, FORMAT_VERSION, MAGIC};
+use super::{CHECKSUM_BYTES, CRC, PARAM_BYTES};
+use crate::error::Error;
+use crate::layer::Layer;
+
+/// A blob whose magic, version, lengths and checksum have been verified.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked<'a> {
+    /// The decoded header.
+    pub header: Header,
+    /// The parameter bytes: `header.param_count` little-endian f32s.
+    pub params: &'a [u8],
+}
+
+impl Checked<'_> {
+    /// The parameters as f32s, in weight-file order.
+    pub fn params(&self) -> impl Iterator<Item = f32> + '_ {
+        self.params
+            .chunks_exact(PARAM_BYTES)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// The first fields of every version's header, read before the rest.
+#[derive(Deserialize)]
+struct Prelude {
+    magic: [u8; 4],
+    version: u16,
+}
+
+fn decode_error(e: postcard::Error, available: usize) -> Error {
+    match e {
+        postcard::Error::DeserializeUnexpectedEnd => Error::Truncated {
+            needed: available + 1,
+            available,
+        },
+        _ => Error::Decode,
+    }
+}
+
+/// Verifies a blob's magic, version, header, lengths and CRC-32, in that
+/// order, and returns the header with the parameter bytes.
+///
+/// # Errors
+/// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::Truncated`],
+/// [`Error::Decode`], [`Error::ParamCount`], [`Error::TrailingBytes`],
+/// [`Error::Checksum`]. Never panics, whatever the bytes.
+pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
+    let mut found = [0u8; 4];
+    let n = blob.len().min(4);
+    found[..n].copy_from_slice(&blob[..n]);
+    if found[..n] != MAGIC[..n] {
+        return Err(Error::BadMagic { found });
+    }
+    let (prelude, _) =
+        postcard::take_from_bytes::<Prelude>(blob).map_err(|e| decode_error(e, blob.len()))?;
+    if prelude.magic != MAGIC {
+        return Err(Error::BadMagic {
+            found: prelude.magic,
+        });
+    }
+    if prelude.version != FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: prelude.version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let (header, rest) =
+        postcard::take_from_bytes::<Header>(blob).map_err(|e| decode_error(e, blob.len()))?;
+    let mut expected = 0usize;
+    for layer in &header.layers {
+        expected = layer
+            .param_count()
+            .and_then(|c| expected.checked_add(c))
+            .ok_or(Error::Decode)?;
+    }
+    if header.param_count as usize != expected {
+        return Err(Error::ParamCount {
+            expected,
+            found: header.param_count as usize,
+        });
+    }
+    let header_len = blob.len() - rest.len();
+    let total = expected
+        .checked_mul(PARAM_BYTES)
+        .and_then(|p| p.checked_add(header_len + CHECKSUM_BYTES))
+        .ok_or(Error::Decode)?;
+    if blob.len() < total {
+        return Err(Error::Truncated {
+            needed: total,
+            available: blob.len(),
+        });
+    }
+    if blob.len() > total {
+        return Err(Error::TrailingBytes {
+            expected: total,
+            found: blob.len(),
+        });
+    }
+    let end = total - CHECKSUM_BYTES;
+    let stored = u32::from_le_bytes([blob[end], blob[end + 1], blob[end + 2], blob[end + 3]]);
+    let computed = CRC.checksum(&blob[..end]);
+    if stored != computed {
+        return Err(Error::Checksum { stored, computed });
+    }
+    Ok(Checked {
+        header,
+        params: &blob[header_len..end],
+    })
+}
+
+/// Loads a blob into caller-provided storage (for example a `static`, or a
+/// `Box` on the host), so the model is never built on the stack.
+///
+/// Checks, in order: everything [`read_header`] checks, then that the
+/// file's layer kinds and sizes equal the compile-time type `L`, then that
+/// every weight is finite. Only then are the run-time options (activation,
+/// GRU variant, bias) and the weights written. Returns the preprocessing
+/// metadata, if the file has it.
+///
+/// # Errors
+/// Those of [`read_header`]; [`Error::ArchitectureMismatch`] naming the
+/// first differing layer, what `L` has and what the file has;
+/// [`Error::NonFiniteWeight`]. On any error `model` is left unchanged.
+pub fn load_into<L: Layer>(model: &mut L, blob: &[u8]) -> Result<Option<Metadata>, Error> {
+    let checked = read_header(blob)?;
+    let layers = &checked.header.layers;
+    for layer in 0..L::LAYERS.max(layers.len()) {
+        let expected = L::shape(layer);
+        let found = layers.get(layer).map(|s| s.shape());
+        if expected != found {
+            return Err(Error::ArchitectureMismatch {
+                layer,
+                expected,
+                found,
+            });
+        }
+    }
+    if let Some(index) = checked.params().position(|v| !v.is_finite()) {
+        return Err(Error::NonFiniteWeight { index });
+    }
+    model.configure(layers);
+    let mut values = checked
+        .params
+        .chunks_exact(PARAM_BYTES)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    model.visit_params_mut(&mut |slice: &mut [f32]| {
+        for (dst, v) in slice.iter_mut().zip(values.by_ref()) {
+            *dst = v;
+        }
+    });
+    Ok(checked.header.metadata)
+}

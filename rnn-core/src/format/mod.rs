@@ -1,0 +1,29 @@
+//! The versioned weight file: header records, encoder, checked loader and
+//! (with `std`) Rust source generation for flash-resident models.
+//!
+//! Byte layout (spec: `docs/weight-format.md`):
+//!
+//! ```text
+//! postcard(Header) | param_count × f32 (4 bytes LE each) | CRC-32/ISO-HDLC (4 bytes LE)
+//! ```
+
+#[cfg(feature = "std")]
+pub mod codegen;
+mod decode;
+mod encode;
+pub mod spec;
+
+pub use decode::{load_into, read_header, Checked};
+pub use encode::{encode, encode_raw, encoded_len, MAX_HEADER_BYTES};
+pub use spec::{
+    FeatureScale, Header, LayerKind, LayerShape, LayerSpec, Metadata, ScalerKind, FORMAT_VERSION,
+    MAGIC, MAX_FEATURES, MAX_LAYERS,
+};
+
+/// The checksum used at the end of a blob: CRC-32/ISO-HDLC (the zlib/PNG CRC).
+const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
+/// Bytes of one stored parameter (an f32, little-endian, as postcard writes it).
+const PARAM_BYTES: usize = 4;
+/// Bytes of the trailing checksum.
+const CHECKSUM_BYTES: usize = 4;

@@ -1,0 +1,224 @@
+//! The architecture and preprocessing records stored in a weight file's header.
+//!
+//! See `docs/weight-format.md` for the byte layout.
+
+use heapless::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::activation::Activation;
+
+/// File magic: the first four bytes of every weight file.
+pub const MAGIC: [u8; 4] = *b"RNNW";
+/// The format version this crate writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+/// Most layers a weight file may describe.
+pub const MAX_LAYERS: usize = 8;
+/// Most input or target features a scaler may describe.
+pub const MAX_FEATURES: usize = 16;
+
+/// The kind of a layer, without its sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LayerKind {
+    /// [`crate::SimpleRnn`].
+    SimpleRnn,
+    /// [`crate::Lstm`].
+    Lstm,
+    /// [`crate::Gru`].
+    Gru,
+    /// [`crate::Dense`].
+    Dense,
+}
+
+/// What a compile-time layer type fixes: its kind and sizes.
+///
+/// Loading compares each layer of a file with this and reports
+/// [`crate::Error::ArchitectureMismatch`] when they differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerShape {
+    /// Layer kind.
+    pub kind: LayerKind,
+    /// Input size `I` (features per timestep).
+    pub input_size: u32,
+    /// Hidden size `H` (units) for RNN layers, output size `O` for Dense.
+    pub units: u32,
+}
+
+/// One layer of a weight file: kind, sizes and the run-time options.
+///
+/// Sizes are counts of f32 values. Sources: Keras
+/// [SimpleRNN](https://keras.io/api/layers/recurrent_layers/simple_rnn/),
+/// [LSTM](https://keras.io/api/layers/recurrent_layers/lstm/),
+/// [GRU](https://keras.io/api/layers/recurrent_layers/gru/),
+/// [Dense](https://keras.io/api/layers/core_layers/dense/).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LayerSpec {
+    /// `h_t = act(W x_t + U h_{t-1} + b)`.
+    SimpleRnn {
+        /// Input size `I`.
+        input_size: u32,
+        /// Hidden size `H` (units).
+        hidden_size: u32,
+        /// `act`: tanh (Keras default), relu or linear.
+        activation: Activation,
+        /// Whether `b` is stored (Keras `use_bias`).
+        use_bias: bool,
+    },
+    /// Keras LSTM: gates input, forget, cell, output; tanh and sigmoid.
+    Lstm {
+        /// Input size `I`.
+        input_size: u32,
+        /// Hidden size `H` (units).
+        hidden_size: u32,
+        /// Whether the four gate biases are stored (Keras `use_bias`).
+        use_bias: bool,
+    },
+    /// Keras GRU: gates update, reset, candidate; tanh and sigmoid.
+    Gru {
+        /// Input size `I`.
+        input_size: u32,
+        /// Hidden size `H` (units).
+        hidden_size: u32,
+        /// `true`: reset gate applied after the recurrent product (Keras 3
+        /// default, PyTorch, ONNX `linear_before_reset = 1`).
+        reset_after: bool,
+        /// Whether the biases are stored (Keras `use_bias`).
+        use_bias: bool,
+    },
+    /// `y = act(W x + b)`.
+    Dense {
+        /// Input size `I`.
+        input_size: u32,
+        /// Output size `O` (units).
+        output_size: u32,
+        /// `act`: linear, relu, tanh or sigmoid.
+        activation: Activation,
+        /// Whether `b` is stored (Keras `use_bias`).
+        use_bias: bool,
+    },
+}
+
+impl LayerSpec {
+    /// The kind and sizes of this layer.
+    pub fn shape(&self) -> LayerShape {
+        let (kind, input_size, units) = match *self {
+            LayerSpec::SimpleRnn {
+                input_size,
+                hidden_size,
+                ..
+            } => (LayerKind::SimpleRnn, input_size, hidden_size),
+            LayerSpec::Lstm {
+                input_size,
+                hidden_size,
+                ..
+            } => (LayerKind::Lstm, input_size, hidden_size),
+            LayerSpec::Gru {
+                input_size,
+                hidden_size,
+                ..
+            } => (LayerKind::Gru, input_size, hidden_size),
+            LayerSpec::Dense {
+                input_size,
+                output_size,
+                ..
+            } => (LayerKind::Dense, input_size, output_size),
+        };
+        LayerShape {
+            kind,
+            input_size,
+            units,
+        }
+    }
+
+    /// Number of f32 parameters this layer stores in a weight file, the
+    /// same count as Keras's `model.summary()` (`None` on overflow).
+    ///
+    /// SimpleRNN `H(I + H + 1)`, LSTM `4H(I + H + 1)`, GRU `3H(I + H + 1)`
+    /// (`3H(I + H + 2)` with `reset_after`), Dense `O(I + 1)`; without bias
+    /// the `+ 1` (`+ 2`) terms drop.
+    pub fn param_count(&self) -> Option<usize> {
+        let LayerShape {
+            input_size, units, ..
+        } = self.shape();
+        let (i, h) = (input_size as usize, units as usize);
+        let (gates, bias_vectors, use_bias, recurrent): (usize, usize, bool, bool) = match *self {
+            LayerSpec::SimpleRnn { use_bias, .. } => (1, 1, use_bias, true),
+            LayerSpec::Lstm { use_bias, .. } => (4, 1, use_bias, true),
+            LayerSpec::Gru {
+                use_bias,
+                reset_after,
+                ..
+            } => (3, if reset_after { 2 } else { 1 }, use_bias, true),
+            LayerSpec::Dense { use_bias, .. } => (1, 1, use_bias, false),
+        };
+        let per_unit = i
+            .checked_add(if recurrent { h } else { 0 })?
+            .checked_add(if use_bias { bias_vectors } else { 0 })?;
+        gates.checked_mul(h)?.checked_mul(per_unit)
+    }
+}
+
+/// How one feature was scaled in training: `scaled = (raw - shift) / scale`.
+///
+/// Min-max scaling (as in the lecture, `sklearn.preprocessing.MinMaxScaler`
+/// to [0, 1]) has `shift = min`, `scale = max - min`; standard scaling has
+/// `shift = mean`, `scale = standard deviation`. Units are the feature's own
+/// (for example °C).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureScale {
+    /// Subtracted from the raw value, in the feature's units.
+    pub shift: f32,
+    /// Divides the shifted value, in the feature's units (never 0).
+    pub scale: f32,
+}
+
+impl FeatureScale {
+    /// Raw value (feature units) to the model's scaled value.
+    pub fn scale(&self, raw: f32) -> f32 {
+        (raw - self.shift) / self.scale
+    }
+
+    /// The model's scaled value back to the feature's units.
+    pub fn unscale(&self, scaled: f32) -> f32 {
+        scaled * self.scale + self.shift
+    }
+}
+
+/// Which scaler produced the [`FeatureScale`]s of a [`Metadata`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScalerKind {
+    /// To [0, 1] by the training split's minimum and maximum.
+    MinMax,
+    /// To zero mean and unit variance by the training split's statistics.
+    Standard,
+}
+
+/// Optional preprocessing metadata saved by `rnn-train`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The scaler that produced `inputs` and `targets`.
+    pub scaler: ScalerKind,
+    /// One scale per input feature, in input order.
+    pub inputs: Vec<FeatureScale, MAX_FEATURES>,
+    /// One scale per model output, in output order.
+    pub targets: Vec<FeatureScale, MAX_FEATURES>,
+    /// Timesteps per training window (the model warms up over this many).
+    pub window: u32,
+    /// How many steps ahead the target lies (1 = the next value).
+    pub horizon: u32,
+}
+
+/// The header of a weight file, decoded with postcard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`MAGIC`].
+    pub magic: [u8; 4],
+    /// Always [`FORMAT_VERSION`] for files this crate writes.
+    pub version: u16,
+    /// The layers, first to last.
+    pub layers: Vec<LayerSpec, MAX_LAYERS>,
+    /// Preprocessing, if the file was exported with it.
+    pub metadata: Option<Metadata>,
+    /// Number of f32 parameters that follow the header; equals the sum of
+    /// [`LayerSpec::param_count`].
+    pub param_count: u32,
+}

@@ -1,0 +1,168 @@
+//! The [`Layer`] trait shared by every layer and by layer stacks.
+
+use crate::error::Error;
+use crate::format::spec::{LayerShape, LayerSpec};
+
+/// A fixed-size layer, or a stack of them, that runs one timestep at a time.
+///
+/// The state lives outside the layer, so one set of weights (in flash) can
+/// serve several sensors, each with its own `State`. This matches Keras
+/// `stateful=True` streaming: the state after one call is the initial state
+/// of the next.
+///
+/// # Shapes
+/// `Input` is `SVector<f32, INPUT_SIZE>`, `Output` is
+/// `SVector<f32, OUTPUT_SIZE>`; `State` is the layer's hidden (and cell) state.
+pub trait Layer: Sized {
+    /// Features per timestep, `I`.
+    const INPUT_SIZE: usize;
+    /// Values out per timestep: `H` for RNN layers, `O` for Dense.
+    const OUTPUT_SIZE: usize;
+    /// Number of layers (1 for a single layer, the sum for a stack).
+    const LAYERS: usize;
+    /// Exact bytes of the weights: `size_of::<Self>()`.
+    const WEIGHT_BYTES: usize = core::mem::size_of::<Self>();
+    /// Exact bytes of one stream's state: `size_of::<Self::State>()`.
+    const STATE_BYTES: usize = core::mem::size_of::<Self::State>();
+
+    /// One timestep's input, `[I]`.
+    type Input: Copy;
+    /// One timestep's output, `[H]` or `[O]`.
+    type Output: Copy;
+    /// Hidden (and cell) state of one stream.
+    type State: ZeroState;
+
+    /// Runs one timestep: reads `input` and `state`, updates `state`, returns the output.
+    ///
+    /// # Panics
+    /// Never.
+    fn step(&self, state: &mut Self::State, input: &Self::Input) -> Self::Output;
+
+    /// Kind and sizes of layer `index` of this type (`None` past the last layer).
+    fn shape(index: usize) -> Option<LayerShape>;
+
+    /// The full record of layer `index`, with its run-time options.
+    fn spec(&self, index: usize) -> Option<LayerSpec>;
+
+    /// Sets the run-time options (activation, GRU variant, bias) from
+    /// `specs[0..LAYERS]`. A spec of another kind is ignored; callers check
+    /// shapes first. Biases are zeroed when `use_bias` is false.
+    fn configure(&mut self, specs: &[LayerSpec]);
+
+    /// Visits every stored parameter slice in weight-file order.
+    fn visit_params(&self, f: &mut dyn FnMut(&[f32]));
+
+    /// Visits every stored parameter slice mutably, in weight-file order.
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut [f32]));
+
+    /// A fresh all-zero state (Keras's default initial state).
+    fn zero_state() -> Self::State {
+        Self::State::zeros()
+    }
+
+    /// Zeroes a stream's state (Keras `reset_states()`).
+    fn reset(state: &mut Self::State) {
+        *state = Self::State::zeros();
+    }
+
+    /// Runs a whole sequence with Keras `return_sequences=False`: returns the
+    /// output of the last processed timestep.
+    ///
+    /// `state` is the initial state on entry (Keras `initial_state`; use
+    /// [`Layer::zero_state`] for zeros) and the final state on return (Keras
+    /// `return_state=True`). With [`Direction::Backward`] the timesteps are
+    /// processed from last to first (Keras `go_backwards=True`).
+    ///
+    /// Feeding a sequence in chunks, carrying `state`, gives bit-identical
+    /// results to feeding it whole.
+    ///
+    /// # Errors
+    /// [`Error::EmptySequence`] when `inputs` is empty (`state` untouched).
+    fn run_sequence(
+        &self,
+        state: &mut Self::State,
+        inputs: &[Self::Input],
+        direction: Direction,
+    ) -> Result<Self::Output, Error> {
+        let mut last = None;
+        for x in direction.order(inputs) {
+            last = Some(self.step(state, x));
+        }
+        last.ok_or(Error::EmptySequence)
+    }
+
+    /// Runs a whole sequence with Keras `return_sequences=True`, writing one
+    /// output per timestep into `outputs`.
+    ///
+    /// Outputs are in processing order: with [`Direction::Backward`],
+    /// `outputs[k]` is the output after consuming `inputs[T-1-k]`, as Keras 3
+    /// returns it (it does not re-reverse). `state` is as in
+    /// [`Layer::run_sequence`].
+    ///
+    /// # Errors
+    /// [`Error::EmptySequence`] for no timesteps; [`Error::Length`] when
+    /// `outputs.len() != inputs.len()`. On error nothing is written.
+    fn run_sequence_into(
+        &self,
+        state: &mut Self::State,
+        inputs: &[Self::Input],
+        direction: Direction,
+        outputs: &mut [Self::Output],
+    ) -> Result<(), Error> {
+        if inputs.is_empty() {
+            return Err(Error::EmptySequence);
+        }
+        if outputs.len() != inputs.len() {
+            return Err(Error::Length {
+                expected: inputs.len(),
+                found: outputs.len(),
+            });
+        }
+        for (x, y) in direction.order(inputs).zip(outputs.iter_mut()) {
+            *y = self.step(state, x);
+        }
+        Ok(())
+    }
+}
+
+/// Order in which a sequence's timesteps are processed (Keras `go_backwards`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// `x_0, x_1, …, x_{T-1}` (Keras default).
+    #[default]
+    Forward,
+    /// `x_{T-1}, …, x_0` (Keras `go_backwards=True`).
+    Backward,
+}
+
+impl Direction {
+    fn order<T>(self, xs: &[T]) -> impl Iterator<Item = &T> {
+        let (fwd, bwd) = match self {
+            Direction::Forward => (Some(xs.iter()), None),
+            Direction::Backward => (None, Some(xs.iter().rev())),
+        };
+        fwd.into_iter().flatten().chain(bwd.into_iter().flatten())
+    }
+}
+
+/// A layer state with an all-zero value (Keras's default initial state).
+pub trait ZeroState: Copy + PartialEq + core::fmt::Debug {
+    /// The all-zero state.
+    fn zeros() -> Self;
+}
+
+impl<const H: usize> ZeroState for nalgebra::SVector<f32, H> {
+    fn zeros() -> Self {
+        nalgebra::SVector::zeros()
+    }
+}
+
+impl ZeroState for () {
+    fn zeros() -> Self {}
+}
+
+impl<A: ZeroState, B: ZeroState> ZeroState for (A, B) {
+    fn zeros() -> Self {
+        (A::zeros(), B::zeros())
+    }
+}

@@ -1,0 +1,168 @@
+//! Gated recurrent unit layer, as Keras `GRU` (both `reset_after` variants).
+
+use nalgebra::{SMatrix, SVector};
+
+use crate::activation::Activation;
+use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
+use crate::kernels;
+use crate::layer::Layer;
+use crate::layers::zeros;
+
+/// Gate index of the update gate `z` in [`Gru`]'s arrays.
+pub const UPDATE_GATE: usize = 0;
+/// Gate index of the reset gate `r`.
+pub const RESET_GATE: usize = 1;
+/// Gate index of the candidate `n` (Keras's `h` block).
+pub const CANDIDATE_GATE: usize = 2;
+
+/// Keras [`GRU`](https://keras.io/api/layers/recurrent_layers/gru/) with
+/// activation tanh and recurrent activation sigmoid, in both variants.
+///
+/// ```text
+/// z = σ(W_z x + bx_z + U_z h + bh_z)     r = σ(W_r x + bx_r + U_r h + bh_r)
+/// reset_after = true  (Keras 3 default, PyTorch, ONNX linear_before_reset=1):
+///     n = tanh(W_n x + bx_n + r ⊙ (U_n h + bh_n))
+/// reset_after = false (Keras 2 default, ONNX linear_before_reset=0):
+///     n = tanh(W_n x + bx_n + U_n (r ⊙ h))
+/// h' = z ⊙ h + (1 − z) ⊙ n
+/// ```
+///
+/// # Shapes
+/// input `[I]`, state `h: [H]`, output `[H]` (= `h'`). Arrays hold the
+/// gates in Keras order z, r, n (Keras's `h` block); `w[k]: [H × I]`,
+/// `u[k]: [H × H]`, `b_input[k]`, `b_recurrent[k]: [H]`. With
+/// `reset_after = false` Keras has one bias, stored in `b_input`, and
+/// `b_recurrent` is zero.
+///
+/// Source: Cho et al., "Learning phrase representations using RNN
+/// encoder-decoder for statistical machine translation" (2014).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gru<const I: usize, const H: usize> {
+    /// Input weights per gate (z, r, n), each `[H × I]`.
+    pub w: [SMatrix<f32, H, I>; 3],
+    /// Recurrent weights per gate, each `[H × H]`.
+    pub u: [SMatrix<f32, H, H>; 3],
+    /// Input biases per gate (Keras `bias[0]`, or `bias` without `reset_after`).
+    pub b_input: [SVector<f32, H>; 3],
+    /// Recurrent biases per gate (Keras `bias[1]`); zero without `reset_after`.
+    pub b_recurrent: [SVector<f32, H>; 3],
+    /// Keras `reset_after`.
+    pub reset_after: bool,
+    /// Keras `use_bias`.
+    pub use_bias: bool,
+}
+
+impl<const I: usize, const H: usize> Gru<I, H> {
+    /// All-zero weights, `reset_after = true`, with bias, for `static`
+    /// storage to load into.
+    pub const fn zeroed() -> Self {
+        Self {
+            w: [zeros(); 3],
+            u: [zeros(); 3],
+            b_input: [zeros(); 3],
+            b_recurrent: [zeros(); 3],
+            reset_after: true,
+            use_bias: true,
+        }
+    }
+}
+
+impl<const I: usize, const H: usize> Layer for Gru<I, H> {
+    const INPUT_SIZE: usize = I;
+    const OUTPUT_SIZE: usize = H;
+    const LAYERS: usize = 1;
+    type Input = SVector<f32, I>;
+    type Output = SVector<f32, H>;
+    type State = SVector<f32, H>;
+
+    fn step(&self, h: &mut SVector<f32, H>, x: &SVector<f32, I>) -> SVector<f32, H> {
+        let mut xz = self.b_input;
+        kernels::gate_products(&mut xz, &self.w, x);
+        let [xz_z, xz_r, xz_n] = xz;
+        let n_pre = if self.reset_after {
+            let mut hz = self.b_recurrent;
+            kernels::gate_products(&mut hz, &self.u, h);
+            let [hz_z, hz_r, hz_n] = hz;
+            let mut z = xz_z + hz_z;
+            let mut r = xz_r + hz_r;
+            kernels::activate(Activation::Sigmoid, z.as_mut_slice());
+            kernels::activate(Activation::Sigmoid, r.as_mut_slice());
+            (xz_n + r.component_mul(&hz_n), z)
+        } else {
+            let [u_z, u_r, u_n] = &self.u;
+            let mut z = [xz_z];
+            let mut r = [xz_r];
+            kernels::gate_products(&mut z, core::array::from_ref(u_z), h);
+            kernels::gate_products(&mut r, core::array::from_ref(u_r), h);
+            let ([mut z], [mut r]) = (z, r);
+            kernels::activate(Activation::Sigmoid, z.as_mut_slice());
+            kernels::activate(Activation::Sigmoid, r.as_mut_slice());
+            let mut n = [xz_n];
+            kernels::gate_products(&mut n, core::array::from_ref(u_n), &r.component_mul(h));
+            (n[0], z)
+        };
+        let (mut n, z) = n_pre;
+        kernels::activate(Activation::Tanh, n.as_mut_slice());
+        *h = z.component_mul(h) + (SVector::<f32, H>::repeat(1.0) - z).component_mul(&n);
+        *h
+    }
+
+    fn shape(index: usize) -> Option<LayerShape> {
+        (index == 0).then_some(LayerShape {
+            kind: LayerKind::Gru,
+            input_size: I as u32,
+            units: H as u32,
+        })
+    }
+
+    fn spec(&self, index: usize) -> Option<LayerSpec> {
+        (index == 0).then_some(LayerSpec::Gru {
+            input_size: I as u32,
+            hidden_size: H as u32,
+            reset_after: self.reset_after,
+            use_bias: self.use_bias,
+        })
+    }
+
+    fn configure(&mut self, specs: &[LayerSpec]) {
+        if let Some(&LayerSpec::Gru {
+            reset_after,
+            use_bias,
+            ..
+        }) = specs.first()
+        {
+            self.reset_after = reset_after;
+            self.use_bias = use_bias;
+            if !use_bias {
+                self.b_input.iter_mut().for_each(|b| b.fill(0.0));
+            }
+            if !use_bias || !reset_after {
+                self.b_recurrent.iter_mut().for_each(|b| b.fill(0.0));
+            }
+        }
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(&[f32])) {
+        self.w.iter().for_each(|m| f(m.as_slice()));
+        self.u.iter().for_each(|m| f(m.as_slice()));
+        if self.use_bias {
+            self.b_input.iter().for_each(|b| f(b.as_slice()));
+            if self.reset_after {
+                self.b_recurrent.iter().for_each(|b| f(b.as_slice()));
+            }
+        }
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.w.iter_mut().for_each(|m| f(m.as_mut_slice()));
+        self.u.iter_mut().for_each(|m| f(m.as_mut_slice()));
+        if self.use_bias {
+            self.b_input.iter_mut().for_each(|b| f(b.as_mut_slice()));
+            if self.reset_after {
+                self.b_recurrent
+                    .iter_mut()
+                    .for_each(|b| f(b.as_mut_slice()));
+            }
+        }
+    }
+}

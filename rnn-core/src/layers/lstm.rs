@@ -1,0 +1,143 @@
+//! Long short-term memory layer, as Keras `LSTM`.
+
+use nalgebra::{SMatrix, SVector};
+
+use crate::activation::Activation;
+use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
+use crate::kernels;
+use crate::layer::{Layer, ZeroState};
+use crate::layers::zeros;
+
+/// Gate index of the input gate `i` in [`Lstm`]'s arrays.
+pub const INPUT_GATE: usize = 0;
+/// Gate index of the forget gate `f`.
+pub const FORGET_GATE: usize = 1;
+/// Gate index of the cell candidate `g` (Keras's `c` block).
+pub const CELL_GATE: usize = 2;
+/// Gate index of the output gate `o`.
+pub const OUTPUT_GATE: usize = 3;
+
+/// Keras [`LSTM`](https://keras.io/api/layers/recurrent_layers/lstm/) with
+/// its defaults: activation tanh, recurrent activation sigmoid (exact
+/// logistic), no peepholes.
+///
+/// ```text
+/// i = σ(W_i x + U_i h + b_i)      f = σ(W_f x + U_f h + b_f)
+/// g = tanh(W_g x + U_g h + b_g)   o = σ(W_o x + U_o h + b_o)
+/// c' = f ⊙ c + i ⊙ g              h' = o ⊙ tanh(c')
+/// ```
+///
+/// # Shapes
+/// input `[I]`, state `h: [H]`, `c: [H]`, output `[H]` (= `h'`). Arrays
+/// hold the gates in Keras order i, f, c (`g`), o; `w[k]: [H × I]`,
+/// `u[k]: [H × H]`, `b[k]: [H]`.
+///
+/// Source: Hochreiter & Schmidhuber, "Long short-term memory" (1997), with
+/// the forget gate of Gers et al. (2000).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lstm<const I: usize, const H: usize> {
+    /// Input weights per gate (i, f, g, o), each `[H × I]`.
+    pub w: [SMatrix<f32, H, I>; 4],
+    /// Recurrent weights per gate, each `[H × H]`.
+    pub u: [SMatrix<f32, H, H>; 4],
+    /// Biases per gate, each `[H]` (zero when `use_bias` is false).
+    pub b: [SVector<f32, H>; 4],
+    /// Keras `use_bias`.
+    pub use_bias: bool,
+}
+
+/// Hidden and cell state of an [`Lstm`], each `[H]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LstmState<const H: usize> {
+    /// Hidden state `h`.
+    pub h: SVector<f32, H>,
+    /// Cell state `c`.
+    pub c: SVector<f32, H>,
+}
+
+impl<const H: usize> ZeroState for LstmState<H> {
+    fn zeros() -> Self {
+        Self {
+            h: SVector::zeros(),
+            c: SVector::zeros(),
+        }
+    }
+}
+
+impl<const I: usize, const H: usize> Lstm<I, H> {
+    /// All-zero weights with bias, for `static` storage to load into.
+    pub const fn zeroed() -> Self {
+        Self {
+            w: [zeros(); 4],
+            u: [zeros(); 4],
+            b: [zeros(); 4],
+            use_bias: true,
+        }
+    }
+}
+
+impl<const I: usize, const H: usize> Layer for Lstm<I, H> {
+    const INPUT_SIZE: usize = I;
+    const OUTPUT_SIZE: usize = H;
+    const LAYERS: usize = 1;
+    type Input = SVector<f32, I>;
+    type Output = SVector<f32, H>;
+    type State = LstmState<H>;
+
+    fn step(&self, s: &mut LstmState<H>, x: &SVector<f32, I>) -> SVector<f32, H> {
+        let mut z = self.b;
+        kernels::gate_products(&mut z, &self.w, x);
+        kernels::gate_products(&mut z, &self.u, &s.h);
+        let [mut i, mut f, mut g, mut o] = z;
+        kernels::activate(Activation::Sigmoid, i.as_mut_slice());
+        kernels::activate(Activation::Sigmoid, f.as_mut_slice());
+        kernels::activate(Activation::Tanh, g.as_mut_slice());
+        kernels::activate(Activation::Sigmoid, o.as_mut_slice());
+        s.c = f.component_mul(&s.c) + i.component_mul(&g);
+        let mut tc = s.c;
+        kernels::activate(Activation::Tanh, tc.as_mut_slice());
+        s.h = o.component_mul(&tc);
+        s.h
+    }
+
+    fn shape(index: usize) -> Option<LayerShape> {
+        (index == 0).then_some(LayerShape {
+            kind: LayerKind::Lstm,
+            input_size: I as u32,
+            units: H as u32,
+        })
+    }
+
+    fn spec(&self, index: usize) -> Option<LayerSpec> {
+        (index == 0).then_some(LayerSpec::Lstm {
+            input_size: I as u32,
+            hidden_size: H as u32,
+            use_bias: self.use_bias,
+        })
+    }
+
+    fn configure(&mut self, specs: &[LayerSpec]) {
+        if let Some(&LayerSpec::Lstm { use_bias, .. }) = specs.first() {
+            self.use_bias = use_bias;
+            if !use_bias {
+                self.b.iter_mut().for_each(|b| b.fill(0.0));
+            }
+        }
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(&[f32])) {
+        self.w.iter().for_each(|m| f(m.as_slice()));
+        self.u.iter().for_each(|m| f(m.as_slice()));
+        if self.use_bias {
+            self.b.iter().for_each(|b| f(b.as_slice()));
+        }
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.w.iter_mut().for_each(|m| f(m.as_mut_slice()));
+        self.u.iter_mut().for_each(|m| f(m.as_mut_slice()));
+        if self.use_bias {
+            self.b.iter_mut().for_each(|b| f(b.as_mut_slice()));
+        }
+    }
+}

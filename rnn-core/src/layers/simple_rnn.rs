@@ -1,0 +1,112 @@
+//! Fully connected recurrent layer (Elman network), as Keras `SimpleRNN`.
+
+use nalgebra::{SMatrix, SVector};
+
+use crate::activation::Activation;
+use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
+use crate::kernels;
+use crate::layer::Layer;
+use crate::layers::zeros;
+
+/// Keras [`SimpleRNN`](https://keras.io/api/layers/recurrent_layers/simple_rnn/):
+/// `h_t = act(W x_t + U h_{t-1} + b)`.
+///
+/// # Shapes
+/// input `[I]`, state `h: [H]`, output `[H]` (the new hidden state).
+/// `w: [H × I]` is the transpose of Keras's `kernel (I, H)`, `u: [H × H]`
+/// of `recurrent_kernel`, `b: [H]` is `bias`.
+///
+/// Source: J. L. Elman, "Finding structure in time", Cognitive Science 14 (1990).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimpleRnn<const I: usize, const H: usize> {
+    /// Input weights `W`, `[H × I]`.
+    pub w: SMatrix<f32, H, I>,
+    /// Recurrent weights `U`, `[H × H]`.
+    pub u: SMatrix<f32, H, H>,
+    /// Bias `b`, `[H]` (zero when `use_bias` is false).
+    pub b: SVector<f32, H>,
+    /// `act`: Keras default tanh; relu and linear are also used.
+    pub activation: Activation,
+    /// Keras `use_bias`.
+    pub use_bias: bool,
+}
+
+impl<const I: usize, const H: usize> SimpleRnn<I, H> {
+    /// All-zero weights with tanh and bias, for `static` storage to load into.
+    pub const fn zeroed() -> Self {
+        Self {
+            w: zeros(),
+            u: zeros(),
+            b: zeros(),
+            activation: Activation::Tanh,
+            use_bias: true,
+        }
+    }
+}
+
+impl<const I: usize, const H: usize> Layer for SimpleRnn<I, H> {
+    const INPUT_SIZE: usize = I;
+    const OUTPUT_SIZE: usize = H;
+    const LAYERS: usize = 1;
+    type Input = SVector<f32, I>;
+    type Output = SVector<f32, H>;
+    type State = SVector<f32, H>;
+
+    fn step(&self, h: &mut SVector<f32, H>, x: &SVector<f32, I>) -> SVector<f32, H> {
+        let mut z = [self.b];
+        kernels::gate_products(&mut z, core::array::from_ref(&self.w), x);
+        kernels::gate_products(&mut z, core::array::from_ref(&self.u), h);
+        let [mut z] = z;
+        kernels::activate(self.activation, z.as_mut_slice());
+        *h = z;
+        z
+    }
+
+    fn shape(index: usize) -> Option<LayerShape> {
+        (index == 0).then_some(LayerShape {
+            kind: LayerKind::SimpleRnn,
+            input_size: I as u32,
+            units: H as u32,
+        })
+    }
+
+    fn spec(&self, index: usize) -> Option<LayerSpec> {
+        (index == 0).then_some(LayerSpec::SimpleRnn {
+            input_size: I as u32,
+            hidden_size: H as u32,
+            activation: self.activation,
+            use_bias: self.use_bias,
+        })
+    }
+
+    fn configure(&mut self, specs: &[LayerSpec]) {
+        if let Some(&LayerSpec::SimpleRnn {
+            activation,
+            use_bias,
+            ..
+        }) = specs.first()
+        {
+            self.activation = activation;
+            self.use_bias = use_bias;
+            if !use_bias {
+                self.b.fill(0.0);
+            }
+        }
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(&[f32])) {
+        f(self.w.as_slice());
+        f(self.u.as_slice());
+        if self.use_bias {
+            f(self.b.as_slice());
+        }
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        f(self.w.as_mut_slice());
+        f(self.u.as_mut_slice());
+        if self.use_bias {
+            f(self.b.as_mut_slice());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Fixed-size recurrent neural network inference for microcontrollers:
+//! `#![no_std]`, no `alloc`, no heap.
+//!
+//! Layers are const-generic over their sizes with weights in static nalgebra
+//! matrices, and match Keras 3 to within 1e-5 (tested against Keras and ONNX
+//! Runtime golden vectors):
+//!
+//! | layer | Keras | state |
+//! | --- | --- | --- |
+//! | [`SimpleRnn<I, H>`] | `SimpleRNN` (tanh, relu, linear) | `h: [H]` |
+//! | [`Lstm<I, H>`] | `LSTM` (gates i, f, c, o) | [`LstmState`] `h, c: [H]` |
+//! | [`Gru<I, H>`] | `GRU`, `reset_after` true or false | `h: [H]` |
+//! | [`Dense<I, O>`] | `Dense` (linear, relu, tanh, sigmoid) | none |
+//!
+//! [`Stack`] chains layers at compile time; every layer and stack implements
+//! [`Layer`], with a streaming [`Layer::step`] and Keras sequence calls
+//! ([`Layer::run_sequence`], [`Layer::run_sequence_into`]).
+//!
+//! Weights travel in a checked, versioned postcard format ([`format`]):
+//! [`format::load_into`] loads into caller-provided storage, and
+//! [`format::codegen`] (feature `std`) turns a blob into Rust source for a
+//! model that lives in flash.
+//!
+//! | feature | effect |
+//! | --- | --- |
+//! | `std` | host helpers: source generation ([`format::codegen`]) |
+//! | `force-scalar` | always use the scalar reference kernel |
+#![no_std]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod activation;
+mod error;
+pub mod format;
+pub mod import;
+mod kernels;
+mod layer;
+pub mod layers;
+mod stack;
+
+pub use activation::Activation;
+pub use error::Error;
+pub use layer::{Direction, Layer, ZeroState};
+pub use layers::dense::Dense;
+pub use layers::gru::Gru;
+pub use layers::lstm::{Lstm, LstmState};
+pub use layers::simple_rnn::SimpleRnn;
+pub use nalgebra::{SMatrix, SVector};
+pub use stack::Stack;

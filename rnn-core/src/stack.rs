@@ -1,0 +1,79 @@
+//! Compile-time layer stacks: `Stack<A, B>` runs `A`, then `B` on its output.
+
+use crate::format::spec::{LayerShape, LayerSpec};
+use crate::layer::Layer;
+
+/// Two layers (or stacks) run one after the other at every timestep; nest it
+/// for deeper models: `Stack<Lstm<3, 16>, Stack<Gru<16, 8>, Dense<8, 3>>>`.
+///
+/// The types must chain (`B::Input = A::Output`), so a size mismatch is a
+/// compile error. Every RNN layer but the last behaves as Keras
+/// `return_sequences=True` feeding the next: at each timestep the next layer
+/// takes this layer's new hidden state, exactly as Keras stacks them.
+///
+/// # Shapes
+/// input `A::Input`, output `B::Output`, state `(A::State, B::State)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stack<A, B> {
+    /// The layer that sees the model input.
+    pub first: A,
+    /// The layers after it.
+    pub rest: B,
+}
+
+impl<A, B> Stack<A, B> {
+    /// Stacks `first` then `rest`; `const` so models can live in `static`s.
+    pub const fn new(first: A, rest: B) -> Self {
+        Self { first, rest }
+    }
+}
+
+impl<A, B> Layer for Stack<A, B>
+where
+    A: Layer,
+    B: Layer<Input = A::Output>,
+{
+    const INPUT_SIZE: usize = A::INPUT_SIZE;
+    const OUTPUT_SIZE: usize = B::OUTPUT_SIZE;
+    const LAYERS: usize = A::LAYERS + B::LAYERS;
+    type Input = A::Input;
+    type Output = B::Output;
+    type State = (A::State, B::State);
+
+    #[inline]
+    fn step(&self, state: &mut Self::State, input: &A::Input) -> B::Output {
+        let y = self.first.step(&mut state.0, input);
+        self.rest.step(&mut state.1, &y)
+    }
+
+    fn shape(index: usize) -> Option<LayerShape> {
+        if index < A::LAYERS {
+            A::shape(index)
+        } else {
+            B::shape(index - A::LAYERS)
+        }
+    }
+
+    fn spec(&self, index: usize) -> Option<LayerSpec> {
+        if index < A::LAYERS {
+            self.first.spec(index)
+        } else {
+            self.rest.spec(index - A::LAYERS)
+        }
+    }
+
+    fn configure(&mut self, specs: &[LayerSpec]) {
+        self.first.configure(specs);
+        self.rest.configure(specs.get(A::LAYERS..).unwrap_or(&[]));
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(&[f32])) {
+        self.first.visit_params(f);
+        self.rest.visit_params(f);
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.first.visit_params_mut(f);
+        self.rest.visit_params_mut(f);
+    }
+}
