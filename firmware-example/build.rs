@@ -89,7 +89,7 @@ fn series(out: &Path) {
 /// flipped) and `update_other_architecture.rnnw` (a valid blob whose first
 /// layer has one more unit than the model's).
 fn bad_updates(out: &Path) {
-    let blob = firmware_model::BLOB;
+    let blob = &firmware_model::BLOB[..];
     let mut corrupted = blob.to_vec();
     let middle = corrupted.len() / 2;
     corrupted[middle] ^= 0x10;

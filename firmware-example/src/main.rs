@@ -79,11 +79,18 @@ fn run() -> bool {
     );
 
     let forecasts_match = forecast_series(&counter);
-    let (peak, size) = stack::peak_and_size();
-    hprintln!("stack: peak {} bytes of {} after the sensor loop (painted high-water mark)", peak, size);
+    let (loop_peak, size) = stack::peak_and_size();
+    let forecast_stack = forecast_stack();
     let updates_ok = try_updates();
-    let (peak, _) = stack::peak_and_size();
-    hprintln!("stack: peak {} bytes after the update demo", peak);
+    let (update_peak, _) = stack::peak_and_size();
+    hprintln!(
+        "stack: peak {} bytes of {} (painted high-water mark; sensor loop {}, update demo {}); one forecast needs {}",
+        loop_peak.max(update_peak),
+        size,
+        loop_peak,
+        update_peak,
+        forecast_stack
+    );
     let passed = calibrated && forecasts_match && updates_ok;
     hprintln!("result: {}", if passed { "PASS" } else { "FAIL" });
     passed
@@ -186,6 +193,17 @@ fn forecast_series(counter: &Counter) -> bool {
         forecasts.mean_instructions()
     );
     forecasts.count > 0 && max_diff <= TOLERANCE_C
+}
+
+/// Stack bytes that one forecast (a window of steps, scaling included)
+/// needs below its caller, measured by painting.
+#[inline(never)]
+fn forecast_stack() -> usize {
+    let sp = cortex_m::register::msp::read() as usize;
+    stack::repaint();
+    let value = forecast(&MODEL, series::SERIES[..WINDOW].iter().copied(), Layer::step);
+    core::hint::black_box(value);
+    sp - stack::deepest()
 }
 
 /// Tries every update slot into a RAM model; the firmware keeps forecasting

@@ -14,11 +14,25 @@ use firmware_model::{Model, BLOB, MODEL};
 use rnn_core::format::Metadata;
 use rnn_core::Error;
 
-/// The model's own blob with one parameter byte flipped (by `build.rs`).
-static CORRUPTED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/update_corrupted.rnnw"));
-/// A valid blob for a model whose first layer has one more unit (by `build.rs`).
-static OTHER_ARCHITECTURE: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/update_other_architecture.rnnw"));
+/// Sized byte array holding a file from `OUT_DIR`, as one flash symbol.
+macro_rules! blob {
+    ($name:ident, $file:literal, $doc:literal) => {
+        #[doc = $doc]
+        static $name: [u8; include_bytes!(concat!(env!("OUT_DIR"), "/", $file)).len()] =
+            *include_bytes!(concat!(env!("OUT_DIR"), "/", $file));
+    };
+}
+
+blob!(
+    CORRUPTED,
+    "update_corrupted.rnnw",
+    "The model's own blob with one parameter byte flipped (by `build.rs`)."
+);
+blob!(
+    OTHER_ARCHITECTURE,
+    "update_other_architecture.rnnw",
+    "A valid blob for a model whose first layer has one more unit (by `build.rs`)."
+);
 
 /// One update slot and the outcome the demo expects from it.
 pub struct Slot {
@@ -35,7 +49,7 @@ pub fn slots() -> [Slot; 4] {
     [
         Slot {
             name: "corrupted (one flipped bit)",
-            blob: CORRUPTED,
+            blob: &CORRUPTED,
             expected: |r| matches!(r, Err(Error::Checksum { .. })),
         },
         Slot {
@@ -45,12 +59,12 @@ pub fn slots() -> [Slot; 4] {
         },
         Slot {
             name: "another architecture",
-            blob: OTHER_ARCHITECTURE,
+            blob: &OTHER_ARCHITECTURE,
             expected: |r| matches!(r, Err(Error::ArchitectureMismatch { .. })),
         },
         Slot {
             name: "valid (the built-in model's blob)",
-            blob: BLOB,
+            blob: &BLOB,
             expected: |r| matches!(r, Ok(Some(_))),
         },
     ]

@@ -16,9 +16,11 @@ use rnn_core::{Layer, SVector};
 
 include!(concat!(env!("OUT_DIR"), "/model.rs"));
 
+const BLOB_LEN: usize = include_bytes!("../sea_temperature.rnnw").len();
+
 /// The weight blob itself (the same bytes [`MODEL`] was generated from),
 /// for loading at run time with `rnn_core::format::load_into`.
-pub static BLOB: &[u8] = include_bytes!("../sea_temperature.rnnw");
+pub static BLOB: [u8; BLOB_LEN] = *include_bytes!("../sea_temperature.rnnw");
 
 /// Forecasts the series [`HORIZON`] steps after the last reading of
 /// `window`, the way the model was trained: from a zero state (Keras
@@ -30,8 +32,8 @@ pub static BLOB: &[u8] = include_bytes!("../sea_temperature.rnnw");
 ///
 /// # Shapes
 /// `window`: readings oldest first, usually [`WINDOW`] of them; returns one
-/// value in the target's units (°C). An empty window returns the unscaled
-/// output of the zero state's bias path, never panics.
+/// value in the target's units (°C). Never panics; an empty window gives
+/// `TARGET_SCALES[0].unscale(0.0)`.
 pub fn forecast(
     model: &Model,
     window: impl IntoIterator<Item = f32>,
