@@ -1,7 +1,8 @@
 //! Build script of the firmware, run on the host:
 //!
 //! 1. picks the board from the target and features, copies its `memory.x`
-//!    to `OUT_DIR` and sets the `board` cfg;
+//!    (or the file named by `FIRMWARE_MEMORY_X`, for a real board) to
+//!    `OUT_DIR` and sets the `board` cfg;
 //! 2. takes the last readings of the bundled sea-temperature series as the
 //!    excerpt the firmware replays, and runs the same model on the host
 //!    (rnn-core, scalar kernel) over it: the reference forecasts;
@@ -41,11 +42,17 @@ fn board(out: &Path) {
              thumbv7em-none-eabihf (M4F, or M7 with --features mps2-an500) or thumbv6m-none-eabi (M0)"
         ),
     };
-    fs::copy(memory, out.join("memory.x")).expect("copy memory.x");
+    // A real board (README.md): FIRMWARE_MEMORY_X=path/to/its/memory.x.
+    println!("cargo::rerun-if-env-changed=FIRMWARE_MEMORY_X");
+    let memory = std::env::var("FIRMWARE_MEMORY_X").unwrap_or_else(|_| memory.to_string());
+    fs::copy(&memory, out.join("memory.x"))
+        .unwrap_or_else(|e| panic!("cannot copy {memory} to OUT_DIR/memory.x: {e}"));
     println!("cargo::rerun-if-changed={memory}");
     println!("cargo::rustc-link-search={}", out.display());
     println!("cargo::rustc-link-arg-bins=-Tlink.x");
-    println!("cargo::rustc-check-cfg=cfg(board, values(\"mps2-an386\", \"mps2-an500\", \"microbit\"))");
+    println!(
+        "cargo::rustc-check-cfg=cfg(board, values(\"mps2-an386\", \"mps2-an500\", \"microbit\"))"
+    );
     println!("cargo::rustc-cfg=board=\"{board}\"");
 }
 
@@ -81,7 +88,10 @@ fn series(out: &Path) {
         src,
         "/// Host rnn-core forecasts (°C): entry `k` after reading `SERIES[WINDOW - 1 + k]`."
     );
-    let _ = writeln!(src, "pub static HOST_FORECASTS: [f32; {FORECASTS}] = {host:?};");
+    let _ = writeln!(
+        src,
+        "pub static HOST_FORECASTS: [f32; {FORECASTS}] = {host:?};"
+    );
     fs::write(out.join("series.rs"), src).expect("write series.rs");
 }
 
@@ -99,7 +109,10 @@ fn bad_updates(out: &Path) {
     let mut specs: Vec<LayerSpec> = header.layers.iter().copied().collect();
     grow_units(&mut specs);
     let meta = header.metadata.as_ref();
-    let count: usize = specs.iter().map(|s| s.param_count().expect("small sizes")).sum();
+    let count: usize = specs
+        .iter()
+        .map(|s| s.param_count().expect("small sizes"))
+        .sum();
     let params: Vec<f32> = (0..count).map(|i| 0.01 * ((i % 7) as f32 - 3.0)).collect();
     let mut other = vec![0; encoded_len(&specs, meta).expect("encodable")];
     encode_raw(&specs, meta, &params, &mut other).expect("encode the other blob");

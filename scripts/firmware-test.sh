@@ -68,6 +68,8 @@ run_board() {
   [ "$status" -eq 0 ] || fail "$machine" "second run exited with status $status"
   cmp -s "$out1" "$out2" || fail "$machine" "two runs printed different output (counts not deterministic)"
   grep -q "qemu-machine=$machine" "$out1" || fail "$machine" "ran on the wrong machine"
+  grep -q '^SysTick check: .*ticks count instructions' "$out1" ||
+    fail "$machine" "SysTick did not count instructions (QEMU without -icount shift=0?)"
   grep -Eq '^parity: ([0-9]+) forecasts, \1 bit-identical to the host' "$out1" ||
     fail "$machine" "forecasts differ from the host"
   grep -q "'corrupted (one flipped bit)': rejected: weight blob corrupted" "$out1" ||
