@@ -341,3 +341,24 @@ proptest! {
         prop_assert!(load_into(&mut *target, &bad).is_err());
     }
 }
+
+#[test]
+fn weight_and_state_bytes_are_exact() {
+    // f32 weights plus the 4-byte-aligned option flags, nothing else.
+    assert_eq!(
+        Lstm::<1, 128>::WEIGHT_BYTES,
+        4 * 4 * 128 * (1 + 128 + 1) + 4
+    );
+    assert_eq!(Lstm::<1, 128>::STATE_BYTES, 2 * 128 * 4);
+    assert_eq!(Gru::<1, 16>::WEIGHT_BYTES, 4 * 3 * 16 * (1 + 16 + 2) + 4);
+    assert_eq!(Gru::<1, 16>::STATE_BYTES, 16 * 4);
+    assert_eq!(SimpleRnn::<1, 50>::WEIGHT_BYTES, 4 * 50 * (1 + 50 + 1) + 4);
+    assert_eq!(Dense::<16, 1>::WEIGHT_BYTES, 4 * (16 + 1) + 4);
+    assert_eq!(Dense::<16, 1>::STATE_BYTES, 0);
+    type M = Stack<Lstm<1, 16>, Dense<16, 1>>;
+    assert_eq!(
+        M::WEIGHT_BYTES,
+        Lstm::<1, 16>::WEIGHT_BYTES + Dense::<16, 1>::WEIGHT_BYTES
+    );
+    assert_eq!(M::STATE_BYTES, 2 * 16 * 4);
+}
