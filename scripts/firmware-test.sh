@@ -9,7 +9,9 @@
 # (instruction counts are deterministic). Then it prints the measured table:
 # flash and RAM from the ELF (llvm-size, llvm-nm), peak stack and
 # instructions per step from the run.
-# Installs what is missing: the two rustup targets, llvm-tools, qemu-system-arm.
+# It also runs clippy (-D warnings) on the three board configurations.
+# Installs what is missing: the two rustup targets, llvm-tools, clippy,
+# qemu-system-arm.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +31,8 @@ tools="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT
 failures=0
+boards_passed=0
+boards_failed=0
 rows=()
 
 fail() {
@@ -55,6 +59,7 @@ run_board() {
   local core=$1 machine=$2 target=$3
   shift 3
   local args=(--release --target "$target" "$@")
+  local failures_before=$failures
   echo "== $core ($machine): cargo run ${args[*]}"
   cargo build -q "${args[@]}"
   local elf="$root/target/$target/release/firmware-example"
@@ -78,6 +83,12 @@ run_board() {
     fail "$machine" "mismatched blob not reported"
   grep -qx 'result: PASS' "$out1" || fail "$machine" "firmware reported FAIL"
 
+  if [ "$failures" -eq "$failures_before" ]; then
+    boards_passed=$((boards_passed + 1))
+  else
+    boards_failed=$((boards_failed + 1))
+  fi
+
   local text data bss steps forecast stack
   text=$(size_field "$elf" 1)
   data=$(size_field "$elf" 2)
@@ -87,6 +98,13 @@ run_board() {
   stack=$(sed -n 's/^stack: peak \([0-9]*\) bytes.*one forecast needs \([0-9]*\)$/\1 | \2/p' "$out1")
   rows+=("| $core (\`$machine\`) | $((text + data)) | $((data + bss)) | $(symbol_bytes "$elf" ' firmware_model::MODEL::') | $(symbol_bytes "$elf" "$inference_code") | $(symbol_bytes "$elf" ' firmware_model::BLOB::| firmware_example::update::(CORRUPTED|OTHER_ARCHITECTURE)::') | $(symbol_bytes "$elf" ' firmware_example::update::storage::') | $stack | $steps | $forecast |")
 }
+
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+echo "== clippy (three board configurations, firmware-model)"
+cargo clippy -q --release --all-targets -- -D warnings
+cargo clippy -q --release --all-targets --features mps2-an500 -- -D warnings
+cargo clippy -q --release --all-targets --target thumbv6m-none-eabi -- -D warnings
+(cd "$root" && cargo clippy -q -p firmware-model --all-targets -- -D warnings)
 
 run_board "Cortex-M4F" mps2-an386 thumbv7em-none-eabihf
 run_board "Cortex-M7" mps2-an500 thumbv7em-none-eabihf --features mps2-an500
@@ -98,8 +116,8 @@ echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---
 printf '%s\n' "${rows[@]}"
 echo
 echo "Sizes in bytes. Instructions counted by SysTick under qemu-system-arm -icount shift=0."
+echo "firmware: $boards_passed passed, $boards_failed failed"
 if [ "$failures" -ne 0 ]; then
   echo "firmware-test: $failures check(s) failed" >&2
   exit 1
 fi
-echo "firmware-test: all three cores passed"
