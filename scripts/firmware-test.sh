@@ -96,7 +96,7 @@ run_board() {
   steps=$(sed -n 's/^instructions per step: min \([0-9]*\) max \([0-9]*\) mean \([0-9]*\).*/\1 \/ \3 \/ \2/p' "$out1")
   forecast=$(sed -n 's/^instructions per forecast .*: mean \([0-9]*\)$/\1/p' "$out1")
   stack=$(sed -n 's/^stack: peak \([0-9]*\) bytes.*one forecast needs \([0-9]*\)$/\1 | \2/p' "$out1")
-  rows+=("| $core (\`$machine\`) | $((text + data)) | $((data + bss)) | $(symbol_bytes "$elf" ' firmware_model::MODEL::') | $(symbol_bytes "$elf" "$inference_code") | $(symbol_bytes "$elf" ' firmware_model::BLOB::| firmware_example::update::(CORRUPTED|OTHER_ARCHITECTURE)::') | $(symbol_bytes "$elf" ' firmware_example::update::storage::') | $stack | $steps | $forecast |")
+  rows+=("| $core (\`$machine\`) | $((text + data)) | $((data + bss)) | $(symbol_bytes "$elf" ' firmware_model::MODEL::') | $(symbol_bytes "$elf" "$inference_code") | $(symbol_bytes "$elf" ' firmware_model::BLOB::| firmware_example::update::(CORRUPTED|OTHER_ARCHITECTURE)::') | $(symbol_bytes "$elf" ' firmware_example::update::STORAGE::') | $stack | $steps | $forecast |")
 }
 
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy

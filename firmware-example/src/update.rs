@@ -8,11 +8,10 @@
 //! blob is reported with its typed error and the firmware goes on with the
 //! model it has.
 
-use core::mem::{needs_drop, MaybeUninit};
-
-use firmware_model::{Model, BLOB, MODEL};
+use firmware_model::{Model, BLOB};
 use rnn_core::format::Metadata;
-use rnn_core::Error;
+use rnn_core::{Error, Layer};
+use static_cell::ConstStaticCell;
 
 /// Sized byte array holding a file from `OUT_DIR`, as one flash symbol.
 macro_rules! blob {
@@ -78,23 +77,12 @@ pub fn load(storage: &mut Model, slot: &Slot) -> Result<Option<Metadata>, Error>
     rnn_core::format::load_into(storage, slot.blob)
 }
 
-// A byte copy of `MODEL` is a second valid model only if `Model` owns no
-// resource that would then be owned twice.
-const _: () = assert!(!needs_drop::<Model>(), "Model must have no drop glue");
+/// The RAM model an update is loaded into.
+static STORAGE: ConstStaticCell<Model> = ConstStaticCell::new(Model::ZEROED);
 
-/// RAM storage for an updated model: a `static` in `.bss`, never built on
-/// the stack, starting as a copy of the built-in model (flash to RAM, one
-/// `memcpy`). `None` after the first call.
+/// RAM storage for an updated model: a `static` initialised at compile time
+/// (all-zero weights, in `.bss`), never built on the stack. It is used only
+/// after a blob has loaded into it. `None` after the first call.
 pub fn storage() -> Option<&'static mut Model> {
-    let slot: &'static mut MaybeUninit<Model> =
-        cortex_m::singleton!(: MaybeUninit<Model> = MaybeUninit::uninit())?;
-    // SAFETY: `MODEL` is a valid, initialised `Model` and `slot` is a
-    // distinct, writable, suitably aligned `Model`-sized static, so the
-    // regions do not overlap and the copy leaves a valid `Model` in `slot`.
-    // `Model` has no drop glue (asserted above), so the copy shares no
-    // resource with `MODEL`, which is only ever read.
-    unsafe {
-        slot.as_mut_ptr().copy_from_nonoverlapping(&MODEL, 1);
-        Some(slot.assume_init_mut())
-    }
+    STORAGE.try_take()
 }
