@@ -182,6 +182,13 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// The architecture cannot be built, or data does not fit the network.
+    #[error("network: {0}")]
+    Network(#[from] crate::nn::NetworkError),
+    /// Training refused its settings or data (zero epochs, zero batch size,
+    /// bad learning rate or clip norm, shape mismatch).
+    #[error("training: {0}")]
+    Fit(#[from] crate::fit::FitError),
     /// A weight file was refused by `rnn-core`'s checked loader.
     #[error("weight file: {0}")]
     Model(#[from] rnn_core::Error),

@@ -12,8 +12,11 @@ pub struct Table {
     pub path: PathBuf,
     /// Column names, in the order requested (duplicates removed).
     pub names: Vec<String>,
-    /// `columns[j][r]` is column `names[j]` at data row `r` (row 0 is CSV line 2).
+    /// `columns[j][r]` is column `names[j]` at data row `r`.
     pub columns: Vec<Vec<f64>>,
+    /// `lines[r]`: the 1-based line of data row `r` in the file (the header
+    /// is line 1; blank lines are skipped by the reader and not counted as rows).
+    pub lines: Vec<u64>,
 }
 
 impl Table {
@@ -75,12 +78,14 @@ pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
         indices.push(j);
     }
     let mut columns = vec![Vec::new(); names.len()];
+    let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
     while reader
         .read_record(&mut record)
         .map_err(|e| csv_error(path, e))?
     {
         let line = record.position().map_or(0, csv::Position::line);
+        lines.push(line);
         for ((&j, name), column) in indices.iter().zip(&names).zip(columns.iter_mut()) {
             let cell = record.get(j).unwrap_or("");
             column.push(parse_cell(path, line, name, cell)?);
@@ -95,6 +100,7 @@ pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
         path: path.to_path_buf(),
         names,
         columns,
+        lines,
     })
 }
 
@@ -180,6 +186,7 @@ mod tests {
         assert_eq!(t.names, ["b", "a"]);
         assert_eq!(t.columns, vec![vec![2.5, -40.0], vec![1.0, 3.0]]);
         assert_eq!(t.rows(), 2);
+        assert_eq!(t.lines, [2, 3]);
         assert_eq!(t.column("a"), Some(&[1.0, 3.0][..]));
     }
 
