@@ -79,14 +79,18 @@ pub fn architecture(specs: &[LayerSpec]) -> std::result::Result<Architecture, St
             }
         };
         if !use_bias {
-            return Err(format!("layer {index} has no bias; rnn-train layers always have one"));
+            return Err(format!(
+                "layer {index} has no bias; rnn-train layers always have one"
+            ));
         }
         if let Some(c) = this_cell {
             if !dense.is_empty() {
                 return Err(format!("recurrent layer {index} follows a Dense layer"));
             }
             if cell.is_some_and(|k| k != c) {
-                return Err(format!("layer {index} mixes cell kinds ({c:?} after {cell:?})"));
+                return Err(format!(
+                    "layer {index} mixes cell kinds ({c:?} after {cell:?})"
+                ));
             }
             cell = Some(c);
             rnn_units.push(shape.units as usize);
@@ -157,9 +161,21 @@ mod tests {
     fn architecture_inverts_layer_specs() {
         let cases = [
             arch(CellKind::SimpleRnn, vec![5], vec![(1, Activation::Linear)]),
-            arch(CellKind::Lstm, vec![4, 3], vec![(2, Activation::Tanh), (1, Activation::Sigmoid)]),
-            arch(CellKind::Gru { reset_after: false }, vec![2], vec![(2, Activation::Linear)]),
-            arch(CellKind::Gru { reset_after: true }, vec![2, 2, 2], vec![(1, Activation::Relu)]),
+            arch(
+                CellKind::Lstm,
+                vec![4, 3],
+                vec![(2, Activation::Tanh), (1, Activation::Sigmoid)],
+            ),
+            arch(
+                CellKind::Gru { reset_after: false },
+                vec![2],
+                vec![(2, Activation::Linear)],
+            ),
+            arch(
+                CellKind::Gru { reset_after: true },
+                vec![2, 2, 2],
+                vec![(1, Activation::Relu)],
+            ),
         ];
         for a in cases {
             let net = Network::new(&a, 7).unwrap();
@@ -176,14 +192,18 @@ mod tests {
     fn blob_round_trip_gives_the_same_predictions_as_f32_weights() {
         let a = arch(CellKind::Lstm, vec![4], vec![(1, Activation::Linear)]);
         let net = Network::new(&a, 3).unwrap();
-        let meta = crate::export::metadata(rnn_core::format::ScalerKind::MinMax, &[], &[], 5, 1).unwrap();
+        let meta =
+            crate::export::metadata(rnn_core::format::ScalerKind::MinMax, &[], &[], 5, 1).unwrap();
         let blob = crate::export::encode(&net.layer_specs(), &meta, &net.export_params()).unwrap();
         let model = from_blob(Path::new("m.rnnw"), &blob).unwrap();
         assert_eq!(model.metadata, Some(meta));
         let mut rounded = net.clone();
         rounded.import_params(&net.export_params()).unwrap();
         let x: Vec<f64> = (0..15).map(|i| (i as f64 * 0.37).sin()).collect();
-        assert_eq!(model.network.predict(&x).unwrap(), rounded.predict(&x).unwrap());
+        assert_eq!(
+            model.network.predict(&x).unwrap(),
+            rounded.predict(&x).unwrap()
+        );
         assert_eq!(model.network.params(), rounded.params());
     }
 
@@ -200,9 +220,15 @@ mod tests {
             hidden_size: h,
             use_bias,
         };
-        assert!(architecture(&[dense]).unwrap_err().contains("no recurrent layer"));
-        assert!(architecture(&[lstm(1, 3, true), dense]).unwrap_err().contains("layer 1 takes 2"));
-        assert!(architecture(&[lstm(1, 2, false), dense]).unwrap_err().contains("no bias"));
+        assert!(architecture(&[dense])
+            .unwrap_err()
+            .contains("no recurrent layer"));
+        assert!(architecture(&[lstm(1, 3, true), dense])
+            .unwrap_err()
+            .contains("layer 1 takes 2"));
+        assert!(architecture(&[lstm(1, 2, false), dense])
+            .unwrap_err()
+            .contains("no bias"));
         assert!(architecture(&[lstm(1, 2, true), dense, lstm(1, 2, true)])
             .unwrap_err()
             .contains("follows a Dense"));
@@ -212,6 +238,8 @@ mod tests {
             reset_after: true,
             use_bias: true,
         };
-        assert!(architecture(&[lstm(1, 2, true), gru]).unwrap_err().contains("mixes"));
+        assert!(architecture(&[lstm(1, 2, true), gru])
+            .unwrap_err()
+            .contains("mixes"));
     }
 }

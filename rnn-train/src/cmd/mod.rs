@@ -118,5 +118,8 @@ fn predict_at(
 ) -> Result<f64> {
     let x = crate::data::window::input_window(inputs, start, window);
     let y = network.predict(&x)?;
-    Ok(scale::unscale(target, y.first().copied().unwrap_or(f64::NAN)))
+    Ok(scale::unscale(
+        target,
+        y.first().copied().unwrap_or(f64::NAN),
+    ))
 }

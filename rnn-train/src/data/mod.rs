@@ -3,3 +3,4 @@
 pub mod csv;
 pub mod scale;
 pub mod split;
+pub mod window;

@@ -1,0 +1,121 @@
+//! LSTM forward pass with caches and backpropagation through time, Keras
+//! semantics (gates i, f, c, o; sigmoid gates, tanh cell).
+//!
+//! ```text
+//! i = σ(W_i x + U_i h + b_i)   f = σ(W_f x + U_f h + b_f)
+//! g = tanh(W_g x + U_g h + b_g)   o = σ(W_o x + U_o h + b_o)
+//! c_t = f ⊙ c_{t-1} + i ⊙ g    h_t = o ⊙ tanh(c_t)
+//! ```
+//! Backward, with `δh`, `δc` the gradients arriving at `h_t`, `c_t`:
+//! `δc_t = δc + δh ⊙ o ⊙ (1 − tanh²c_t)`, gate pre-activation gradients
+//! `δi = δc_t g i(1−i)`, `δf = δc_t c_{t-1} f(1−f)`, `δg = δc_t i (1−g²)`,
+//! `δo = δh tanh(c_t) o(1−o)`; `δc ← δc_t ⊙ f`, `δh ← Uᵀ δz`.
+//! Source: Hochreiter & Schmidhuber (1997), forget gate of Gers et al. (2000).
+
+use super::activation::sigmoid;
+use super::linalg::{gemm, Mat, MatMut};
+use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
+
+/// Runs the layer over `x` (`[I × T·B]`), filling the gates, `c_t`,
+/// `tanh(c_t)` and `h_t` caches.
+pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut RnnCache) {
+    let (h, b) = (shape.hidden, cache.batch);
+    let (block, gblock) = (h * b, 4 * h * b);
+    input_products(shape, params, x, &mut cache.gates);
+    let u = Mat::new(&params[shape.u()], 4 * h, h);
+    for t in 0..cache.steps {
+        let z = &mut cache.gates[t * gblock..(t + 1) * gblock];
+        let (h_done, h_rest) = cache.h.split_at_mut(t * block);
+        let (c_done, c_rest) = cache.aux.split_at_mut(t * block);
+        if t > 0 {
+            let previous = Mat::new(&h_done[(t - 1) * block..], h, b);
+            gemm(MatMut::new(z, 4 * h, b), u, previous, 1.0);
+        }
+        let tc_now = &mut cache.aux2[t * block..(t + 1) * block];
+        for col in 0..b {
+            let zc = &mut z[col * 4 * h..(col + 1) * 4 * h];
+            for j in 0..h {
+                let idx = col * h + j;
+                let i = sigmoid(zc[j]);
+                let f = sigmoid(zc[h + j]);
+                let g = zc[2 * h + j].tanh();
+                let o = sigmoid(zc[3 * h + j]);
+                zc[j] = i;
+                zc[h + j] = f;
+                zc[2 * h + j] = g;
+                zc[3 * h + j] = o;
+                let c_prev = if t > 0 {
+                    c_done[(t - 1) * block + idx]
+                } else {
+                    0.0
+                };
+                let c = f * c_prev + i * g;
+                let tc = c.tanh();
+                c_rest[idx] = c;
+                tc_now[idx] = tc;
+                h_rest[idx] = o * tc;
+            }
+        }
+    }
+}
+
+/// Backpropagates `upstream` through time, writing this layer's parameter
+/// gradients into `grad` (overwriting) and, if `want_dx`, `cache.dx`.
+pub(crate) fn backward(
+    shape: &RnnShape,
+    params: &[f64],
+    x: &[f64],
+    cache: &mut RnnCache,
+    upstream: Upstream<'_>,
+    grad: &mut [f64],
+    want_dx: bool,
+) {
+    let (h, b, steps) = (shape.hidden, cache.batch, cache.steps);
+    let (block, gblock) = (h * b, 4 * h * b);
+    let u = Mat::new(&params[shape.u()], 4 * h, h);
+    cache.dh.fill(0.0);
+    cache.dc.fill(0.0);
+    for t in (0..steps).rev() {
+        upstream.add_into(&mut cache.dh, t, steps);
+        let d = &mut cache.dpre[t * gblock..(t + 1) * gblock];
+        let gates = &cache.gates[t * gblock..(t + 1) * gblock];
+        let tcs = &cache.aux2[t * block..(t + 1) * block];
+        for col in 0..b {
+            let gi = col * 4 * h;
+            for j in 0..h {
+                let idx = col * h + j;
+                let (i, f) = (gates[gi + j], gates[gi + h + j]);
+                let (g, o) = (gates[gi + 2 * h + j], gates[gi + 3 * h + j]);
+                let tc = tcs[idx];
+                let c_prev = if t > 0 {
+                    cache.aux[(t - 1) * block + idx]
+                } else {
+                    0.0
+                };
+                let dh = cache.dh[idx];
+                let dc = cache.dc[idx] + dh * o * (1.0 - tc * tc);
+                d[gi + j] = dc * g * i * (1.0 - i);
+                d[gi + h + j] = dc * c_prev * f * (1.0 - f);
+                d[gi + 2 * h + j] = dc * i * (1.0 - g * g);
+                d[gi + 3 * h + j] = dh * tc * o * (1.0 - o);
+                cache.dc[idx] = dc * f;
+            }
+        }
+        if t > 0 {
+            gemm(
+                MatMut::new(&mut cache.dh, h, b),
+                u.t(),
+                Mat::new(d, 4 * h, b),
+                0.0,
+            );
+        }
+    }
+    let cols = (steps - 1) * b;
+    gemm(
+        MatMut::new(&mut grad[shape.u()], 4 * h, h),
+        Mat::new(&cache.dpre, 4 * h, steps * b).cols(b, cols),
+        Mat::new(&cache.h, h, steps * b).cols(0, cols).t(),
+        0.0,
+    );
+    input_gradients(shape, params, x, cache, grad, want_dx);
+}
