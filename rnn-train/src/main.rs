@@ -92,19 +92,19 @@ struct TrainArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_dense, default_value = "1:linear")]
     dense: Vec<(usize, Activation)>,
     /// Passes over the training samples.
-    #[arg(short, long, default_value_t = 20)]
+    #[arg(short, long, default_value_t = 60)]
     epochs: usize,
     /// Samples per gradient step.
     #[arg(short, long, default_value_t = 32)]
     batch_size: usize,
     /// Adam learning rate.
-    #[arg(long, default_value_t = 0.001)]
+    #[arg(long, default_value_t = 0.002)]
     lr: f64,
     /// Clip the gradient to this global L2 norm (0 = no clipping).
     #[arg(long, default_value_t = 1.0)]
     clip_norm: f64,
     /// Stop after this many epochs without a better validation loss (0 = never).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 10)]
     patience: usize,
     /// Fraction of the samples before the test split used for validation (the last ones).
     #[arg(long, default_value_t = 0.1)]
@@ -335,12 +335,18 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
     );
     println!(
         "Split by time: train {} | validation {} | test {} samples (test = the last {}); \
-         {:?} scaler fitted on the first {} rows only",
+         {} scaler fitted on the first {} rows only",
         s.train.len(),
         s.val.len(),
         s.test.len(),
-        opts.test_size,
-        t.metadata.scaler,
+        match opts.test_size {
+            TestSize::Count(n) => n.to_string(),
+            TestSize::Fraction(f) => format!("{}%", f * 100.0),
+        },
+        match t.metadata.scaler {
+            ScalerKind::MinMax => "min-max",
+            ScalerKind::Standard => "standard",
+        },
         s.train_rows().end
     );
     println!("\n{}\n", t.summary);
@@ -473,7 +479,11 @@ mod tests {
         assert_eq!(o.scaler, ScalerKind::MinMax);
         assert_eq!(o.test_size, TestSize::Fraction(0.1));
         assert_eq!(o.fit.clip_norm, Some(1.0));
-        assert_eq!(o.fit.patience, Some(5));
+        assert_eq!(o.fit.patience, Some(10));
+        assert_eq!(
+            (o.fit.epochs, o.fit.learning_rate, o.fit.batch_size),
+            (60, 0.002, 32)
+        );
         assert_eq!(o.out_dir.join(MODEL_FILE), PathBuf::from("out/model.rnnw"));
     }
 }

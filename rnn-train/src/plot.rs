@@ -51,46 +51,89 @@ struct Series<'a> {
     label: &'a str,
     points: Vec<(f64, f64)>,
     color: RGBColor,
+    width: u32,
 }
 
-/// Draws line series on one chart and writes it as a PNG.
+/// Draws line series on one chart and writes it as a PNG; with `log_y`
+/// the y axis is logarithmic (all values must then be positive).
 fn line_chart(
     path: &Path,
     title: &str,
-    x_desc: &str,
-    y_desc: &str,
+    (x_desc, y_desc): (&str, &str),
     series: &[Series<'_>],
+    log_y: bool,
 ) -> Result<()> {
     if !font_ready() {
         return Err(plot_error(path, "the embedded font could not be loaded"));
     }
+    let err = |e| plot_error(path, e);
     let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
-    let (y0, y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+    let ys = || series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| plot_error(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
+    root.fill(&WHITE).map_err(err)?;
+    let mut builder = ChartBuilder::on(&root);
+    builder
         .caption(title, (FONT, 24))
         .margin(16)
         .x_label_area_size(48)
-        .y_label_area_size(80)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(|e| plot_error(path, e))?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .draw()
-        .map_err(|e| plot_error(path, e))?;
+        .y_label_area_size(80);
+    if log_y {
+        let lo = ys().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+        let hi = ys()
+            .filter(|v| v.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if lo <= hi {
+            (lo / 1.5, hi * 1.5)
+        } else {
+            (1e-6, 1.0)
+        };
+        let mut chart = builder
+            .build_cartesian_2d(x0..x1, (lo..hi).log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .draw()
+            .map_err(err)?;
+        draw_series(&mut chart, series).map_err(err)?;
+    } else {
+        let (y0, y1) = range(ys());
+        let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .draw()
+            .map_err(err)?;
+        draw_series(&mut chart, series).map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+/// Draws the lines (non-finite points skipped) and their legend.
+fn draw_series<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    series: &[Series<'_>],
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
     for s in series {
         let color = s.color;
         chart
             .draw_series(LineSeries::new(
                 s.points.iter().copied().filter(|p| p.1.is_finite()),
-                color.stroke_width(2),
-            ))
-            .map_err(|e| plot_error(path, e))?
+                color.stroke_width(s.width),
+            ))?
             .label(s.label)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
@@ -103,11 +146,10 @@ fn line_chart(
         .border_style(BLACK)
         .position(SeriesLabelPosition::UpperRight)
         .draw()
-        .map_err(|e| plot_error(path, e))?;
-    root.present().map_err(|e| plot_error(path, e))
 }
 
-/// Writes the training (and, if given, validation) loss per epoch as a PNG.
+/// Writes the training (and, if given, validation) loss per epoch as a PNG,
+/// on a logarithmic axis.
 ///
 /// `train[e]` and `val[e]` are the mean losses (scaled units) after epoch `e + 1`.
 ///
@@ -124,15 +166,17 @@ pub fn loss_curves(path: &Path, loss_name: &str, train: &[f64], val: Option<&[f6
         label: "training loss",
         points: points(train),
         color: BLUE,
+        width: 2,
     }];
     if let Some(val) = val {
         series.push(Series {
             label: "validation loss",
             points: points(val),
             color: RGBColor(230, 120, 0),
+            width: 2,
         });
     }
-    line_chart(path, "Loss per epoch", "epoch", loss_name, &series)
+    line_chart(path, "Loss per epoch", ("epoch", loss_name), &series, true)
 }
 
 /// Writes the actual test targets, the model's predictions and the
@@ -155,27 +199,30 @@ pub fn predictions(
     };
     let series = [
         Series {
+            label: "persistence",
+            points: points(persistence),
+            color: RGBColor(160, 160, 160),
+            width: 1,
+        },
+        Series {
             label: "actual",
             points: points(actual),
             color: BLACK,
+            width: 1,
         },
         Series {
             label: "model",
             points: points(predicted),
             color: RGBColor(220, 30, 30),
-        },
-        Series {
-            label: "persistence",
-            points: points(persistence),
-            color: RGBColor(150, 150, 150),
+            width: 1,
         },
     ];
     line_chart(
         path,
         &format!("Test split: predicted vs actual {target}"),
-        "test sample (timestep)",
-        target,
+        ("test sample (timestep)", target),
         &series,
+        false,
     )
 }
 
