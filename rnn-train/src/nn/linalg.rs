@@ -34,7 +34,7 @@ impl<'a> Mat<'a> {
     /// Rows `start..start + count` of this matrix.
     pub(crate) fn rows(self, start: usize, count: usize) -> Self {
         Self {
-            data: &self.data[start * self.row_stride..],
+            data: self.tail(start * self.row_stride),
             rows: count,
             ..self
         }
@@ -43,10 +43,15 @@ impl<'a> Mat<'a> {
     /// Columns `start..start + count` of this matrix.
     pub(crate) fn cols(self, start: usize, count: usize) -> Self {
         Self {
-            data: &self.data[start * self.col_stride..],
+            data: self.tail(start * self.col_stride),
             cols: count,
             ..self
         }
+    }
+
+    /// The data from `offset` on (empty past the end, for views with no columns).
+    fn tail(&self, offset: usize) -> &'a [f64] {
+        self.data.get(offset..).unwrap_or_default()
     }
 
     /// The transpose (no copy).
