@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rnn_core::format::ScalerKind;
@@ -418,9 +417,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Inspect(args) => {
-            let text = rnn_train::cmd::inspect::run(&args.model)
-                .with_context(|| format!("cannot inspect {}", args.model.display()))?;
-            println!("{text}");
+            println!("{}", rnn_train::cmd::inspect::run(&args.model)?);
             Ok(())
         }
     }

@@ -103,6 +103,8 @@ fn line_chart(
         draw_series(&mut chart, series).map_err(err)?;
     } else {
         let (y0, y1) = range(ys());
+        // Head room above the data for the legend.
+        let y1 = y1 + 0.2 * (y1 - y0);
         let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
         chart
             .configure_mesh()
