@@ -304,7 +304,7 @@ impl Progress {
             None => format!("train loss {:.6}", e.train_loss),
         };
         self.bar.set_position(e.epoch as u64);
-        if self.every > 0 && (e.epoch % self.every == 0 || e.epoch == self.epochs) {
+        if self.every > 0 && (e.epoch.is_multiple_of(self.every) || e.epoch == self.epochs) {
             eprintln!("epoch {:>3}/{}: {msg}", e.epoch, self.epochs);
         }
         self.bar.set_message(msg);
