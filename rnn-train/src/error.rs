@@ -189,6 +189,16 @@ pub enum TrainError {
     /// bad learning rate or clip norm, shape mismatch).
     #[error("training: {0}")]
     Fit(#[from] crate::fit::FitError),
+    /// The loss became NaN or infinite before any epoch finished with a
+    /// finite loss, so there is no checkpoint to export.
+    #[error(
+        "training diverged: the loss became NaN or infinite in epoch {epoch}, before any epoch \
+         finished with a finite loss; nothing was exported (lower --lr or set --clip-norm)"
+    )]
+    Diverged {
+        /// The epoch (1-based) whose loss was not finite.
+        epoch: usize,
+    },
     /// A weight file was refused by `rnn-core`'s checked loader.
     #[error("weight file: {0}")]
     Model(#[from] rnn_core::Error),

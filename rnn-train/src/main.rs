@@ -300,8 +300,8 @@ impl Progress {
 
     fn epoch(&self, e: &EpochReport) {
         let msg = match e.val_loss {
-            Some(v) => format!("train loss {:.6}  val loss {v:.6}", e.train_loss),
-            None => format!("train loss {:.6}", e.train_loss),
+            Some(v) => format!("train loss {:.4e}  val loss {v:.4e}", e.train_loss),
+            None => format!("train loss {:.4e}", e.train_loss),
         };
         self.bar.set_position(e.epoch as u64);
         if self.every > 0 && (e.epoch.is_multiple_of(self.every) || e.epoch == self.epochs) {

@@ -207,3 +207,28 @@ fn corrupt_or_missing_weight_file() {
     assert!(!ok);
     assert!(stderr.contains("none.rnnw: No such file"), "{stderr}");
 }
+
+#[test]
+fn diverging_first_epoch_exports_nothing() {
+    let dir = TempDir::new("diverge");
+    dir.file("d.csv", &series(200));
+    let args = [
+        "--window",
+        "20",
+        "--cell",
+        "simple-rnn",
+        "--rnn-activation",
+        "linear",
+        "--lr",
+        "1e10",
+        "--clip-norm",
+        "0",
+    ];
+    train_fails(
+        &dir,
+        "d.csv",
+        &args,
+        &["training diverged", "epoch 1", "nothing was exported"],
+    );
+    assert!(!dir.0.join("out/model.rnnw").exists());
+}

@@ -99,14 +99,16 @@ fn invalid(option: &'static str, reason: impl Into<String>) -> TrainError {
 ///
 /// Deterministic for a given `opts.fit.seed`: the same options give
 /// bit-identical weight files. A NaN or infinite loss stops training (see
-/// [`FitReport::diverged`]); the best weights so far are exported.
+/// [`FitReport::diverged`]); the best weights so far are exported, or, if
+/// no epoch finished with a finite loss, nothing is written.
 ///
 /// # Errors
 /// Those of [`CsvSource::read`] and [`Split::new`];
 /// [`TrainError::InvalidOption`] for no input column, a Dense head whose
 /// last layer does not have 1 unit, or more than 16 columns;
 /// [`TrainError::Network`] for an architecture with 0 units;
-/// [`TrainError::Fit`] for zero epochs, zero batch size or a bad learning
+/// [`TrainError::Diverged`] when the first epoch's loss is already NaN or
+/// infinite; [`TrainError::Fit`] for zero epochs, zero batch size or a bad learning
 /// rate or clip norm; [`TrainError::File`] / [`TrainError::Plot`] when an
 /// output cannot be written.
 pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Result<Trained> {
@@ -160,6 +162,9 @@ pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Resul
     };
     let mut network = Network::new(&arch, opts.fit.seed)?;
     let report = fit(&mut network, &train, val.as_ref(), &opts.fit, on_epoch)?;
+    if let (Some(epoch), 0) = (report.diverged, report.best_epoch) {
+        return Err(TrainError::Diverged { epoch });
+    }
 
     let specs = network.layer_specs();
     let blob = export::encode(&specs, &metadata, &network.export_params())?;
