@@ -7,7 +7,7 @@
 
 use rnn_core::Activation;
 
-use super::activation::{apply, derivative_from_output};
+use super::activation::{apply_slice, derivative_from_output};
 use super::linalg::{gemm, Mat, MatMut};
 use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
@@ -30,7 +30,7 @@ pub(crate) fn forward(
             let previous = Mat::new(&done[(t - 1) * block..], h, b);
             gemm(MatMut::new(current, h, b), u, previous, 1.0);
         }
-        current.iter_mut().for_each(|v| *v = apply(act, *v));
+        apply_slice(act, current);
     }
 }
 
