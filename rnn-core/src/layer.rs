@@ -20,9 +20,15 @@ pub trait Layer: Sized {
     const OUTPUT_SIZE: usize;
     /// Number of layers (1 for a single layer, the sum for a stack).
     const LAYERS: usize;
-    /// Exact bytes of the weights: `size_of::<Self>()`.
+    /// Exact bytes of the weights in memory (flash or RAM): `size_of::<Self>()`.
+    ///
+    /// Per layer: 4 bytes per f32 (SimpleRNN `H(I+H+1)`, LSTM `4H(I+H+1)`,
+    /// GRU `3H(I+H+2)`, Dense `O(I+1)`; bias storage is kept even without
+    /// `use_bias`) plus 4 bytes of option flags and padding. A stack is the
+    /// sum of its layers. For example `Lstm<1, 128>` is 266,244 bytes.
     const WEIGHT_BYTES: usize = core::mem::size_of::<Self>();
-    /// Exact bytes of one stream's state: `size_of::<Self::State>()`.
+    /// Exact bytes of one stream's state: `size_of::<Self::State>()`
+    /// (4·H for SimpleRNN and GRU, 8·H for LSTM, 0 for Dense).
     const STATE_BYTES: usize = core::mem::size_of::<Self::State>();
 
     /// One timestep's input, `[I]`.

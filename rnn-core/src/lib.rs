@@ -21,6 +21,28 @@
 //! [`format::codegen`] (feature `std`) turns a blob into Rust source for a
 //! model that lives in flash.
 //!
+//! ```
+//! use rnn_core::{format, Dense, Layer, Lstm, SVector, Stack};
+//!
+//! // LSTM(16) on one input feature, then Dense(1): sizes are types.
+//! type Model = Stack<Lstm<1, 16>, Dense<16, 1>>;
+//! # let trained: Model = Stack::new(Lstm::zeroed(), Dense::zeroed());
+//! # let mut blob = [0u8; 6000];
+//! # let n = format::encode(&trained, None, &mut blob).unwrap();
+//! # let blob = &blob[..n];
+//!
+//! // Load a weight blob into caller-provided storage (a `static` on a
+//! // device); the header is checked against `Model` before anything is written.
+//! let mut model: Box<Model> = Box::new(Stack::new(Lstm::zeroed(), Dense::zeroed()));
+//! let metadata = format::load_into(&mut *model, blob)?;
+//!
+//! // Streaming: one timestep in, one prediction out, the state kept apart.
+//! let mut state = Model::zero_state();
+//! let y = model.step(&mut state, &SVector::from([0.42]));
+//! assert!(y[0].is_finite());
+//! # Ok::<(), rnn_core::Error>(())
+//! ```
+//!
 //! | feature | effect |
 //! | --- | --- |
 //! | `std` | host helpers: source generation ([`format::codegen`]) |
@@ -28,7 +50,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 pub mod activation;

@@ -54,10 +54,13 @@ pub fn encoded_len(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<u
     Ok(n + header.param_count as usize * PARAM_BYTES + CHECKSUM_BYTES)
 }
 
+/// Calls its argument once per parameter slice, in weight-file order.
+type ParamVisitor<'a> = &'a dyn Fn(&mut dyn FnMut(&[f32]));
+
 fn write(
     specs: &[LayerSpec],
     metadata: Option<&Metadata>,
-    visit: &dyn Fn(&mut dyn FnMut(&[f32])),
+    visit: ParamVisitor<'_>,
     out: &mut [u8],
 ) -> Result<usize, Error> {
     let header = header_for(specs, metadata)?;

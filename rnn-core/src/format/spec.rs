@@ -43,6 +43,22 @@ pub struct LayerShape {
     pub units: u32,
 }
 
+impl LayerShape {
+    /// The shape of a single-layer type at `index`: `Some` for index 0 only.
+    pub(crate) fn single(
+        index: usize,
+        kind: LayerKind,
+        input_size: usize,
+        units: usize,
+    ) -> Option<Self> {
+        (index == 0).then_some(LayerShape {
+            kind,
+            input_size: input_size as u32,
+            units: units as u32,
+        })
+    }
+}
+
 /// One layer of a weight file: kind, sizes and the run-time options.
 ///
 /// Sizes are counts of f32 values. Sources: Keras

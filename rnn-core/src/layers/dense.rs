@@ -55,11 +55,7 @@ impl<const I: usize, const O: usize> Layer for Dense<I, O> {
     }
 
     fn shape(index: usize) -> Option<LayerShape> {
-        (index == 0).then_some(LayerShape {
-            kind: LayerKind::Dense,
-            input_size: I as u32,
-            units: O as u32,
-        })
+        LayerShape::single(index, LayerKind::Dense, I, O)
     }
 
     fn spec(&self, index: usize) -> Option<LayerSpec> {

@@ -101,11 +101,7 @@ impl<const I: usize, const H: usize> Layer for Lstm<I, H> {
     }
 
     fn shape(index: usize) -> Option<LayerShape> {
-        (index == 0).then_some(LayerShape {
-            kind: LayerKind::Lstm,
-            input_size: I as u32,
-            units: H as u32,
-        })
+        LayerShape::single(index, LayerKind::Lstm, I, H)
     }
 
     fn spec(&self, index: usize) -> Option<LayerSpec> {

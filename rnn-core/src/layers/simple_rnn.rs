@@ -63,11 +63,7 @@ impl<const I: usize, const H: usize> Layer for SimpleRnn<I, H> {
     }
 
     fn shape(index: usize) -> Option<LayerShape> {
-        (index == 0).then_some(LayerShape {
-            kind: LayerKind::SimpleRnn,
-            input_size: I as u32,
-            units: H as u32,
-        })
+        LayerShape::single(index, LayerKind::SimpleRnn, I, H)
     }
 
     fn spec(&self, index: usize) -> Option<LayerSpec> {

@@ -1,0 +1,364 @@
+//! The weight format: round trips, and a typed error (never a panic, never
+//! a changed model) for every corrupted, truncated or mismatched blob.
+
+use proptest::prelude::*;
+use rnn_core::format::{
+    encode, encode_raw, encoded_len, load_into, read_header, FeatureScale, Header, LayerKind,
+    LayerShape, LayerSpec, Metadata, ScalerKind, FORMAT_VERSION, MAGIC,
+};
+use rnn_core::{Activation, Dense, Error, Gru, Layer, Lstm, SimpleRnn, Stack};
+
+type LstmModel = Stack<Lstm<1, 8>, Dense<8, 1>>;
+
+/// Fills every parameter with a distinct, deterministic value.
+fn filled<L: Layer>(mut model: Box<L>, seed: f32) -> Box<L> {
+    let mut k = 0u32;
+    model.visit_params_mut(&mut |s| {
+        for v in s {
+            k += 1;
+            *v = ((k as f32) * 0.37 + seed).sin();
+        }
+    });
+    model
+}
+
+fn zeroed() -> Box<LstmModel> {
+    Box::new(Stack::new(Lstm::zeroed(), Dense::zeroed()))
+}
+
+fn lstm_model() -> Box<LstmModel> {
+    filled(zeroed(), 0.5)
+}
+
+fn metadata() -> Metadata {
+    Metadata {
+        scaler: ScalerKind::MinMax,
+        inputs: heapless::Vec::from_slice(&[FeatureScale {
+            shift: 3.6,
+            scale: 18.6,
+        }])
+        .unwrap(),
+        targets: heapless::Vec::from_slice(&[FeatureScale {
+            shift: 3.6,
+            scale: 18.6,
+        }])
+        .unwrap(),
+        window: 24,
+        horizon: 1,
+    }
+}
+
+fn blob_of<L: Layer>(model: &L, meta: Option<&Metadata>) -> Vec<u8> {
+    let specs: Vec<LayerSpec> = (0..L::LAYERS).map(|i| model.spec(i).unwrap()).collect();
+    let mut out = vec![0u8; encoded_len(&specs, meta).unwrap()];
+    let n = encode(model, meta, &mut out).unwrap();
+    assert_eq!(n, out.len());
+    out
+}
+
+fn params_of<L: Layer>(model: &L) -> Vec<f32> {
+    let mut v = Vec::new();
+    model.visit_params(&mut |s| v.extend_from_slice(s));
+    v
+}
+
+#[test]
+fn round_trip_keeps_weights_options_and_metadata() {
+    let model = lstm_model();
+    let meta = metadata();
+    let blob = blob_of(&*model, Some(&meta));
+    let mut loaded = zeroed();
+    let got = load_into(&mut *loaded, &blob).unwrap();
+    assert_eq!(got, Some(meta));
+    assert_eq!(*loaded, *model);
+}
+
+#[test]
+fn options_come_from_the_file() {
+    let mut gru = filled(Box::new(Gru::<2, 3>::zeroed()), 0.1);
+    gru.reset_after = false;
+    gru.b_recurrent = [nalgebra::SVector::zeros(); 3];
+    let mut rnn = filled(Box::new(SimpleRnn::<2, 3>::zeroed()), 0.2);
+    rnn.activation = Activation::Relu;
+    rnn.use_bias = false;
+    rnn.b.fill(0.0);
+    let mut into = Box::new(Gru::<2, 3>::zeroed());
+    load_into(&mut *into, &blob_of(&*gru, None)).unwrap();
+    assert_eq!(*into, *gru);
+    let blob = blob_of(&*rnn, None);
+    let mut into = filled(Box::new(SimpleRnn::<2, 3>::zeroed()), 9.0);
+    load_into(&mut *into, &blob).unwrap();
+    assert_eq!(*into, *rnn);
+}
+
+#[test]
+fn param_counts_match_keras_and_the_layers() {
+    fn check<L: Layer>(model: &L) {
+        let stored: usize = params_of(model).len();
+        let declared: usize = (0..L::LAYERS)
+            .map(|i| model.spec(i).unwrap().param_count().unwrap())
+            .sum();
+        assert_eq!(stored, declared);
+    }
+    check(&*filled(Box::new(SimpleRnn::<3, 5>::zeroed()), 0.0));
+    check(&*filled(Box::new(Lstm::<3, 5>::zeroed()), 0.0));
+    let mut g = Gru::<3, 5>::zeroed();
+    check(&g);
+    g.reset_after = false;
+    check(&g);
+    g.use_bias = false;
+    check(&g);
+    check(&Dense::<3, 5>::zeroed());
+    // Keras model.summary() totals.
+    let lecture = LayerSpec::SimpleRnn {
+        input_size: 1,
+        hidden_size: 50,
+        activation: Activation::Tanh,
+        use_bias: true,
+    };
+    let head = LayerSpec::Dense {
+        input_size: 50,
+        output_size: 1,
+        activation: Activation::Linear,
+        use_bias: true,
+    };
+    assert_eq!(
+        lecture.param_count().unwrap() + head.param_count().unwrap(),
+        2651
+    );
+    let gru = LayerSpec::Gru {
+        input_size: 16,
+        hidden_size: 8,
+        reset_after: true,
+        use_bias: true,
+    };
+    assert_eq!(gru.param_count(), Some(624)); // Keras GRU(8) on 16 features
+}
+
+#[test]
+fn every_truncation_is_an_error_and_leaves_the_model_alone() {
+    let blob = blob_of(&*lstm_model(), Some(&metadata()));
+    let mut target = filled(zeroed(), 7.0);
+    let before = target.clone();
+    for len in 0..blob.len() {
+        let err = load_into(&mut *target, &blob[..len]).unwrap_err();
+        assert!(
+            matches!(err, Error::Truncated { .. }),
+            "length {len}: {err:?}"
+        );
+        assert_eq!(*target, *before);
+    }
+}
+
+#[test]
+fn trailing_bytes_are_an_error() {
+    let mut blob = blob_of(&*lstm_model(), None);
+    let n = blob.len();
+    blob.push(0);
+    let err = read_header(&blob).unwrap_err();
+    assert_eq!(
+        err,
+        Error::TrailingBytes {
+            expected: n,
+            found: n + 1
+        }
+    );
+}
+
+#[test]
+fn every_single_byte_corruption_is_an_error() {
+    let blob = blob_of(&*lstm_model(), Some(&metadata()));
+    let mut target = zeroed();
+    for pos in 0..blob.len() {
+        for mask in [0x01u8, 0x80, 0xff] {
+            let mut bad = blob.clone();
+            bad[pos] ^= mask;
+            assert!(
+                load_into(&mut *target, &bad).is_err(),
+                "flip {mask:#x} at {pos} accepted"
+            );
+        }
+    }
+    let mut bad = blob.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x10;
+    assert!(matches!(read_header(&bad), Err(Error::Checksum { .. })));
+}
+
+#[test]
+fn wrong_magic_and_version_are_named() {
+    let mut blob = blob_of(&*lstm_model(), None);
+    blob[0] = b'X';
+    assert_eq!(
+        read_header(&blob).unwrap_err(),
+        Error::BadMagic { found: *b"XNNW" }
+    );
+    assert_eq!(
+        read_header(b"{\"json\": 1}").unwrap_err(),
+        Error::BadMagic { found: *b"{\"js" }
+    );
+    // A well-formed version-2 header.
+    let header = Header {
+        magic: MAGIC,
+        version: FORMAT_VERSION + 1,
+        layers: heapless::Vec::new(),
+        metadata: None,
+        param_count: 0,
+    };
+    let bytes = postcard::to_allocvec(&header).unwrap();
+    assert_eq!(
+        read_header(&bytes).unwrap_err(),
+        Error::UnsupportedVersion {
+            found: FORMAT_VERSION + 1,
+            supported: FORMAT_VERSION
+        }
+    );
+}
+
+#[test]
+fn architecture_mismatch_says_what_was_expected_and_found() {
+    let blob = blob_of(&*lstm_model(), None);
+    let mut wider = Box::new(Stack::new(
+        Lstm::<1, 16>::zeroed(),
+        Dense::<16, 1>::zeroed(),
+    ));
+    let err = load_into(&mut *wider, &blob).unwrap_err();
+    assert_eq!(
+        err,
+        Error::ArchitectureMismatch {
+            layer: 0,
+            expected: Some(LayerShape {
+                kind: LayerKind::Lstm,
+                input_size: 1,
+                units: 16
+            }),
+            found: Some(LayerShape {
+                kind: LayerKind::Lstm,
+                input_size: 1,
+                units: 8
+            }),
+        }
+    );
+    let text = err.to_string();
+    assert!(text.contains("layer 0") && text.contains("units 16") && text.contains("units 8"));
+
+    let mut gru = Box::new(Stack::new(Gru::<1, 8>::zeroed(), Dense::<8, 1>::zeroed()));
+    assert!(matches!(
+        load_into(&mut *gru, &blob),
+        Err(Error::ArchitectureMismatch { layer: 0, .. })
+    ));
+    let mut lone = Box::new(Lstm::<1, 8>::zeroed());
+    assert_eq!(
+        load_into(&mut *lone, &blob).unwrap_err(),
+        Error::ArchitectureMismatch {
+            layer: 1,
+            expected: None,
+            found: Some(LayerShape {
+                kind: LayerKind::Dense,
+                input_size: 8,
+                units: 1
+            }),
+        }
+    );
+}
+
+#[test]
+fn non_finite_weights_are_refused() {
+    let model = lstm_model();
+    let specs: Vec<LayerSpec> = (0..2).map(|i| model.spec(i).unwrap()).collect();
+    let mut params = params_of(&*model);
+    params[5] = f32::NAN;
+    let mut out = vec![0u8; encoded_len(&specs, None).unwrap()];
+    encode_raw(&specs, None, &params, &mut out).unwrap();
+    let mut target = zeroed();
+    assert_eq!(
+        load_into(&mut *target, &out).unwrap_err(),
+        Error::NonFiniteWeight { index: 5 }
+    );
+}
+
+#[test]
+fn encoder_errors_are_typed() {
+    let model = lstm_model();
+    let specs: Vec<LayerSpec> = (0..2).map(|i| model.spec(i).unwrap()).collect();
+    let params = params_of(&*model);
+    let mut small = vec![0u8; 10];
+    assert!(matches!(
+        encode(&*model, None, &mut small),
+        Err(Error::BufferTooSmall { .. })
+    ));
+    let mut out = vec![0u8; encoded_len(&specs, None).unwrap()];
+    assert_eq!(
+        encode_raw(&specs, None, &params[1..], &mut out).unwrap_err(),
+        Error::Length {
+            expected: params.len(),
+            found: params.len() - 1
+        }
+    );
+    // encode_raw and encode agree byte for byte.
+    let n = encode_raw(&specs, None, &params, &mut out).unwrap();
+    assert_eq!(out[..n], blob_of(&*model, None)[..]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Arbitrary bytes never panic the loader.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let mut target = zeroed();
+        let _ = load_into(&mut *target, &bytes);
+        let mut prefixed = MAGIC.to_vec();
+        prefixed.push(FORMAT_VERSION as u8);
+        prefixed.extend_from_slice(&bytes);
+        let _ = load_into(&mut *target, &prefixed);
+    }
+
+    /// Encode then decode gives the same weights, for any finite weights.
+    #[test]
+    fn encode_decode_round_trips(
+        params in prop::collection::vec(-1e6f32..1e6, 4 * 4 * (3 + 4 + 1) + 4 * 2 + 2),
+        relu in any::<bool>(),
+    ) {
+        let mut model = Box::new(Stack::new(Lstm::<3, 4>::zeroed(), Dense::<4, 2>::zeroed()));
+        let mut it = params.iter();
+        model.visit_params_mut(&mut |s| s.iter_mut().for_each(|v| *v = *it.next().unwrap()));
+        model.rest.activation = if relu { Activation::Relu } else { Activation::Sigmoid };
+        let blob = blob_of(&*model, Some(&metadata()));
+        let mut back = Box::new(Stack::new(Lstm::<3, 4>::zeroed(), Dense::<4, 2>::zeroed()));
+        load_into(&mut *back, &blob).unwrap();
+        prop_assert_eq!(&*back, &*model);
+    }
+
+    /// Random in-place corruptions of a valid blob are always errors.
+    #[test]
+    fn random_corruptions_are_errors(pos in any::<prop::sample::Index>(), byte in 1u8..=255) {
+        let blob = blob_of(&*lstm_model(), Some(&metadata()));
+        let mut bad = blob.clone();
+        let i = pos.index(bad.len());
+        bad[i] ^= byte;
+        let mut target = zeroed();
+        prop_assert!(load_into(&mut *target, &bad).is_err());
+    }
+}
+
+#[test]
+fn weight_and_state_bytes_are_exact() {
+    // f32 weights plus the 4-byte-aligned option flags, nothing else.
+    assert_eq!(
+        Lstm::<1, 128>::WEIGHT_BYTES,
+        4 * 4 * 128 * (1 + 128 + 1) + 4
+    );
+    assert_eq!(Lstm::<1, 128>::STATE_BYTES, 2 * 128 * 4);
+    assert_eq!(Gru::<1, 16>::WEIGHT_BYTES, 4 * 3 * 16 * (1 + 16 + 2) + 4);
+    assert_eq!(Gru::<1, 16>::STATE_BYTES, 16 * 4);
+    assert_eq!(SimpleRnn::<1, 50>::WEIGHT_BYTES, 4 * 50 * (1 + 50 + 1) + 4);
+    assert_eq!(Dense::<16, 1>::WEIGHT_BYTES, 4 * (16 + 1) + 4);
+    assert_eq!(Dense::<16, 1>::STATE_BYTES, 0);
+    type M = Stack<Lstm<1, 16>, Dense<16, 1>>;
+    assert_eq!(
+        M::WEIGHT_BYTES,
+        Lstm::<1, 16>::WEIGHT_BYTES + Dense::<16, 1>::WEIGHT_BYTES
+    );
+    assert_eq!(M::STATE_BYTES, 2 * 16 * 4);
+}
