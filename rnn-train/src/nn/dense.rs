@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use rnn_core::Activation;
 
-use super::activation::{apply, derivative_from_output};
+use super::activation::{apply_slice, derivative_from_output};
 use super::linalg::{gemm, row_sums, Mat, MatMut};
 
 /// Parameter layout of one Dense layer: `W [O × I]` column-major (the memory
@@ -53,7 +53,7 @@ pub(crate) fn forward(shape: &DenseShape, params: &[f64], x: &[f64], y: &mut [f6
         Mat::new(x, i, batch),
         1.0,
     );
-    y.iter_mut().for_each(|v| *v = apply(shape.activation, *v));
+    apply_slice(shape.activation, y);
 }
 
 /// Backward: turns `dy` (`∂L/∂y`, `[O × B]`) into the pre-activation

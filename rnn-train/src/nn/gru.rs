@@ -11,7 +11,7 @@
 //! ```
 //! Source: Cho et al. (2014); Keras `GRU`.
 
-use super::activation::sigmoid;
+use super::activation::{sigmoid_slice, tanh_slice};
 use super::linalg::{gemm, row_sums, Mat, MatMut};
 use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
@@ -29,6 +29,7 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
         let h_prev = (t > 0).then(|| &h_done[(t - 1) * block..]);
         let aux = &mut cache.aux[t * block..(t + 1) * block];
         let step = &mut cache.step;
+        // Recurrent products: all three gates (reset_after), or z and r.
         if reset_after {
             for col in step.chunks_exact_mut(3 * h) {
                 col.copy_from_slice(&params[shape.bh()]);
@@ -42,45 +43,64 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
         } else {
             step.fill(0.0);
         }
+        // z and r; aux = U_n h + b_hn, or r ⊙ h_{t-1}.
         for col in 0..b {
-            let (gi, si) = (col * 3 * h, col * 3 * h);
-            for j in 0..h {
-                let idx = col * h + j;
-                let z = sigmoid(gates[gi + j] + step[si + j]);
-                let r = sigmoid(gates[gi + h + j] + step[si + h + j]);
-                gates[gi + j] = z;
-                gates[gi + h + j] = r;
-                let hp = h_prev.map_or(0.0, |p| p[idx]);
-                aux[idx] = if reset_after {
-                    step[si + 2 * h + j]
-                } else {
-                    r * hp
-                };
+            let g = &mut gates[col * 3 * h..(col + 1) * 3 * h];
+            let s = &step[col * 3 * h..(col + 1) * 3 * h];
+            add_assign(&mut g[..2 * h], &s[..2 * h]);
+            sigmoid_slice(&mut g[..2 * h]);
+            let a = &mut aux[col * h..(col + 1) * h];
+            match (reset_after, h_prev) {
+                (true, _) => a.copy_from_slice(&s[2 * h..]),
+                (false, Some(prev)) => {
+                    let r = &g[h..2 * h];
+                    for ((a, &r), &hp) in a.iter_mut().zip(r).zip(&prev[col * h..(col + 1) * h]) {
+                        *a = r * hp;
+                    }
+                }
+                (false, None) => a.fill(0.0),
             }
         }
-        if !reset_after {
-            if let Some(_prev) = h_prev {
-                let n_rows = MatMut::rows_of(step, 3 * h, b, 2 * h, h);
-                gemm(n_rows, u.rows(2 * h, h), Mat::new(aux, h, b), 0.0);
-            }
+        if !reset_after && h_prev.is_some() {
+            let n_rows = MatMut::rows_of(step, 3 * h, b, 2 * h, h);
+            gemm(n_rows, u.rows(2 * h, h), Mat::new(aux, h, b), 0.0);
         }
-        let current = &mut h_rest[..block];
+        // n and the new state.
         for col in 0..b {
-            let (gi, si) = (col * 3 * h, col * 3 * h);
-            for j in 0..h {
-                let idx = col * h + j;
-                let (z, r) = (gates[gi + j], gates[gi + h + j]);
-                let recurrent = if reset_after {
-                    r * aux[idx]
-                } else {
-                    step[si + 2 * h + j]
-                };
-                let n = (gates[gi + 2 * h + j] + recurrent).tanh();
-                gates[gi + 2 * h + j] = n;
-                let hp = h_prev.map_or(0.0, |p| p[idx]);
-                current[idx] = z * hp + (1.0 - z) * n;
+            let g = &mut gates[col * 3 * h..(col + 1) * 3 * h];
+            let (zr, n) = g.split_at_mut(2 * h);
+            let (z, r) = zr.split_at(h);
+            let a = &aux[col * h..(col + 1) * h];
+            if reset_after {
+                for ((n, &r), &a) in n.iter_mut().zip(r).zip(a) {
+                    *n += r * a;
+                }
+            } else {
+                add_assign(n, &step[col * 3 * h + 2 * h..(col + 1) * 3 * h]);
+            }
+            tanh_slice(n);
+            let out = &mut h_rest[col * h..(col + 1) * h];
+            match h_prev {
+                Some(prev) => {
+                    let hp = &prev[col * h..(col + 1) * h];
+                    for (((o, &z), &n), &hp) in out.iter_mut().zip(z).zip(n.iter()).zip(hp) {
+                        *o = z * hp + (1.0 - z) * n;
+                    }
+                }
+                None => {
+                    for ((o, &z), &n) in out.iter_mut().zip(z).zip(n.iter()) {
+                        *o = (1.0 - z) * n;
+                    }
+                }
             }
         }
+    }
+}
+
+/// `a += b` element-wise.
+fn add_assign(a: &mut [f64], b: &[f64]) {
+    for (a, b) in a.iter_mut().zip(b) {
+        *a += b;
     }
 }
 

@@ -12,7 +12,7 @@
 //! `δo = δh tanh(c_t) o(1−o)`; `δc ← δc_t ⊙ f`, `δh ← Uᵀ δz`.
 //! Source: Hochreiter & Schmidhuber (1997), forget gate of Gers et al. (2000).
 
-use super::activation::sigmoid;
+use super::activation::{sigmoid_slice, tanh_slice};
 use super::linalg::{gemm, Mat, MatMut};
 use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
@@ -32,28 +32,36 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
             gemm(MatMut::new(z, 4 * h, b), u, previous, 1.0);
         }
         let tc_now = &mut cache.aux2[t * block..(t + 1) * block];
+        let c_prev = (t > 0).then(|| &c_done[(t - 1) * block..t * block]);
         for col in 0..b {
             let zc = &mut z[col * 4 * h..(col + 1) * 4 * h];
-            for j in 0..h {
-                let idx = col * h + j;
-                let i = sigmoid(zc[j]);
-                let f = sigmoid(zc[h + j]);
-                let g = zc[2 * h + j].tanh();
-                let o = sigmoid(zc[3 * h + j]);
-                zc[j] = i;
-                zc[h + j] = f;
-                zc[2 * h + j] = g;
-                zc[3 * h + j] = o;
-                let c_prev = if t > 0 {
-                    c_done[(t - 1) * block + idx]
-                } else {
-                    0.0
-                };
-                let c = f * c_prev + i * g;
-                let tc = c.tanh();
-                c_rest[idx] = c;
-                tc_now[idx] = tc;
-                h_rest[idx] = o * tc;
+            sigmoid_slice(&mut zc[..2 * h]);
+            tanh_slice(&mut zc[2 * h..3 * h]);
+            sigmoid_slice(&mut zc[3 * h..]);
+            let (i, rest) = zc.split_at(h);
+            let (f, rest) = rest.split_at(h);
+            let (g, o) = rest.split_at(h);
+            let cols = col * h..(col + 1) * h;
+            let c = &mut c_rest[cols.clone()];
+            match c_prev {
+                Some(cp) => {
+                    for ((((c, &cp), &f), &i), &g) in
+                        c.iter_mut().zip(&cp[cols.clone()]).zip(f).zip(i).zip(g)
+                    {
+                        *c = f * cp + i * g;
+                    }
+                }
+                None => {
+                    for ((c, &i), &g) in c.iter_mut().zip(i).zip(g) {
+                        *c = i * g;
+                    }
+                }
+            }
+            let tc = &mut tc_now[cols.clone()];
+            tc.copy_from_slice(c);
+            tanh_slice(tc);
+            for ((h, &o), &tc) in h_rest[cols].iter_mut().zip(o).zip(tc.iter()) {
+                *h = o * tc;
             }
         }
     }

@@ -194,6 +194,7 @@ impl Network {
                 gates,
                 offset,
                 recurrent_bias,
+                activation: arch.rnn_activation,
             };
             offset += shape.param_count();
             input = hidden;
@@ -299,7 +300,7 @@ impl Network {
         loss: Loss,
     ) -> Result<Gradients, NetworkError> {
         let o = self.output_size();
-        if targets.is_empty() || targets.len() % o != 0 {
+        if targets.is_empty() || !targets.len().is_multiple_of(o) {
             return Err(NetworkError::TargetLength {
                 expected: o,
                 found: targets.len(),
@@ -331,7 +332,7 @@ impl Network {
     /// Timesteps in `len` values of `windows` windows.
     fn steps_of(&self, len: usize, windows: usize) -> Result<usize, NetworkError> {
         let per_step = self.arch.input_size * windows;
-        if len == 0 || len % per_step != 0 {
+        if len == 0 || !len.is_multiple_of(per_step) {
             return Err(NetworkError::InputLength {
                 multiple_of: per_step,
                 found: len,

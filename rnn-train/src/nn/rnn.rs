@@ -8,6 +8,8 @@
 
 use std::ops::Range;
 
+use rnn_core::Activation;
+
 /// Parameter layout of one recurrent layer inside the flat vector.
 ///
 /// Gates are stacked row-wise in Keras order (LSTM i, f, c, o; GRU z, r, n):
@@ -26,6 +28,8 @@ pub(crate) struct RnnShape {
     pub offset: usize,
     /// Whether a recurrent bias `b_h` follows `b` (GRU `reset_after`).
     pub recurrent_bias: bool,
+    /// SimpleRNN activation (LSTM and GRU use sigmoid and tanh).
+    pub activation: Activation,
 }
 
 impl RnnShape {

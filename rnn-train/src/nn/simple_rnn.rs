@@ -5,20 +5,12 @@
 //! `dW = Σ d_t x_tᵀ`, `dU = Σ d_t h_{t-1}ᵀ`, `db = Σ d_t` (Werbos, "Backpropagation
 //! through time: what it does and how to do it", 1990).
 
-use rnn_core::Activation;
-
-use super::activation::{apply, derivative_from_output};
+use super::activation::{apply_slice, derivative_from_output};
 use super::linalg::{gemm, Mat, MatMut};
 use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
 /// Runs the layer over `x` (`[I × T·B]`), filling `cache.h`.
-pub(crate) fn forward(
-    shape: &RnnShape,
-    act: Activation,
-    params: &[f64],
-    x: &[f64],
-    cache: &mut RnnCache,
-) {
+pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut RnnCache) {
     let (h, b) = (shape.hidden, cache.batch);
     let block = h * b;
     input_products(shape, params, x, &mut cache.h);
@@ -30,7 +22,7 @@ pub(crate) fn forward(
             let previous = Mat::new(&done[(t - 1) * block..], h, b);
             gemm(MatMut::new(current, h, b), u, previous, 1.0);
         }
-        current.iter_mut().for_each(|v| *v = apply(act, *v));
+        apply_slice(shape.activation, current);
     }
 }
 
@@ -38,7 +30,6 @@ pub(crate) fn forward(
 /// gradients into `grad` (overwriting) and, if `want_dx`, `cache.dx`.
 pub(crate) fn backward(
     shape: &RnnShape,
-    act: Activation,
     params: &[f64],
     x: &[f64],
     cache: &mut RnnCache,
@@ -55,7 +46,7 @@ pub(crate) fn backward(
         let d = &mut cache.dpre[t * block..(t + 1) * block];
         let y = &cache.h[t * block..(t + 1) * block];
         for ((d, &dh), &y) in d.iter_mut().zip(&cache.dh).zip(y) {
-            *d = dh * derivative_from_output(act, y);
+            *d = dh * derivative_from_output(shape.activation, y);
         }
         if t > 0 {
             gemm(

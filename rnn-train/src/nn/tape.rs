@@ -96,13 +96,12 @@ impl Network {
     /// Forward pass over the batch in `tape.x`, filling every cache.
     pub(crate) fn forward(&self, tape: &mut Tape) {
         let params = &self.params;
-        let act = self.arch.rnn_activation;
         for (l, shape) in self.rnn.iter().enumerate() {
             let (below, here) = tape.rnn.split_at_mut(l);
             let x = below.last().map_or(&tape.x[..], |c| &c.h[..]);
             let cache = &mut here[0];
             match self.arch.cell {
-                CellKind::SimpleRnn => simple_rnn::forward(shape, act, params, x, cache),
+                CellKind::SimpleRnn => simple_rnn::forward(shape, params, x, cache),
                 CellKind::Lstm => lstm::forward(shape, params, x, cache),
                 CellKind::Gru { .. } => gru::forward(shape, params, x, cache),
             }
@@ -150,10 +149,9 @@ impl Network {
             };
             let x = below.last().map_or(&tape.x[..], |c| &c.h[..]);
             let dx = want_dx || l > 0;
-            let act = self.arch.rnn_activation;
             match self.arch.cell {
                 CellKind::SimpleRnn => {
-                    simple_rnn::backward(shape, act, params, x, cache, upstream, grad, dx)
+                    simple_rnn::backward(shape, params, x, cache, upstream, grad, dx)
                 }
                 CellKind::Lstm => lstm::backward(shape, params, x, cache, upstream, grad, dx),
                 CellKind::Gru { .. } => gru::backward(shape, params, x, cache, upstream, grad, dx),
