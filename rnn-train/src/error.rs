@@ -124,6 +124,14 @@ pub enum TrainError {
         /// Rows in the series.
         rows: usize,
     },
+    /// A CSV to predict on has fewer rows than the model's window.
+    #[error("the CSV has {rows} rows, fewer than the model's window of {window} timesteps")]
+    ShorterThanWindow {
+        /// The model's window.
+        window: usize,
+        /// Rows in the CSV.
+        rows: usize,
+    },
     /// The test split leaves no samples for training.
     #[error(
         "test size {test} samples is too large: the series gives only {samples} samples \

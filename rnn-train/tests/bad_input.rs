@@ -203,6 +203,36 @@ fn corrupt_or_missing_weight_file() {
     let (ok, stderr) = run(&dir.0, &["predict", "d.csv", "-i", "v", "-m", "bad.rnnw"]);
     assert!(!ok);
     assert!(stderr.contains("weight file: "), "{stderr}");
+    // A real model, but a CSV shorter than its window.
+    let (ok, _) = run(
+        &dir.0,
+        &[
+            "train",
+            "d.csv",
+            "-i",
+            "v",
+            "-t",
+            "v",
+            "-w",
+            "5",
+            "-e",
+            "1",
+            "--no-plots",
+            "--out",
+            "m",
+        ],
+    );
+    assert!(ok);
+    dir.file("short.csv", "t,v\n0,1\n1,2\n");
+    let (ok, stderr) = run(
+        &dir.0,
+        &["predict", "short.csv", "-i", "v", "-m", "m/model.rnnw"],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("the CSV has 2 rows, fewer than the model's window of 5 timesteps"),
+        "{stderr}"
+    );
     let (ok, stderr) = run(&dir.0, &["inspect", "none.rnnw"]);
     assert!(!ok);
     assert!(stderr.contains("none.rnnw: No such file"), "{stderr}");

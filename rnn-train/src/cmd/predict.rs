@@ -42,7 +42,7 @@ pub struct Forecast {
 /// Those of [`import::load`] and [`CsvSource::read`];
 /// [`TrainError::NoMetadata`], [`TrainError::InputCount`] or
 /// [`TrainError::Architecture`] when the model does not fit the columns;
-/// [`TrainError::WindowTooLong`] when the CSV is shorter than one window.
+/// [`TrainError::ShorterThanWindow`] when the CSV is shorter than one window.
 pub fn forecasts(opts: &PredictOptions) -> Result<Vec<Forecast>> {
     let model = import::load(&opts.model)?;
     let meta = check_model(
@@ -57,12 +57,7 @@ pub fn forecasts(opts: &PredictOptions) -> Result<Vec<Forecast>> {
     let (window, horizon) = (meta.window as usize, meta.horizon as usize);
     let rows = table.rows();
     if rows < window {
-        return Err(TrainError::WindowTooLong {
-            window,
-            horizon: 0,
-            needed: window,
-            rows,
-        });
+        return Err(TrainError::ShorterThanWindow { window, rows });
     }
     let scaled = scale_columns(&columns(&table, &opts.inputs), &meta.inputs);
     let target = opts.target.as_deref().and_then(|t| table.column(t));
