@@ -32,6 +32,9 @@ use dense::DenseShape;
 use rnn::RnnShape;
 pub(crate) use tape::Tape;
 
+/// Windows per forward pass in [`Network::predict_batch`].
+const PREDICT_BATCH: usize = 256;
+
 /// The recurrent cell of every RNN layer of an [`Architecture`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CellKind {
@@ -283,6 +286,42 @@ impl Network {
         Ok(tape.output().to_vec())
     }
 
+    /// Forward pass over many windows at once (batched, much faster than
+    /// calling [`Network::predict`] per window).
+    ///
+    /// # Shapes
+    /// `windows`: `[n × steps × I]` row-major, `n, steps ≥ 1`; returns
+    /// `[n × O]` row-major.
+    ///
+    /// # Errors
+    /// [`NetworkError::InputLength`] when `steps` is 0 or `windows.len()` is
+    /// not a positive multiple of `steps · I`.
+    pub fn predict_batch(&self, windows: &[f64], steps: usize) -> Result<Vec<f64>, NetworkError> {
+        let per_window = steps * self.arch.input_size;
+        if per_window == 0 || windows.is_empty() || !windows.len().is_multiple_of(per_window) {
+            return Err(NetworkError::InputLength {
+                multiple_of: per_window,
+                found: windows.len(),
+            });
+        }
+        let n = windows.len() / per_window;
+        let o = self.output_size();
+        let mut out = Vec::with_capacity(n * o);
+        let indices: Vec<usize> = (0..n).collect();
+        let no_targets = vec![0.0; n * o];
+        let mut tape: Option<Tape> = None;
+        for chunk in indices.chunks(PREDICT_BATCH) {
+            let tape = match &mut tape {
+                Some(t) if t.batch == chunk.len() => t,
+                slot => slot.insert(Tape::new(self, steps, chunk.len())),
+            };
+            tape.load(windows, &no_targets, chunk);
+            self.forward(tape);
+            out.extend_from_slice(tape.output());
+        }
+        Ok(out)
+    }
+
     /// Mean `loss` of a batch and its exact gradient w.r.t. every parameter
     /// and every input value (backpropagation through time).
     ///
@@ -427,5 +466,23 @@ mod tests {
             Err(NetworkError::InputLength { .. })
         ));
         assert_eq!(net.predict(&[0.1; 6]).unwrap().len(), 2);
+        assert!(net.predict_batch(&[0.1; 6], 0).is_err());
+        assert!(net.predict_batch(&[0.1; 7], 2).is_err());
+    }
+
+    #[test]
+    fn batched_prediction_equals_one_window_at_a_time() {
+        let net = Network::new(&arch(CellKind::Gru { reset_after: false }), 2).unwrap();
+        // 300 windows of 4 timesteps: more than one internal batch.
+        let windows: Vec<f64> = (0..300 * 4 * 3).map(|k| (k as f64 * 0.37).sin()).collect();
+        let batched = net.predict_batch(&windows, 4).unwrap();
+        assert_eq!(batched.len(), 600);
+        for (w, window) in windows.chunks_exact(12).enumerate() {
+            // Equal up to summation order (the batched products are blocked).
+            let single = net.predict(window).unwrap();
+            for (b, s) in batched[w * 2..w * 2 + 2].iter().zip(&single) {
+                assert!((b - s).abs() < 1e-13, "window {w}: {b} vs {s}");
+            }
+        }
     }
 }
