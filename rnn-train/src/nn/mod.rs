@@ -86,7 +86,9 @@ impl Architecture {
     /// # Errors
     /// [`NetworkError::NoRecurrentLayer`] when `rnn_units` is empty;
     /// [`NetworkError::ZeroInputSize`]; [`NetworkError::ZeroUnits`] naming
-    /// the first layer (recurrent layers first, then Dense) with 0 units.
+    /// the first layer (recurrent layers first, then Dense) with 0 units;
+    /// [`NetworkError::TooManyParameters`] beyond `u32::MAX` parameters (the
+    /// weight format's limit).
     pub fn validate(&self) -> Result<(), NetworkError> {
         if self.rnn_units.is_empty() {
             return Err(NetworkError::NoRecurrentLayer);
@@ -99,10 +101,34 @@ impl Architecture {
             .iter()
             .copied()
             .chain(self.dense.iter().map(|&(u, _)| u));
-        match units.enumerate().find(|&(_, u)| u == 0) {
-            Some((layer, _)) => Err(NetworkError::ZeroUnits { layer }),
-            None => Ok(()),
+        if let Some((layer, _)) = units.enumerate().find(|&(_, u)| u == 0) {
+            return Err(NetworkError::ZeroUnits { layer });
         }
+        match self.param_count() {
+            Some(n) if n <= u32::MAX as usize => Ok(()),
+            _ => Err(NetworkError::TooManyParameters),
+        }
+    }
+
+    /// Total parameters (Keras `model.summary()`), `None` on overflow.
+    fn param_count(&self) -> Option<usize> {
+        let (gates, biases) = match self.cell {
+            CellKind::SimpleRnn => (1, 1),
+            CellKind::Lstm => (4, 1),
+            CellKind::Gru { reset_after } => (3, if reset_after { 2 } else { 1 }),
+        };
+        let mut input = self.input_size;
+        let mut total = 0usize;
+        for &hidden in &self.rnn_units {
+            let per_unit = input.checked_add(hidden)?.checked_add(biases)?;
+            total = total.checked_add(hidden.checked_mul(per_unit)?.checked_mul(gates)?)?;
+            input = hidden;
+        }
+        for &(output, _) in &self.dense {
+            total = total.checked_add(output.checked_mul(input.checked_add(1)?)?)?;
+            input = output;
+        }
+        Some(total)
     }
 }
 
@@ -116,6 +142,10 @@ pub enum NetworkError {
     /// `Architecture::input_size` is 0.
     #[error("the input size (features per timestep) is 0")]
     ZeroInputSize,
+    /// The network would have more parameters than a weight file can hold
+    /// (`u32::MAX`).
+    #[error("the architecture has more than {} parameters", u32::MAX)]
+    TooManyParameters,
     /// A layer has 0 units (`layer` counts recurrent layers first, then Dense).
     #[error("layer {layer} has 0 units")]
     ZeroUnits {
