@@ -196,7 +196,7 @@ pub fn fit(
     let mut grad = vec![0.0; net.param_count()];
     let batch = cfg.batch_size.min(n);
     let mut full = Tape::new(net, train.window, batch);
-    let mut tail = Tape::new(net, train.window, (n % batch).max(1));
+    let mut tail = Tape::new(net, train.window, n % batch);
     let mut best = (f64::INFINITY, 0, net.params().to_vec());
     let mut report = FitReport {
         history: Vec::with_capacity(cfg.epochs),
@@ -301,4 +301,181 @@ pub fn evaluate(net: &Network, data: &Dataset, loss: Loss) -> f64 {
         sum += loss.value(tape.output(), &tape.targets) * chunk.len() as f64;
     }
     sum / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Architecture, CellKind};
+
+    fn arch(act: Activation) -> Architecture {
+        Architecture {
+            input_size: 2,
+            cell: CellKind::Gru { reset_after: true },
+            rnn_activation: act,
+            rnn_units: vec![4],
+            dense: vec![(1, Activation::Linear)],
+        }
+    }
+
+    /// Windows of 3 timesteps, 2 features; target = `sign ·` the last feature.
+    fn data(n: usize, sign: f64) -> Dataset {
+        let inputs: Vec<f64> = (0..n * 6)
+            .map(|k| ((k * 7 % 13) as f64 / 13.0) - 0.5)
+            .collect();
+        let targets = (0..n).map(|w| sign * inputs[w * 6 + 5]).collect();
+        Dataset {
+            inputs,
+            targets,
+            window: 3,
+            input_size: 2,
+            output_size: 1,
+        }
+    }
+
+    fn config(epochs: usize) -> FitConfig {
+        FitConfig {
+            epochs,
+            batch_size: 8,
+            learning_rate: 0.01,
+            clip_norm: None,
+            patience: None,
+            shuffle: true,
+            seed: 5,
+            loss: Loss::Mse,
+        }
+    }
+
+    #[test]
+    fn same_seeds_give_bit_identical_training() {
+        let train = data(30, 1.0);
+        let run = || {
+            let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+            fit(&mut net, &train, None, &config(5), &mut |_| {}).unwrap();
+            net.params().iter().map(|p| p.to_bits()).collect::<Vec<_>>()
+        };
+        assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn training_lowers_the_loss_and_reports_every_epoch() {
+        let train = data(30, 1.0);
+        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let before = evaluate(&net, &train, Loss::Mse);
+        let mut seen = Vec::new();
+        let report = fit(&mut net, &train, None, &config(40), &mut |r| {
+            seen.push(r.epoch)
+        })
+        .unwrap();
+        assert_eq!(seen, (1..=40).collect::<Vec<_>>());
+        assert_eq!(report.history.len(), 40);
+        assert!(evaluate(&net, &train, Loss::Mse) < 0.5 * before);
+    }
+
+    #[test]
+    fn early_stopping_restores_the_best_weights() {
+        // Validation targets are the negated training targets: as training
+        // improves, validation gets worse after the first epochs.
+        let (train, val) = (data(30, 1.0), data(30, -1.0));
+        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let cfg = FitConfig {
+            patience: Some(2),
+            ..config(50)
+        };
+        let report = fit(&mut net, &train, Some(&val), &cfg, &mut |_| {}).unwrap();
+        assert!(report.stopped_early);
+        assert_eq!(report.history.len(), report.best_epoch + 2);
+        let best = report.history[report.best_epoch - 1].val_loss.unwrap();
+        assert!((evaluate(&net, &val, Loss::Mse) - best).abs() < 1e-12);
+    }
+
+    #[test]
+    fn divergence_stops_and_restores_finite_weights() {
+        let train = data(30, 1.0);
+        let mut net = Network::new(&arch(Activation::Linear), 3).unwrap();
+        let mut a = arch(Activation::Linear);
+        a.cell = CellKind::SimpleRnn;
+        let mut net_linear = Network::new(&a, 3).unwrap();
+        let cfg = FitConfig {
+            learning_rate: 1e200,
+            ..config(50)
+        };
+        for net in [&mut net, &mut net_linear] {
+            let report = fit(net, &train, None, &cfg, &mut |_| {}).unwrap();
+            let epoch = report.diverged.expect("diverges");
+            assert!(epoch < 50 && report.history.len() == epoch);
+            assert!(net.params().iter().all(|p| p.is_finite()));
+        }
+    }
+
+    #[test]
+    fn clipping_changes_the_updates() {
+        // Adam normalises each step, so a clipped run differs from an
+        // unclipped one only through the moment estimates; it must differ.
+        let train = data(30, 1.0);
+        let mut clipped = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let mut free = clipped.clone();
+        let cfg = FitConfig {
+            clip_norm: Some(1e-3),
+            ..config(3)
+        };
+        fit(&mut clipped, &train, None, &cfg, &mut |_| {}).unwrap();
+        fit(&mut free, &train, None, &config(3), &mut |_| {}).unwrap();
+        assert_ne!(clipped.params(), free.params());
+    }
+
+    #[test]
+    fn bad_settings_and_shapes_are_typed_errors() {
+        let train = data(10, 1.0);
+        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let original = net.clone();
+        let mut run = |cfg: FitConfig, data: &Dataset| fit(&mut net, data, None, &cfg, &mut |_| {});
+        assert_eq!(run(config(0), &train), Err(FitError::ZeroEpochs));
+        let zero_batch = FitConfig {
+            batch_size: 0,
+            ..config(1)
+        };
+        assert_eq!(run(zero_batch, &train), Err(FitError::ZeroBatchSize));
+        let bad_lr = FitConfig {
+            learning_rate: -1.0,
+            ..config(1)
+        };
+        assert_eq!(run(bad_lr, &train), Err(FitError::LearningRate(-1.0)));
+        let bad_clip = FitConfig {
+            clip_norm: Some(0.0),
+            ..config(1)
+        };
+        assert_eq!(run(bad_clip, &train), Err(FitError::ClipNorm(0.0)));
+        let empty = Dataset {
+            inputs: vec![],
+            targets: vec![],
+            ..data(1, 1.0)
+        };
+        assert_eq!(
+            run(config(1), &empty),
+            Err(FitError::EmptyDataset { which: "training" })
+        );
+        let wide = Dataset {
+            input_size: 3,
+            ..data(10, 1.0)
+        };
+        assert!(matches!(
+            run(config(1), &wide),
+            Err(FitError::ShapeMismatch {
+                what: "input size",
+                ..
+            })
+        ));
+        let mut short = data(10, 1.0);
+        short.inputs.pop();
+        assert!(matches!(
+            run(config(1), &short),
+            Err(FitError::ShapeMismatch {
+                what: "input values",
+                ..
+            })
+        ));
+        assert_eq!(net, original);
+        assert!(evaluate(&net, &short, Loss::Mse).is_nan());
+    }
 }

@@ -88,25 +88,31 @@ pub(crate) fn backward(
         let d = &mut cache.dpre[t * gblock..(t + 1) * gblock];
         let gates = &cache.gates[t * gblock..(t + 1) * gblock];
         let tcs = &cache.aux2[t * block..(t + 1) * block];
+        let c_prev = (t > 0).then(|| &cache.aux[(t - 1) * block..t * block]);
         for col in 0..b {
-            let gi = col * 4 * h;
+            // Per-column slices of exact length h, so the loop below has no
+            // bounds checks and vectorizes.
+            let cols = col * h..(col + 1) * h;
+            let (d_i, rest) = d[col * 4 * h..(col + 1) * 4 * h].split_at_mut(h);
+            let (d_f, rest) = rest.split_at_mut(h);
+            let (d_g, d_o) = rest.split_at_mut(h);
+            let g_all = &gates[col * 4 * h..(col + 1) * 4 * h];
+            let (i, f, g, o) = (
+                &g_all[..h],
+                &g_all[h..2 * h],
+                &g_all[2 * h..3 * h],
+                &g_all[3 * h..],
+            );
+            let (tc, dh) = (&tcs[cols.clone()], &cache.dh[cols.clone()]);
+            let dc = &mut cache.dc[cols.clone()];
+            let cp = c_prev.map(|c| &c[cols]);
             for j in 0..h {
-                let idx = col * h + j;
-                let (i, f) = (gates[gi + j], gates[gi + h + j]);
-                let (g, o) = (gates[gi + 2 * h + j], gates[gi + 3 * h + j]);
-                let tc = tcs[idx];
-                let c_prev = if t > 0 {
-                    cache.aux[(t - 1) * block + idx]
-                } else {
-                    0.0
-                };
-                let dh = cache.dh[idx];
-                let dc = cache.dc[idx] + dh * o * (1.0 - tc * tc);
-                d[gi + j] = dc * g * i * (1.0 - i);
-                d[gi + h + j] = dc * c_prev * f * (1.0 - f);
-                d[gi + 2 * h + j] = dc * i * (1.0 - g * g);
-                d[gi + 3 * h + j] = dh * tc * o * (1.0 - o);
-                cache.dc[idx] = dc * f;
+                let dct = dc[j] + dh[j] * o[j] * (1.0 - tc[j] * tc[j]);
+                d_i[j] = dct * g[j] * i[j] * (1.0 - i[j]);
+                d_f[j] = cp.map_or(0.0, |cp| dct * cp[j] * f[j] * (1.0 - f[j]));
+                d_g[j] = dct * i[j] * (1.0 - g[j] * g[j]);
+                d_o[j] = dh[j] * tc[j] * o[j] * (1.0 - o[j]);
+                dc[j] = dct * f[j];
             }
         }
         if t > 0 {

@@ -32,6 +32,9 @@ use dense::DenseShape;
 use rnn::RnnShape;
 pub(crate) use tape::Tape;
 
+/// Windows per forward pass in [`Network::predict_batch`].
+const PREDICT_BATCH: usize = 256;
+
 /// The recurrent cell of every RNN layer of an [`Architecture`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CellKind {
@@ -83,7 +86,9 @@ impl Architecture {
     /// # Errors
     /// [`NetworkError::NoRecurrentLayer`] when `rnn_units` is empty;
     /// [`NetworkError::ZeroInputSize`]; [`NetworkError::ZeroUnits`] naming
-    /// the first layer (recurrent layers first, then Dense) with 0 units.
+    /// the first layer (recurrent layers first, then Dense) with 0 units;
+    /// [`NetworkError::TooManyParameters`] beyond `u32::MAX` parameters (the
+    /// weight format's limit).
     pub fn validate(&self) -> Result<(), NetworkError> {
         if self.rnn_units.is_empty() {
             return Err(NetworkError::NoRecurrentLayer);
@@ -96,10 +101,34 @@ impl Architecture {
             .iter()
             .copied()
             .chain(self.dense.iter().map(|&(u, _)| u));
-        match units.enumerate().find(|&(_, u)| u == 0) {
-            Some((layer, _)) => Err(NetworkError::ZeroUnits { layer }),
-            None => Ok(()),
+        if let Some((layer, _)) = units.enumerate().find(|&(_, u)| u == 0) {
+            return Err(NetworkError::ZeroUnits { layer });
         }
+        match self.param_count() {
+            Some(n) if n <= u32::MAX as usize => Ok(()),
+            _ => Err(NetworkError::TooManyParameters),
+        }
+    }
+
+    /// Total parameters (Keras `model.summary()`), `None` on overflow.
+    fn param_count(&self) -> Option<usize> {
+        let (gates, biases) = match self.cell {
+            CellKind::SimpleRnn => (1, 1),
+            CellKind::Lstm => (4, 1),
+            CellKind::Gru { reset_after } => (3, if reset_after { 2 } else { 1 }),
+        };
+        let mut input = self.input_size;
+        let mut total = 0usize;
+        for &hidden in &self.rnn_units {
+            let per_unit = input.checked_add(hidden)?.checked_add(biases)?;
+            total = total.checked_add(hidden.checked_mul(per_unit)?.checked_mul(gates)?)?;
+            input = hidden;
+        }
+        for &(output, _) in &self.dense {
+            total = total.checked_add(output.checked_mul(input.checked_add(1)?)?)?;
+            input = output;
+        }
+        Some(total)
     }
 }
 
@@ -113,6 +142,10 @@ pub enum NetworkError {
     /// `Architecture::input_size` is 0.
     #[error("the input size (features per timestep) is 0")]
     ZeroInputSize,
+    /// The network would have more parameters than a weight file can hold
+    /// (`u32::MAX`).
+    #[error("the architecture has more than {} parameters", u32::MAX)]
+    TooManyParameters,
     /// A layer has 0 units (`layer` counts recurrent layers first, then Dense).
     #[error("layer {layer} has 0 units")]
     ZeroUnits {
@@ -283,6 +316,42 @@ impl Network {
         Ok(tape.output().to_vec())
     }
 
+    /// Forward pass over many windows at once (batched, much faster than
+    /// calling [`Network::predict`] per window).
+    ///
+    /// # Shapes
+    /// `windows`: `[n × steps × I]` row-major, `n, steps ≥ 1`; returns
+    /// `[n × O]` row-major.
+    ///
+    /// # Errors
+    /// [`NetworkError::InputLength`] when `steps` is 0 or `windows.len()` is
+    /// not a positive multiple of `steps · I`.
+    pub fn predict_batch(&self, windows: &[f64], steps: usize) -> Result<Vec<f64>, NetworkError> {
+        let per_window = steps * self.arch.input_size;
+        if per_window == 0 || windows.is_empty() || !windows.len().is_multiple_of(per_window) {
+            return Err(NetworkError::InputLength {
+                multiple_of: per_window,
+                found: windows.len(),
+            });
+        }
+        let n = windows.len() / per_window;
+        let o = self.output_size();
+        let mut out = Vec::with_capacity(n * o);
+        let indices: Vec<usize> = (0..n).collect();
+        let no_targets = vec![0.0; n * o];
+        let mut tape: Option<Tape> = None;
+        for chunk in indices.chunks(PREDICT_BATCH) {
+            let tape = match &mut tape {
+                Some(t) if t.batch == chunk.len() => t,
+                slot => slot.insert(Tape::new(self, steps, chunk.len())),
+            };
+            tape.load(windows, &no_targets, chunk);
+            self.forward(tape);
+            out.extend_from_slice(tape.output());
+        }
+        Ok(out)
+    }
+
     /// Mean `loss` of a batch and its exact gradient w.r.t. every parameter
     /// and every input value (backpropagation through time).
     ///
@@ -427,5 +496,23 @@ mod tests {
             Err(NetworkError::InputLength { .. })
         ));
         assert_eq!(net.predict(&[0.1; 6]).unwrap().len(), 2);
+        assert!(net.predict_batch(&[0.1; 6], 0).is_err());
+        assert!(net.predict_batch(&[0.1; 7], 2).is_err());
+    }
+
+    #[test]
+    fn batched_prediction_equals_one_window_at_a_time() {
+        let net = Network::new(&arch(CellKind::Gru { reset_after: false }), 2).unwrap();
+        // 300 windows of 4 timesteps: more than one internal batch.
+        let windows: Vec<f64> = (0..300 * 4 * 3).map(|k| (k as f64 * 0.37).sin()).collect();
+        let batched = net.predict_batch(&windows, 4).unwrap();
+        assert_eq!(batched.len(), 600);
+        for (w, window) in windows.chunks_exact(12).enumerate() {
+            // Equal up to summation order (the batched products are blocked).
+            let single = net.predict(window).unwrap();
+            for (b, s) in batched[w * 2..w * 2 + 2].iter().zip(&single) {
+                assert!((b - s).abs() < 1e-13, "window {w}: {b} vs {s}");
+            }
+        }
     }
 }

@@ -62,7 +62,11 @@ impl Tape {
             let window = &inputs[w * steps * features..(w + 1) * steps * features];
             for (t, x_t) in window.chunks_exact(features).enumerate() {
                 let at = (t * batch + b) * features;
-                self.x[at..at + features].copy_from_slice(x_t);
+                // An element loop: `copy_from_slice` would call memcpy for
+                // every (often single-feature) timestep.
+                for (dst, &src) in self.x[at..at + features].iter_mut().zip(x_t) {
+                    *dst = src;
+                }
             }
             self.targets[b * outputs..(b + 1) * outputs]
                 .copy_from_slice(&targets[w * outputs..(w + 1) * outputs]);
