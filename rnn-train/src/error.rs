@@ -109,6 +109,55 @@ pub enum TrainError {
         /// The cell's text.
         value: String,
     },
+    /// A cell of a used column is finite in `f64` but too large for the
+    /// `f32` the model, the weight file and the device use.
+    #[error(
+        "{}: line {line}, column {column:?}: {value:?} is outside the f32 range \
+         (magnitude at most 3.4e38) that the model and weight file use; rescale the column",
+        path.display()
+    )]
+    OutOfF32Range {
+        /// The CSV file.
+        path: PathBuf,
+        /// 1-based line number (the header is line 1).
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The cell's text.
+        value: String,
+    },
+    /// A used column name appears more than once in the header, so which
+    /// one is meant is ambiguous.
+    #[error("{}: line 1: the header has more than one column named {column:?}", path.display())]
+    DuplicateColumn {
+        /// The CSV file.
+        path: PathBuf,
+        /// The repeated name.
+        column: String,
+    },
+    /// The output directory cannot hold the outputs (checked before
+    /// training, so no time is lost).
+    #[error("output path {} {reason}", path.display())]
+    OutputDir {
+        /// The directory given with `--out`.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// An output file would overwrite one of the command's inputs.
+    #[error(
+        "output {} is the same file as the {what} {}; refusing to overwrite it, choose another -o",
+        output.display(),
+        input.display()
+    )]
+    OutputIsInput {
+        /// The output path given.
+        output: PathBuf,
+        /// The input it resolves to.
+        input: PathBuf,
+        /// `"model"` or `"input CSV"`.
+        what: &'static str,
+    },
     /// The series is too short for even one window and its target.
     #[error(
         "window {window} with horizon {horizon} needs at least {needed} rows, \
@@ -200,16 +249,46 @@ pub enum TrainError {
     /// The loss became NaN or infinite before any epoch finished with a
     /// finite loss, so there is no checkpoint to export.
     #[error(
-        "training diverged: the loss became NaN or infinite in epoch {epoch}, before any epoch \
-         finished with a finite loss; nothing was exported (lower --lr or set --clip-norm)"
+        "training diverged: the loss or the weights became NaN or too large for f32 in epoch \
+         {epoch}, before any epoch finished with finite values; nothing was written \
+         (lower --lr or set --clip-norm)"
     )]
     Diverged {
         /// The epoch (1-based) whose loss was not finite.
         epoch: usize,
     },
-    /// A weight file was refused by `rnn-core`'s checked loader.
+    /// `rnn-core` refused to encode a weight blob (too many layers, a
+    /// parameter count that differs from the layers').
     #[error("weight file: {0}")]
     Model(#[from] rnn_core::Error),
+    /// A weight file was refused by `rnn-core`'s checked loader, or holds a
+    /// NaN or infinite weight.
+    #[error("{}: weight file: {source}", path.display())]
+    WeightFile {
+        /// The weight file.
+        path: PathBuf,
+        /// rnn-core's reason.
+        source: rnn_core::Error,
+    },
+    /// A weight file has no bytes at all.
+    #[error("{}: the weight file is empty (0 bytes)", path.display())]
+    EmptyWeightFile {
+        /// The weight file.
+        path: PathBuf,
+    },
+    /// A weight file given by a relative path is not there.
+    #[error(
+        "{}: No such file (relative to the current directory {}); run from the folder where \
+         you trained, or pass the model's path",
+        path.display(),
+        cwd.display()
+    )]
+    WeightFileMissing {
+        /// The relative path looked for.
+        path: PathBuf,
+        /// The current directory it was resolved against.
+        cwd: PathBuf,
+    },
     /// A plot could not be drawn or written.
     #[error("plot {}: {reason}", path.display())]
     Plot {

@@ -89,6 +89,75 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// Checks, before any training time is spent, that `dir` can hold the
+/// outputs: it is a directory (or does not exist yet, inside a directory)
+/// and a file can be created in it (or in its nearest existing ancestor).
+/// The probe file is removed again; nothing is created otherwise.
+///
+/// # Errors
+/// [`TrainError::OutputDir`] saying what is wrong: `dir` (or an ancestor)
+/// is a file or device, or the directory cannot be written.
+pub fn check_output_dir(dir: &Path) -> Result<()> {
+    let refuse = |reason: String| TrainError::OutputDir {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let mut existing = dir;
+    loop {
+        match std::fs::metadata(existing) {
+            Ok(m) if m.is_dir() => break,
+            Ok(m) => {
+                let what = if m.is_file() {
+                    "a file"
+                } else {
+                    "a device or other special file"
+                };
+                return Err(refuse(if existing == dir {
+                    format!("is {what}, not a directory")
+                } else {
+                    format!(
+                        "is inside {}, which is {what}, not a directory",
+                        existing.display()
+                    )
+                }));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                existing = match existing.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+            }
+            Err(e) => return Err(refuse(format!("cannot be read: {e}"))),
+        }
+    }
+    let probe = existing.join(format!(".rnn-train-probe{}", std::process::id()));
+    match std::fs::File::create_new(&probe) {
+        Ok(_) => std::fs::remove_file(&probe)
+            .map_err(|e| refuse(format!("cannot write to {}: {e}", existing.display()))),
+        Err(e) => Err(refuse(format!(
+            "cannot be written: cannot write to {}: {e}",
+            existing.display()
+        ))),
+    }
+}
+
+/// Writes CSV `records` (the first is the header) to `path` atomically
+/// with [`write_atomic`].
+///
+/// # Errors
+/// Those of [`write_atomic`].
+pub fn write_csv(path: &Path, records: &[Vec<String>]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in records {
+        w.write_record(r)?;
+    }
+    let bytes = w.into_inner().map_err(|e| TrainError::File {
+        path: path.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    write_atomic(path, &bytes)
+}
+
 /// Reads a weight file whole.
 ///
 /// # Errors
@@ -159,6 +228,27 @@ mod tests {
         // A directory in the way: the error names the file, nothing is left behind.
         let e = write_atomic(&dir.join("sub"), b"x").unwrap_err();
         assert!(matches!(e, TrainError::File { .. }), "{e:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn output_dir_is_checked_without_creating_anything() {
+        let dir = std::env::temp_dir().join(format!("rnn-train-outdir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        check_output_dir(&dir.join("new/deeper")).unwrap();
+        assert!(!dir.join("new").exists());
+        let file = dir.join("afile");
+        std::fs::write(&file, "keep").unwrap();
+        let e = check_output_dir(&file).unwrap_err().to_string();
+        assert!(e.ends_with("afile is a file, not a directory"), "{e}");
+        let e = check_output_dir(&file.join("sub")).unwrap_err().to_string();
+        assert!(e.contains("which is a file, not a directory"), "{e}");
+        let e = check_output_dir(Path::new("/dev/null"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/dev/null is a device"), "{e}");
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(names.len(), 1, "only afile is left");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -125,7 +125,8 @@ pub struct FitReport {
     pub best_epoch: usize,
     /// Whether early stopping ended training.
     pub stopped_early: bool,
-    /// Epoch where the monitored loss became NaN or infinite.
+    /// Epoch where a loss or a weight stopped being a finite `f32` (see
+    /// [`fit`]); its weights were discarded.
     pub diverged: Option<usize>,
 }
 
@@ -169,8 +170,12 @@ pub enum FitError {
 /// best weights (lowest validation loss, or training loss without
 /// validation). `on_epoch` is called after every epoch.
 ///
-/// A NaN or infinite monitored loss stops training, restores the best
-/// weights and is reported in [`FitReport::diverged`] (not an error).
+/// Training runs in `f64`, but the weight file and the device use `f32`
+/// (as Keras trains): an epoch whose training or validation loss, or any
+/// weight, is NaN or out of the `f32` range (|x| > `f32::MAX` ≈ 3.4e38)
+/// counts as divergence. It stops training, restores the best weights
+/// (which are all finite in `f32`) and is reported in
+/// [`FitReport::diverged`] (not an error).
 ///
 /// # Errors
 /// [`FitError::ZeroEpochs`], [`FitError::ZeroBatchSize`],
@@ -234,11 +239,11 @@ pub fn fit(
         };
         report.history.push(epoch_report);
         on_epoch(&epoch_report);
-        let monitored = val_loss.unwrap_or(train_loss);
-        if !monitored.is_finite() {
+        if diverged(train_loss, val_loss, net.params()) {
             report.diverged = Some(epoch);
             break;
         }
+        let monitored = val_loss.unwrap_or(train_loss);
         if monitored < best.0 {
             best.0 = monitored;
             best.1 = epoch;
@@ -255,6 +260,16 @@ pub fn fit(
     net.params_mut().copy_from_slice(&best.2);
     report.best_epoch = best.1;
     Ok(report)
+}
+
+/// Whether an epoch diverged: a loss or a weight that is not a finite
+/// `f32` (what the exported model would hold, and what Keras, training in
+/// `f32`, would see as inf or NaN).
+fn diverged(train_loss: f64, val_loss: Option<f64>, params: &[f64]) -> bool {
+    let finite_f32 = |x: f64| (x as f32).is_finite();
+    !(finite_f32(train_loss)
+        && val_loss.is_none_or(finite_f32)
+        && params.iter().all(|&p| finite_f32(p)))
 }
 
 fn check_config(cfg: &FitConfig) -> Result<(), FitError> {
@@ -406,6 +421,16 @@ mod tests {
             assert!(epoch < 50 && report.history.len() == epoch);
             assert!(net.params().iter().all(|p| p.is_finite()));
         }
+    }
+
+    #[test]
+    fn losses_and_weights_beyond_f32_count_as_divergence() {
+        assert!(!diverged(1e38, Some(0.5), &[1.0, -3e38]));
+        assert!(diverged(1e39, Some(0.5), &[1.0]));
+        assert!(diverged(0.5, Some(1e60), &[1.0]));
+        assert!(diverged(0.5, None, &[1.0, -1e39]));
+        assert!(diverged(f64::NAN, None, &[1.0]));
+        assert!(diverged(0.5, None, &[f64::INFINITY]));
     }
 
     #[test]

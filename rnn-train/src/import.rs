@@ -109,11 +109,22 @@ pub fn architecture(specs: &[LayerSpec]) -> std::result::Result<Architecture, St
 /// Rebuilds the model in a checked weight blob.
 ///
 /// # Errors
-/// [`TrainError::Model`] when rnn-core refuses the blob (bad magic, version,
-/// length or checksum); [`TrainError::Architecture`] (naming `path`) when the
-/// layers are not an architecture rnn-train runs.
+/// [`TrainError::EmptyWeightFile`] for an empty blob;
+/// [`TrainError::WeightFile`] (naming `path`) when rnn-core refuses the
+/// blob (bad magic, version, length or checksum) or a weight is NaN or
+/// infinite; [`TrainError::Architecture`] (naming `path`) when the layers
+/// are not an architecture rnn-train runs.
 pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
-    let checked = rnn_core::format::read_header(blob)?;
+    let refused = |source| TrainError::WeightFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    if blob.is_empty() {
+        return Err(TrainError::EmptyWeightFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let checked = rnn_core::format::read_header(blob).map_err(refused)?;
     let specs: Vec<LayerSpec> = checked.header.layers.iter().copied().collect();
     let bad = |reason: String| TrainError::Architecture {
         path: path.to_path_buf(),
@@ -122,7 +133,7 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
     let arch = architecture(&specs).map_err(bad)?;
     let params: Vec<f32> = checked.params().collect();
     if let Some(index) = params.iter().position(|v| !v.is_finite()) {
-        return Err(rnn_core::Error::NonFiniteWeight { index }.into());
+        return Err(refused(rnn_core::Error::NonFiniteWeight { index }));
     }
     let mut network = Network::new(&arch, 0).map_err(|e| bad(e.to_string()))?;
     network
@@ -138,9 +149,22 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
 /// Reads and rebuilds the model in the weight file at `path`.
 ///
 /// # Errors
-/// [`TrainError::File`] if it cannot be read; those of [`from_blob`].
+/// [`TrainError::WeightFileMissing`] (naming the current directory) when a
+/// relative `path` does not exist; [`TrainError::File`] if it cannot be
+/// read otherwise; those of [`from_blob`].
 pub fn load(path: &Path) -> Result<Model> {
-    from_blob(path, &crate::export::read(path)?)
+    let blob = crate::export::read(path).map_err(|e| match e {
+        TrainError::File { source, .. }
+            if source.kind() == std::io::ErrorKind::NotFound && path.is_relative() =>
+        {
+            TrainError::WeightFileMissing {
+                path: path.to_path_buf(),
+                cwd: std::env::current_dir().unwrap_or_default(),
+            }
+        }
+        other => other,
+    })?;
+    from_blob(path, &blob)
 }
 
 #[cfg(test)]

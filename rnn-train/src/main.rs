@@ -18,6 +18,7 @@ use rnn_train::cmd::predict::PredictOptions;
 use rnn_train::cmd::train::{loss_name, TrainOptions, Trained};
 use rnn_train::cmd::{CsvSource, DEFAULT_COLUMN, DEFAULT_OUT_DIR};
 use rnn_train::data::split::TestSize;
+use rnn_train::error::TrainError;
 use rnn_train::fit::{EpochReport, FitConfig, Loss};
 use rnn_train::nn::{Activation, CellKind};
 use rnn_train::report::{evaluation_table, thousands};
@@ -70,46 +71,48 @@ struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
     /// Past timesteps per sample.
-    #[arg(short, long, default_value_t = 24)]
+    #[arg(short, long, default_value_t = 24, allow_negative_numbers = true)]
     window: usize,
     /// How many steps ahead the target lies (1 = the next value).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     horizon: usize,
     /// Recurrent cell of every RNN layer.
     #[arg(long, value_enum, default_value_t = Cell::Lstm)]
     cell: Cell,
-    /// GRU only: apply the reset gate after the recurrent product (Keras 3 default).
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-    reset_after: bool,
+    /// GRU only: apply the reset gate after the recurrent product (Keras 3
+    /// default). [default: true]
+    #[arg(long, action = clap::ArgAction::Set)]
+    reset_after: Option<bool>,
     /// Units (hidden size) of each stacked RNN layer, input side first: `32,16`.
     #[arg(short, long, value_delimiter = ',', default_value = "16")]
     units: Vec<usize>,
-    /// SimpleRNN activation (LSTM and GRU use tanh and sigmoid).
-    #[arg(long, value_enum, default_value_t = Act::Tanh)]
-    rnn_activation: Act,
+    /// SimpleRNN only: its activation (LSTM and GRU use tanh and sigmoid).
+    /// [default: tanh]
+    #[arg(long, value_enum)]
+    rnn_activation: Option<Act>,
     /// Dense head, `UNITS:ACTIVATION` per layer: `8:relu,1:linear`. The last has 1 unit.
     #[arg(long, value_delimiter = ',', value_parser = parse_dense, default_value = "1:linear")]
     dense: Vec<(usize, Activation)>,
     /// Passes over the training samples.
-    #[arg(short, long, default_value_t = 60)]
+    #[arg(short, long, default_value_t = 60, allow_negative_numbers = true)]
     epochs: usize,
     /// Samples per gradient step.
-    #[arg(short, long, default_value_t = 32)]
+    #[arg(short, long, default_value_t = 32, allow_negative_numbers = true)]
     batch_size: usize,
     /// Adam learning rate.
-    #[arg(long, default_value_t = 0.002)]
+    #[arg(long, default_value_t = 0.002, allow_negative_numbers = true)]
     lr: f64,
     /// Clip the gradient to this global L2 norm (0 = no clipping).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     clip_norm: f64,
     /// Stop after this many epochs without a better validation loss (0 = never).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
     patience: usize,
     /// Fraction of the samples before the test split used for validation (the last ones).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     val_fraction: f64,
     /// Test split: the last samples of the series, a count (`200`) or a fraction (`0.1`).
-    #[arg(long, default_value = "0.1")]
+    #[arg(long, default_value = "0.1", allow_negative_numbers = true)]
     test_size: TestSize,
     /// Scaler, fitted on the training rows only.
     #[arg(long, value_enum, default_value_t = Scaler::Minmax)]
@@ -121,7 +124,7 @@ struct TrainArgs {
     #[arg(long)]
     no_shuffle: bool,
     /// Seed of the initial weights and the shuffling: same seed, same weights.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
     /// Output directory: model.rnnw, test_predictions.csv, loss.png, test_predictions.png.
     #[arg(short, long, default_value = DEFAULT_OUT_DIR)]
@@ -157,7 +160,8 @@ struct PredictArgs {
     /// Weight file written by `rnn-train train`.
     #[arg(short, long, default_value = "out/model.rnnw")]
     model: PathBuf,
-    /// Output CSV: last_input_line,horizon,prediction[,actual].
+    /// Output CSV: last_input_line,horizon,prediction[,actual]. Missing
+    /// folders are created; it may not be the model or the input CSV.
     #[arg(short, long, default_value = "out/predictions.csv")]
     output: PathBuf,
 }
@@ -222,8 +226,22 @@ fn parse_dense(s: &str) -> Result<(usize, Activation), String> {
 }
 
 impl TrainArgs {
-    fn options(&self) -> TrainOptions {
-        TrainOptions {
+    /// The options, refusing cell-specific flags given for another cell.
+    fn options(&self) -> Result<TrainOptions, TrainError> {
+        let only = |option, cell: &str| TrainError::InvalidOption {
+            option,
+            reason: format!("applies only to --cell {cell}, not to the chosen cell"),
+        };
+        if self.rnn_activation.is_some() && !matches!(self.cell, Cell::SimpleRnn) {
+            return Err(only(
+                "--rnn-activation",
+                "simple-rnn (LSTM and GRU always use tanh and sigmoid)",
+            ));
+        }
+        if self.reset_after.is_some() && !matches!(self.cell, Cell::Gru) {
+            return Err(only("--reset-after", "gru"));
+        }
+        Ok(TrainOptions {
             csv: self.data.source(),
             inputs: self.data.inputs.clone(),
             target: self.data.target.clone(),
@@ -233,10 +251,10 @@ impl TrainArgs {
                 Cell::SimpleRnn => CellKind::SimpleRnn,
                 Cell::Lstm => CellKind::Lstm,
                 Cell::Gru => CellKind::Gru {
-                    reset_after: self.reset_after,
+                    reset_after: self.reset_after.unwrap_or(true),
                 },
             },
-            rnn_activation: self.rnn_activation.into(),
+            rnn_activation: self.rnn_activation.unwrap_or(Act::Tanh).into(),
             units: self.units.clone(),
             dense: self.dense.clone(),
             scaler: match self.scaler {
@@ -261,7 +279,7 @@ impl TrainArgs {
             },
             out_dir: self.out.clone(),
             plots: !self.no_plots,
-        }
+        })
     }
 }
 
@@ -312,7 +330,7 @@ impl Progress {
 }
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
-    let opts = args.options();
+    let opts = args.options()?;
     let progress = Progress::new(opts.fit.epochs);
     let start = Instant::now();
     let t = rnn_train::cmd::train::run(&opts, &mut |e| progress.epoch(e))?;
@@ -351,9 +369,14 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
     println!("\n{}\n", t.summary);
     let f = &t.fit;
     println!(
-        "Trained {} epoch(s) in {seconds:.1} s; best epoch {} ({}){}",
+        "Trained {} epoch(s) in {seconds:.1} s; best epoch {} (lowest {} loss, {}){}",
         f.history.len(),
         f.best_epoch,
+        if t.split.val.is_empty() {
+            "training"
+        } else {
+            "validation"
+        },
         loss_name(opts.fit.loss),
         if f.stopped_early {
             "; stopped early"
@@ -363,8 +386,9 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
     );
     if let Some(epoch) = f.diverged {
         eprintln!(
-            "warning: the loss became NaN or infinite at epoch {epoch}; training stopped and the \
-             best weights so far (epoch {}) were exported",
+            "warning: training diverged at epoch {epoch}: a loss or weight became NaN or too \
+             large for f32 (the weight file's type); training stopped and the weights of the best \
+             epoch ({}) were exported. Lower --lr or set --clip-norm for a better model.",
             f.best_epoch
         );
     }
@@ -453,13 +477,51 @@ mod tests {
         assert!(parse_dense("1:swish").unwrap_err().contains("swish"));
     }
 
+    fn train_options(args: &[&str]) -> Result<TrainOptions, TrainError> {
+        let cli = Cli::parse_from(["rnn-train", "train"].iter().chain(args));
+        let Command::Train(t) = cli.command else {
+            panic!("not train")
+        };
+        t.options()
+    }
+
+    #[test]
+    fn cell_specific_flags_are_refused_for_other_cells() {
+        for args in [
+            &["--rnn-activation", "relu"][..],
+            &["--cell", "gru", "--rnn-activation", "tanh"],
+            &["--reset-after", "false"],
+            &["--cell", "simple-rnn", "--reset-after", "true"],
+        ] {
+            let e = train_options(args).unwrap_err().to_string();
+            assert!(e.contains("applies only to --cell"), "{args:?}: {e}");
+        }
+        let o = train_options(&["--cell", "simple-rnn", "--rnn-activation", "relu"]).unwrap();
+        assert_eq!(o.rnn_activation, Activation::Relu);
+        let o = train_options(&["--cell", "gru", "--reset-after", "false"]).unwrap();
+        assert_eq!(o.cell, CellKind::Gru { reset_after: false });
+        assert_eq!(
+            train_options(&["--cell", "gru"]).unwrap().cell,
+            CellKind::Gru { reset_after: true }
+        );
+    }
+
+    #[test]
+    fn negative_numbers_reach_their_own_validation() {
+        let o =
+            train_options(&["--lr", "-1", "--clip-norm", "-1", "--val-fraction", "-0.1"]).unwrap();
+        assert_eq!(o.fit.learning_rate, -1.0);
+        assert_eq!(o.fit.clip_norm, Some(-1.0));
+        assert_eq!(o.val_fraction, -0.1);
+    }
+
     #[test]
     fn default_train_is_the_documented_sea_temperature_run() {
         let cli = Cli::parse_from(["rnn-train", "train"]);
         let Command::Train(args) = cli.command else {
             panic!("not train")
         };
-        let o = args.options();
+        let o = args.options().unwrap();
         assert_eq!(o.csv, CsvSource::Default);
         assert_eq!(
             (o.inputs, o.target),

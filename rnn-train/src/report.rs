@@ -203,20 +203,47 @@ pub fn describe_metadata(m: &Metadata) -> String {
     )
 }
 
+/// One table cell: 6 decimals for ordinary magnitudes, scientific notation
+/// (`1.234568e31`) for magnitudes from 1e6 up or below 1e-4 (not 0), so the
+/// digits stay readable; right-aligned in 14 characters with at least one
+/// leading space, so neighbouring cells never run together.
+pub fn table_cell(x: f64) -> String {
+    let a = x.abs();
+    let text = if a != 0.0 && a.is_finite() && !(1e-4..1e6).contains(&a) {
+        format!("{x:.6e}")
+    } else {
+        format!("{x:.6}")
+    };
+    format!(" {text:>13}")
+}
+
 /// The evaluation table: model and persistence MSE, RMSE and MAE on the test
-/// split, in the target's units (`unit`, for example the column name).
+/// split, in the target's units (`unit`, for example the column name), and
+/// the RMSE ratio model / persistence (undefined when persistence is exact).
 pub fn evaluation_table(e: &Evaluation, unit: &str) -> String {
     let row = |name: &str, m: &crate::eval::Metrics| {
-        format!("{name:<13}{:>14.6}{:>14.6}{:>14.6}\n", m.mse, m.rmse, m.mae)
+        format!(
+            "{name:<13}{}{}{}\n",
+            table_cell(m.mse),
+            table_cell(m.rmse),
+            table_cell(m.mae)
+        )
     };
-    let verdict = if e.rmse_ratio() < 1.0 {
-        "the model beats persistence"
+    let ratio = if e.persistence.rmse == 0.0 {
+        "undefined (persistence has zero error on the test split: every test target equals \
+         the value before it, as in a constant series)"
+            .to_string()
     } else {
-        "the model does NOT beat persistence"
+        let verdict = if e.rmse_ratio() < 1.0 {
+            "the model beats persistence"
+        } else {
+            "the model does NOT beat persistence"
+        };
+        format!("{:.3} ({verdict})", e.rmse_ratio())
     };
     format!(
         "Test split: {} samples; errors in the units of {unit} (MSE in squared units)\n\
-         {:<13}{:>14}{:>14}{:>14}\n{}{}RMSE model / persistence: {:.3} ({verdict})",
+         {:<13}{:>14}{:>14}{:>14}\n{}{}RMSE model / persistence: {ratio}",
         e.model.count,
         "",
         "MSE",
@@ -224,7 +251,6 @@ pub fn evaluation_table(e: &Evaluation, unit: &str) -> String {
         "MAE",
         row("model", &e.model),
         row("persistence", &e.persistence),
-        e.rmse_ratio()
     )
 }
 
@@ -317,6 +343,48 @@ mod tests {
             (1169, L::WEIGHT_BYTES, L::STATE_BYTES)
         );
         assert_eq!(L::STATE_BYTES, 128);
+    }
+
+    fn metrics(mse: f64, mae: f64) -> crate::eval::Metrics {
+        crate::eval::Metrics {
+            mse,
+            rmse: mse.sqrt(),
+            mae,
+            count: 3,
+        }
+    }
+
+    #[test]
+    fn huge_and_tiny_errors_use_scientific_notation_and_stay_separated() {
+        assert_eq!(table_cell(0.004094), "      0.004094");
+        assert_eq!(table_cell(0.0), "      0.000000");
+        assert_eq!(table_cell(1.3456e62), "  1.345600e62");
+        assert_eq!(table_cell(-2.5e-7), " -2.500000e-7");
+        let e = Evaluation {
+            model: metrics(1.3456e62, 1.16e31),
+            persistence: metrics(4.0, 1.5),
+        };
+        let table = evaluation_table(&e, "usd");
+        let model_row = table.lines().find(|l| l.starts_with("model")).unwrap();
+        let cells: Vec<&str> = model_row.split_whitespace().collect();
+        assert_eq!(
+            cells,
+            ["model", "1.345600e62", "1.160000e31", "1.160000e31"]
+        );
+    }
+
+    #[test]
+    fn zero_persistence_error_makes_the_ratio_undefined() {
+        let e = Evaluation {
+            model: metrics(0.25, 0.5),
+            persistence: metrics(0.0, 0.0),
+        };
+        let table = evaluation_table(&e, "v");
+        assert!(
+            table.contains("RMSE model / persistence: undefined (persistence has zero error"),
+            "{table}"
+        );
+        assert!(!table.contains("NaN") && !table.contains("inf"), "{table}");
     }
 
     #[test]

@@ -74,29 +74,44 @@ pub fn forecasts(opts: &PredictOptions) -> Result<Vec<Forecast>> {
         .collect()
 }
 
-/// Runs `predict` and writes `opts.output` with the columns
-/// `last_input_line,horizon,prediction` (and `actual` with a target);
-/// returns the number of forecasts.
+/// Refuses an output path that resolves to the model or the input CSV
+/// (compared after canonicalizing, so `./m.rnnw` and `m.rnnw` match).
 ///
 /// # Errors
-/// Those of [`forecasts`]; [`TrainError::File`] or [`TrainError::Csv`] when
-/// the output cannot be written.
-pub fn run(opts: &PredictOptions) -> Result<usize> {
-    let forecasts = forecasts(opts)?;
-    let file_err = |source| TrainError::File {
-        path: opts.output.clone(),
-        source,
+/// [`TrainError::OutputIsInput`] naming both paths.
+fn check_output_is_new(opts: &PredictOptions) -> Result<()> {
+    let Ok(output) = std::fs::canonicalize(&opts.output) else {
+        return Ok(()); // not there yet: it cannot be an input
     };
-    if let Some(dir) = opts.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(file_err)?;
+    for (input, what) in [(&*opts.model, "model"), (opts.csv.path(), "input CSV")] {
+        if std::fs::canonicalize(input).is_ok_and(|i| i == output) {
+            return Err(TrainError::OutputIsInput {
+                output: opts.output.clone(),
+                input: input.to_path_buf(),
+                what,
+            });
+        }
     }
-    let mut w = csv::Writer::from_path(&opts.output)?;
+    Ok(())
+}
+
+/// Runs `predict` and writes `opts.output` atomically with the columns
+/// `last_input_line,horizon,prediction` (and `actual` with a target),
+/// creating missing parent directories; returns the number of forecasts.
+///
+/// # Errors
+/// [`TrainError::OutputIsInput`] when the output is the model or the CSV
+/// (checked first); those of [`forecasts`]; [`TrainError::File`] naming the
+/// output when it cannot be written (for example a directory).
+pub fn run(opts: &PredictOptions) -> Result<usize> {
+    check_output_is_new(opts)?;
+    let forecasts = forecasts(opts)?;
     let mut header = vec!["last_input_line", "horizon", "prediction"];
     if opts.target.is_some() {
         header.push("actual");
     }
-    w.write_record(&header)?;
-    for f in &forecasts {
+    let mut records = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
+    records.extend(forecasts.iter().map(|f| {
         let mut record = vec![
             f.last_input_line.to_string(),
             f.horizon.to_string(),
@@ -105,8 +120,8 @@ pub fn run(opts: &PredictOptions) -> Result<usize> {
         if opts.target.is_some() {
             record.push(f.actual.map(|a| a.to_string()).unwrap_or_default());
         }
-        w.write_record(&record)?;
-    }
-    w.flush().map_err(file_err)?;
+        record
+    }));
+    crate::export::write_csv(&opts.output, &records)?;
     Ok(forecasts.len())
 }

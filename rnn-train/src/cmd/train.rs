@@ -98,14 +98,20 @@ fn invalid(option: &'static str, reason: impl Into<String>) -> TrainError {
 /// Trains, exports and evaluates; calls `on_epoch` after every epoch.
 ///
 /// Deterministic for a given `opts.fit.seed`: the same options give
-/// bit-identical weight files. A NaN or infinite loss stops training (see
-/// [`FitReport::diverged`]); the best weights so far are exported, or, if
-/// no epoch finished with a finite loss, nothing is written.
+/// bit-identical weight files. A loss or weight that is not a finite `f32`
+/// stops training (see [`FitReport::diverged`]); the best weights so far
+/// are exported, or, if no epoch finished with finite values, nothing is
+/// written. The output directory is checked before training; every output
+/// is written only after the model blob was encoded, loaded back through
+/// rnn-core's checks and evaluated, so a failed run never replaces an
+/// existing model.
 ///
 /// # Errors
 /// Those of [`CsvSource::read`] and [`Split::new`];
-/// [`TrainError::InvalidOption`] for no input column, a Dense head whose
-/// last layer does not have 1 unit, or more than 16 columns;
+/// [`TrainError::InvalidOption`] for no input column, an input column given
+/// twice, a Dense head whose last layer does not have 1 unit, or more than
+/// 16 columns; [`TrainError::OutputDir`] when `opts.out_dir` is a file or
+/// cannot be written;
 /// [`TrainError::Network`] for an architecture with 0 units;
 /// [`TrainError::Diverged`] when the first epoch's loss is already NaN or
 /// infinite; [`TrainError::Fit`] for zero epochs, zero batch size or a bad learning
@@ -121,6 +127,18 @@ pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Resul
             "the last Dense layer must have 1 unit (one target column)",
         ));
     }
+    if let Some(twice) = opts
+        .inputs
+        .iter()
+        .enumerate()
+        .find_map(|(k, name)| opts.inputs[..k].contains(name).then_some(name))
+    {
+        return Err(invalid(
+            "--input",
+            format!("column {twice:?} is given more than once"),
+        ));
+    }
+    export::check_output_dir(&opts.out_dir)?;
     let mut wanted: Vec<&str> = opts.inputs.iter().map(String::as_str).collect();
     wanted.push(&opts.target);
     let table = opts.csv.read(&wanted)?;
@@ -166,11 +184,13 @@ pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Resul
         return Err(TrainError::Diverged { epoch });
     }
 
+    // Check the model before writing anything: the blob must load back
+    // through rnn-core's checks with finite f32 weights, so a bad run never
+    // replaces a good model (or its plots and predictions).
     let specs = network.layer_specs();
     let blob = export::encode(&specs, &metadata, &network.export_params())?;
     let model_path = opts.out_dir.join(MODEL_FILE);
-    export::write_atomic(&model_path, &blob)?;
-    // Evaluate what was written: the model as a device will run it.
+    // Evaluate what will be written: the model as a device will run it.
     let exported = import::from_blob(&model_path, &blob)?.network;
     let test = test_split(
         &exported,
@@ -181,6 +201,7 @@ pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Resul
         &split,
     )?;
 
+    export::write_atomic(&model_path, &blob)?;
     let test_predictions = opts.out_dir.join("test_predictions.csv");
     write_test_predictions(&test_predictions, &test)?;
     let (loss_plot, predictions_plot) = if opts.plots {
@@ -233,18 +254,16 @@ pub fn loss_name(loss: Loss) -> &'static str {
 
 /// Writes `target_line,actual,model,persistence` for every test sample.
 fn write_test_predictions(path: &std::path::Path, test: &TestResult) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record(["target_line", "actual", "model", "persistence"])?;
-    for i in 0..test.actual.len() {
-        w.write_record([
+    let mut records = vec![["target_line", "actual", "model", "persistence"]
+        .map(String::from)
+        .to_vec()];
+    records.extend((0..test.actual.len()).map(|i| {
+        vec![
             test.target_lines[i].to_string(),
             test.actual[i].to_string(),
             test.predicted[i].to_string(),
             test.persistence[i].to_string(),
-        ])?;
-    }
-    w.flush().map_err(|source| TrainError::File {
-        path: path.to_path_buf(),
-        source,
-    })
+        ]
+    }));
+    export::write_csv(path, &records)
 }

@@ -33,13 +33,16 @@ impl Table {
 }
 
 /// Reads the columns `wanted` from the CSV at `path`, parsing every cell of
-/// them as a finite `f64`. Other columns are not parsed.
+/// them as a finite `f64` that is also finite as an `f32` (the model's and
+/// the weight file's type). Other columns are not parsed.
 ///
 /// # Errors
 /// [`TrainError::File`] if the file cannot be opened or read;
 /// [`TrainError::EmptyFile`] without a header row; [`TrainError::NoDataRows`]
 /// with only a header; [`TrainError::UnknownColumn`] for a name not in the
-/// header; [`TrainError::NotNumeric`] / [`TrainError::NotFinite`] for a bad
+/// header; [`TrainError::DuplicateColumn`] when a wanted name appears
+/// twice in the header; [`TrainError::NotNumeric`] /
+/// [`TrainError::NotFinite`] / [`TrainError::OutOfF32Range`] for a bad
 /// cell (line and column named); [`TrainError::Csv`] for a row with the wrong
 /// number of fields.
 pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
@@ -66,6 +69,12 @@ pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
     }
     let mut indices = Vec::with_capacity(names.len());
     for name in &names {
+        if headers.iter().filter(|h| h == name).count() > 1 {
+            return Err(TrainError::DuplicateColumn {
+                path: path.to_path_buf(),
+                column: name.clone(),
+            });
+        }
         let j =
             headers
                 .iter()
@@ -105,28 +114,27 @@ pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
 }
 
 fn parse_cell(path: &Path, line: u64, column: &str, cell: &str) -> Result<f64> {
-    let bad = |finite: bool| {
-        let (path, column, value) = (path.to_path_buf(), column.to_string(), cell.to_string());
-        if finite {
-            TrainError::NotNumeric {
-                path,
-                line,
-                column,
-                value,
-            }
-        } else {
-            TrainError::NotFinite {
-                path,
-                line,
-                column,
-                value,
-            }
-        }
-    };
+    let (path, column, value) = (path.to_path_buf(), column.to_string(), cell.to_string());
     match cell.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(bad(false)),
-        Err(_) => Err(bad(true)),
+        Ok(v) if (v as f32).is_finite() => Ok(v),
+        Ok(v) if v.is_finite() => Err(TrainError::OutOfF32Range {
+            path,
+            line,
+            column,
+            value,
+        }),
+        Ok(_) => Err(TrainError::NotFinite {
+            path,
+            line,
+            column,
+            value,
+        }),
+        Err(_) => Err(TrainError::NotNumeric {
+            path,
+            line,
+            column,
+            value,
+        }),
     }
 }
 
@@ -211,6 +219,29 @@ mod tests {
                 "{cell}: {e:?}"
             );
         }
+    }
+
+    #[test]
+    fn values_beyond_f32_are_refused_with_line_and_column() {
+        let (p, _g) = csv_file("a\n1\n3e38\n-1e39\n");
+        let e = read_columns(&p, &["a"]).unwrap_err();
+        assert!(
+            matches!(&e, TrainError::OutOfF32Range { line: 4, column, value, .. } if column == "a" && value == "-1e39"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("outside the f32 range"), "{e}");
+    }
+
+    #[test]
+    fn a_wanted_column_named_twice_in_the_header_is_refused() {
+        let (p, _g) = csv_file("t,v,v\n0,1,2\n");
+        let e = read_columns(&p, &["v"]).unwrap_err();
+        assert!(
+            matches!(&e, TrainError::DuplicateColumn { column, .. } if column == "v"),
+            "{e:?}"
+        );
+        // An unused repeated column is not ambiguous.
+        assert_eq!(read_columns(&p, &["t"]).unwrap().columns, [vec![0.0]]);
     }
 
     #[test]
