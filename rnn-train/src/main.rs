@@ -228,18 +228,24 @@ fn parse_dense(s: &str) -> Result<(usize, Activation), String> {
 impl TrainArgs {
     /// The options, refusing cell-specific flags given for another cell.
     fn options(&self) -> Result<TrainOptions, TrainError> {
-        let only = |option, cell: &str| TrainError::InvalidOption {
+        let chosen = match self.cell {
+            Cell::SimpleRnn => "simple-rnn",
+            Cell::Lstm => "lstm",
+            Cell::Gru => "gru",
+        };
+        let only = |option, cell: &str, why: &str| TrainError::InvalidOption {
             option,
-            reason: format!("applies only to --cell {cell}, not to the chosen cell"),
+            reason: format!("applies only to --cell {cell}, not to --cell {chosen}{why}"),
         };
         if self.rnn_activation.is_some() && !matches!(self.cell, Cell::SimpleRnn) {
             return Err(only(
                 "--rnn-activation",
-                "simple-rnn (LSTM and GRU always use tanh and sigmoid)",
+                "simple-rnn",
+                " (LSTM and GRU always use tanh and sigmoid)",
             ));
         }
         if self.reset_after.is_some() && !matches!(self.cell, Cell::Gru) {
-            return Err(only("--reset-after", "gru"));
+            return Err(only("--reset-after", "gru", ""));
         }
         Ok(TrainOptions {
             csv: self.data.source(),

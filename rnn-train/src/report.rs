@@ -358,8 +358,13 @@ mod tests {
     fn huge_and_tiny_errors_use_scientific_notation_and_stay_separated() {
         assert_eq!(table_cell(0.004094), "      0.004094");
         assert_eq!(table_cell(0.0), "      0.000000");
-        assert_eq!(table_cell(1.3456e62), "  1.345600e62");
-        assert_eq!(table_cell(-2.5e-7), " -2.500000e-7");
+        assert_eq!(table_cell(1.3456e62), "   1.345600e62");
+        assert_eq!(table_cell(-2.5e-7), "  -2.500000e-7");
+        assert_eq!(
+            table_cell(-1.234568e-300).len(),
+            15,
+            "one space even at 14 characters"
+        );
         let e = Evaluation {
             model: metrics(1.3456e62, 1.16e31),
             persistence: metrics(4.0, 1.5),

@@ -31,6 +31,12 @@ impl Drop for TempDir {
 
 /// Runs the binary in `cwd`; returns (success, stderr).
 fn run(cwd: &Path, args: &[&str]) -> (bool, String) {
+    let (ok, _, stderr) = run_out(cwd, args);
+    (ok, stderr)
+}
+
+/// Runs the binary in `cwd`; returns (success, stdout, stderr).
+fn run_out(cwd: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
         .args(args)
         .current_dir(cwd)
@@ -38,7 +44,8 @@ fn run(cwd: &Path, args: &[&str]) -> (bool, String) {
         .expect("run rnn-train");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "rnn-train panicked: {stderr}");
-    (out.status.success(), stderr)
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success(), stdout, stderr)
 }
 
 /// Asserts a failing `train` run on `csv` whose message contains every part of `expected`.
@@ -258,7 +265,389 @@ fn diverging_first_epoch_exports_nothing() {
         &dir,
         "d.csv",
         &args,
-        &["training diverged", "epoch 1", "nothing was exported"],
+        &["training diverged", "epoch 1", "nothing was written"],
     );
     assert!(!dir.0.join("out/model.rnnw").exists());
+}
+
+/// Every file in `dir` (recursively) with its bytes, sorted by path.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("dir entry").path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                files.push((p.clone(), std::fs::read(&p).expect("read file")));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Trains a small good model (with plots) into `dir/out`.
+fn train_good(dir: &TempDir) {
+    dir.file("good.csv", &series(100));
+    let (ok, stderr) = run(
+        &dir.0,
+        &[
+            "train", "good.csv", "-i", "v", "-t", "v", "-w", "10", "-e", "3", "-o", "out",
+        ],
+    );
+    assert!(ok, "{stderr}");
+}
+
+#[test]
+fn huge_learning_rate_keeps_the_earlier_model_and_outputs() {
+    let dir = TempDir::new("hugelr");
+    train_good(&dir);
+    let before = snapshot(&dir.0.join("out"));
+    assert_eq!(before.len(), 4, "model, CSV and two plots");
+    let (ok, stderr) = run(
+        &dir.0,
+        &[
+            "train", "good.csv", "-i", "v", "-t", "v", "-w", "10", "-e", "3", "--lr", "1e40", "-o",
+            "out",
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("training diverged") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&dir.0.join("out")), before, "outputs untouched");
+}
+
+#[test]
+fn huge_stock_prices_with_huge_learning_rate_are_divergence_not_success() {
+    let dir = TempDir::new("stocklr");
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/stock_goog_daily.csv");
+    let csv = csv.to_str().expect("utf-8 path");
+    let (ok, stderr) = run(
+        &dir.0,
+        &[
+            "train",
+            csv,
+            "-i",
+            "open_usd",
+            "-t",
+            "open_usd",
+            "--lr",
+            "1e30",
+            "-e",
+            "20",
+            "--patience",
+            "0",
+            "--scaler",
+            "standard",
+            "-o",
+            "out",
+        ],
+    );
+    assert!(!ok, "a loss of 1e60 is not a success");
+    assert!(stderr.contains("too large for f32"), "{stderr}");
+    assert!(!dir.0.join("out").exists(), "nothing written");
+}
+
+#[test]
+fn divergence_after_a_good_epoch_warns_and_exports_the_best_epoch() {
+    let dir = TempDir::new("latediverge");
+    dir.file("good.csv", &series(100));
+    let (ok, stdout, stderr) = run_out(
+        &dir.0,
+        &[
+            "train",
+            "good.csv",
+            "-i",
+            "v",
+            "-t",
+            "v",
+            "-w",
+            "10",
+            "-e",
+            "30",
+            "--lr",
+            "5",
+            "--clip-norm",
+            "0",
+            "--patience",
+            "0",
+            "--cell",
+            "simple-rnn",
+            "--rnn-activation",
+            "linear",
+            "--no-plots",
+            "-o",
+            "out",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("warning: training diverged at epoch")
+            && stderr.contains("the weights of the best epoch"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("Wrote out/model.rnnw"), "{stdout}");
+    let (ok, stderr) = run(&dir.0, &["inspect", "out/model.rnnw"]);
+    assert!(ok, "the exported model loads: {stderr}");
+}
+
+#[test]
+fn predict_refuses_to_overwrite_the_model_or_the_csv() {
+    let dir = TempDir::new("predictover");
+    train_good(&dir);
+    let before = snapshot(&dir.0);
+    for (output, what) in [
+        ("out/model.rnnw", "the model out/model.rnnw"),
+        ("./out/../out/model.rnnw", "the model out/model.rnnw"),
+        ("good.csv", "the input CSV good.csv"),
+    ] {
+        let (ok, stderr) = run(
+            &dir.0,
+            &[
+                "predict",
+                "good.csv",
+                "-i",
+                "v",
+                "-m",
+                "out/model.rnnw",
+                "-o",
+                output,
+            ],
+        );
+        assert!(!ok, "{output}");
+        assert!(
+            stderr.contains(&format!("output {output} is the same file as {what}")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(snapshot(&dir.0), before);
+}
+
+#[test]
+fn predict_into_a_directory_names_it() {
+    let dir = TempDir::new("predictdir");
+    train_good(&dir);
+    std::fs::create_dir(dir.0.join("sub")).expect("mkdir");
+    let (ok, stderr) = run(
+        &dir.0,
+        &[
+            "predict",
+            "good.csv",
+            "-i",
+            "v",
+            "-m",
+            "out/model.rnnw",
+            "-o",
+            "sub",
+        ],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("error: sub: Is a directory"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.0.join("sub")).expect("ls").count(), 0);
+}
+
+#[test]
+fn values_beyond_f32_name_line_and_column() {
+    let dir = TempDir::new("f32range");
+    let mut text = series(40);
+    text.push_str("40,1e39\n");
+    dir.file("d.csv", &text);
+    train_fails(
+        &dir,
+        "d.csv",
+        &[],
+        &["d.csv: line 42, column \"v\": \"1e39\" is outside the f32 range"],
+    );
+}
+
+#[test]
+fn negative_numbers_get_their_own_validation_message() {
+    let dir = TempDir::new("negative");
+    dir.file("d.csv", &series(40));
+    for (args, expected) in [
+        (
+            ["--lr", "-1"],
+            "learning rate must be positive and finite, got -1",
+        ),
+        (
+            ["--clip-norm", "-1"],
+            "clip norm must be positive and finite, got -1",
+        ),
+        (
+            ["--val-fraction", "-0.1"],
+            "invalid --val-fraction: must be in [0, 1), got -0.1",
+        ),
+        (["--seed", "-1"], "invalid value '-1' for '--seed <SEED>'"),
+    ] {
+        train_fails(&dir, "d.csv", &args, &[expected]);
+    }
+}
+
+#[test]
+fn unusable_output_directory_is_refused_before_training() {
+    let dir = TempDir::new("outdir");
+    dir.file("d.csv", &series(40));
+    dir.file("afile", "keep me");
+    for (out, expected) in [
+        ("afile", "output path afile is a file, not a directory"),
+        (
+            "/dev/null",
+            "output path /dev/null is a device or other special file",
+        ),
+        ("afile/sub", "which is a file, not a directory"),
+        ("/proc/rnn-train-out", "cannot write to /proc"),
+    ] {
+        let (ok, stdout, stderr) = run_out(
+            &dir.0,
+            &["train", "d.csv", "-i", "v", "-t", "v", "-w", "5", "-o", out],
+        );
+        assert!(!ok, "{out}");
+        assert!(stderr.contains(expected), "{out}: {stderr}");
+        assert!(
+            !stderr.contains("epoch"),
+            "refused before training: {stderr}"
+        );
+        assert!(stdout.is_empty(), "{stdout}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.0.join("afile")).expect("read"),
+        "keep me"
+    );
+}
+
+#[test]
+fn weight_file_errors_name_the_file() {
+    let dir = TempDir::new("weightname");
+    dir.file("d.csv", &series(40));
+    dir.file("empty.rnnw", "");
+    dir.file("bad.rnnw", "RNNW but not a model");
+    let (ok, stderr) = run(&dir.0, &["inspect", "empty.rnnw"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("empty.rnnw: the weight file is empty (0 bytes)"),
+        "{stderr}"
+    );
+    let (ok, stderr) = run(&dir.0, &["predict", "d.csv", "-i", "v", "-m", "bad.rnnw"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("error: bad.rnnw: weight file: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ambiguous_columns_and_cell_specific_flags_are_refused() {
+    let dir = TempDir::new("ambiguous");
+    dir.file("d.csv", &series(40));
+    dir.file("dup.csv", "t,v,v\n0,1,2\n1,2,3\n");
+    train_fails(
+        &dir,
+        "dup.csv",
+        &[],
+        &["dup.csv: line 1: the header has more than one column named \"v\""],
+    );
+    for (args, expected) in [
+        (
+            &["-i", "v"][..],
+            "invalid --input: column \"v\" is given more than once",
+        ),
+        (
+            &["--rnn-activation", "relu"],
+            "invalid --rnn-activation: applies only to --cell simple-rnn, not to --cell lstm",
+        ),
+        (
+            &["--cell", "gru", "--rnn-activation", "relu"],
+            "not to --cell gru",
+        ),
+        (
+            &["--reset-after", "false"],
+            "invalid --reset-after: applies only to --cell gru, not to --cell lstm",
+        ),
+        (
+            &["--cell", "simple-rnn", "--reset-after", "false"],
+            "not to --cell simple-rnn",
+        ),
+    ] {
+        train_fails(&dir, "d.csv", args, &[expected]);
+    }
+    assert!(!dir.0.join("out").exists());
+}
+
+#[test]
+fn constant_series_says_the_ratio_is_undefined() {
+    let dir = TempDir::new("constant");
+    let mut text = String::from("t,v\n");
+    for i in 0..60 {
+        text.push_str(&format!("{i},5\n"));
+    }
+    dir.file("c.csv", &text);
+    let (ok, stdout, stderr) = run_out(
+        &dir.0,
+        &[
+            "train",
+            "c.csv",
+            "-i",
+            "v",
+            "-t",
+            "v",
+            "-w",
+            "5",
+            "-e",
+            "2",
+            "--no-plots",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("RMSE model / persistence: undefined (persistence has zero error"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("NaN"), "{stdout}");
+}
+
+#[test]
+fn missing_relative_model_names_the_current_directory() {
+    let dir = TempDir::new("inspecthint");
+    let (ok, stderr) = run(&dir.0, &["inspect"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("out/model.rnnw: No such file (relative to the current directory"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&dir.0.display().to_string()), "{stderr}");
+}
+
+#[test]
+fn best_epoch_says_which_loss_chose_it() {
+    let dir = TempDir::new("bestepoch");
+    dir.file("d.csv", &series(100));
+    let base = [
+        "train",
+        "d.csv",
+        "-i",
+        "v",
+        "-t",
+        "v",
+        "-w",
+        "10",
+        "-e",
+        "3",
+        "--no-plots",
+    ];
+    let (ok, stdout, _) = run_out(&dir.0, &[&base[..], &["--val-fraction", "0"]].concat());
+    assert!(ok);
+    assert!(
+        stdout.contains("(lowest training loss, MSE (scaled))"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = run_out(&dir.0, &base);
+    assert!(ok);
+    assert!(
+        stdout.contains("(lowest validation loss, MSE (scaled))"),
+        "{stdout}"
+    );
 }
