@@ -246,8 +246,8 @@ pub enum TrainError {
     /// bad learning rate or clip norm, shape mismatch).
     #[error("training: {0}")]
     Fit(#[from] crate::fit::FitError),
-    /// The loss became NaN or infinite before any epoch finished with a
-    /// finite loss, so there is no checkpoint to export.
+    /// A loss or weight became NaN or too large for `f32` before any epoch
+    /// finished with finite values, so there is no checkpoint to export.
     #[error(
         "training diverged: the loss or the weights became NaN or too large for f32 in epoch \
          {epoch}, before any epoch finished with finite values; nothing was written \

@@ -113,8 +113,8 @@ fn invalid(option: &'static str, reason: impl Into<String>) -> TrainError {
 /// 16 columns; [`TrainError::OutputDir`] when `opts.out_dir` is a file or
 /// cannot be written;
 /// [`TrainError::Network`] for an architecture with 0 units;
-/// [`TrainError::Diverged`] when the first epoch's loss is already NaN or
-/// infinite; [`TrainError::Fit`] for zero epochs, zero batch size or a bad learning
+/// [`TrainError::Diverged`] when the first epoch already diverged (a loss
+/// or weight NaN or beyond the `f32` range); [`TrainError::Fit`] for zero epochs, zero batch size or a bad learning
 /// rate or clip norm; [`TrainError::File`] / [`TrainError::Plot`] when an
 /// output cannot be written.
 pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Result<Trained> {
