@@ -1,0 +1,196 @@
+//! Fused, register-tiled gate products over [`Lanes`], on the layers' own
+//! column-major weights (no repacking, no copy of the weights).
+//!
+//! For a tile of `R` vectors of rows and all `G` gates at once, the `G · R`
+//! accumulators start from the bias and stay in registers while the kernel
+//! streams once over the input columns (`W`, times `x`) and then the
+//! recurrent columns (`U`, times `h`): per column, one broadcast of the
+//! vector element and `G · R` fused multiply-adds whose weights are loaded
+//! straight from column `k` of each gate matrix (contiguous in nalgebra's
+//! column-major storage). When `G · R` is below 8 accumulators, which cannot
+//! hide the FMA latency, `P` accumulator sets take alternate columns and are
+//! summed at the end.
+//!
+//! Rows that do not fill a vector are covered by one more tile placed to end
+//! exactly at row `H`, overlapping the previous one: every tile computes its
+//! rows completely, so overlapped rows are just written twice. This needs
+//! `H ≥ L`; smaller layers use the scalar reference.
+#![allow(unsafe_code)]
+
+use nalgebra::{SMatrix, SVector};
+
+use super::lanes::Lanes;
+use super::scalar;
+
+/// One operand of the product: the `G` gate matrices `[H × K]`
+/// (column-major) and the vector `[K]`, as raw pointers.
+struct Source<const G: usize> {
+    mats: [*const f32; G],
+    v: *const f32,
+}
+
+/// `out[g] = bias[g] + w[g] · x + u[g] · h` for every gate `g`, in one
+/// pass over the weights.
+///
+/// # Shapes
+/// `out`, `bias`: `G` vectors `[H]`; `w`: `G` matrices `[H × K1]`, `x: [K1]`;
+/// `u`: `G` matrices `[H × K2]`, `h: [K2]`.
+#[inline(always)]
+pub(super) fn affine<S: Lanes, const G: usize, const H: usize, const K1: usize, const K2: usize>(
+    s: S,
+    out: &mut [SVector<f32, H>; G],
+    bias: [&SVector<f32, H>; G],
+    w: [&SMatrix<f32, H, K1>; G],
+    x: &SVector<f32, K1>,
+    u: [&SMatrix<f32, H, K2>; G],
+    h: &SVector<f32, K2>,
+) {
+    if S::L == 1 || H < S::L {
+        return scalar::affine(out, bias, w, x, u, h);
+    }
+    let out = out.each_mut().map(|o| o.as_mut_ptr());
+    let bias = bias.map(|b| b.as_ptr());
+    let w = Source {
+        mats: w.map(|m| m.as_ptr()),
+        v: x.as_ptr(),
+    };
+    let u = Source {
+        mats: u.map(|m| m.as_ptr()),
+        v: h.as_ptr(),
+    };
+    let full = H / S::L;
+    let vectors = H.div_ceil(S::L);
+    let r_max = (S::ACC_REGS / G).clamp(1, 4);
+    let mut v = 0;
+    while v < vectors {
+        let r = r_max.min(vectors - v).min(full);
+        // The last tile ends at row H (overlapping when H % L != 0).
+        let row = (v * S::L).min(H - r * S::L);
+        let p = if G * r >= 8 {
+            1
+        } else if G * r >= 4 {
+            2
+        } else {
+            4
+        };
+        let t = (s, row, &out, &bias, &w, &u);
+        // SAFETY: `1 <= r <= full` and `row + r·L <= H`, so every access of
+        // `tile` (rows `row..row + r·L` of `H`-long columns, `K1`/`K2`
+        // columns, `G` gates) is inside `out`, `bias`, `w`, `u`, `x`, `h`;
+        // `out` is exclusively borrowed and so aliases none of the others.
+        unsafe {
+            match (r, p) {
+                (1, 2) => tile::<S, G, 1, 2, H, K1, K2>(t),
+                (1, 4) => tile::<S, G, 1, 4, H, K1, K2>(t),
+                (2, 1) => tile::<S, G, 2, 1, H, K1, K2>(t),
+                (2, 2) => tile::<S, G, 2, 2, H, K1, K2>(t),
+                (2, 4) => tile::<S, G, 2, 4, H, K1, K2>(t),
+                (3, 1) => tile::<S, G, 3, 1, H, K1, K2>(t),
+                (3, 2) => tile::<S, G, 3, 2, H, K1, K2>(t),
+                (3, 4) => tile::<S, G, 3, 4, H, K1, K2>(t),
+                (4, 1) => tile::<S, G, 4, 1, H, K1, K2>(t),
+                (4, 2) => tile::<S, G, 4, 2, H, K1, K2>(t),
+                _ => tile::<S, G, 1, 1, H, K1, K2>(t),
+            }
+        }
+        v += r;
+    }
+}
+
+type TileArgs<'a, S, const G: usize> = (
+    S,
+    usize,
+    &'a [*mut f32; G],
+    &'a [*const f32; G],
+    &'a Source<G>,
+    &'a Source<G>,
+);
+
+/// Rows `row..row + R·L` of every gate: bias, then the `K1` input and `K2`
+/// recurrent columns, with `P` accumulator sets.
+///
+/// # Safety
+/// `row + R·L <= H`; `out` and `bias` point to `G` arrays of `H` floats,
+/// `w.mats`/`u.mats` to `G` arrays of `H·K1`/`H·K2` floats, `w.v`/`u.v`
+/// to `K1`/`K2` floats; `out` aliases none of them.
+#[inline(always)]
+unsafe fn tile<
+    S: Lanes,
+    const G: usize,
+    const R: usize,
+    const P: usize,
+    const H: usize,
+    const K1: usize,
+    const K2: usize,
+>(
+    (s, row, out, bias, w, u): TileArgs<'_, S, G>,
+) {
+    let mut acc = [[[s.splat(0.0); R]; G]; P];
+    for g in 0..G {
+        for j in 0..R {
+            // SAFETY: rows `row + j·L .. + L` are within the `H` of `bias[g]`.
+            acc[0][g][j] = unsafe { s.load(bias[g].add(row + j * S::L)) };
+        }
+    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        columns::<S, G, R, P, H, K1>(s, &mut acc, row, w);
+        columns::<S, G, R, P, H, K2>(s, &mut acc, row, u);
+    }
+    for p in 1..P {
+        for g in 0..G {
+            for j in 0..R {
+                acc[0][g][j] = s.add(acc[0][g][j], acc[p][g][j]);
+            }
+        }
+    }
+    for g in 0..G {
+        for j in 0..R {
+            // SAFETY: as for the bias load, in `out[g]`.
+            unsafe { s.store(out[g].add(row + j * S::L), acc[0][g][j]) };
+        }
+    }
+}
+
+/// Adds `src.mats[g][row.., k] · src.v[k]` for the `K` columns to the
+/// accumulators, column `k` into set `k % P` (the tail into set 0).
+///
+/// # Safety
+/// As for [`tile`], for one source with `K` columns.
+#[inline(always)]
+unsafe fn columns<
+    S: Lanes,
+    const G: usize,
+    const R: usize,
+    const P: usize,
+    const H: usize,
+    const K: usize,
+>(
+    s: S,
+    acc: &mut [[[S::V; R]; G]; P],
+    row: usize,
+    src: &Source<G>,
+) {
+    // SAFETY (for the block below): `k < K` indexes `src.v`, and
+    // `k·H + row + j·L + L <= k·H + H <= K·H` stays in each gate matrix.
+    let column = |acc: &mut [[S::V; R]; G], k: usize| unsafe {
+        let b = s.splat(*src.v.add(k));
+        for g in 0..G {
+            let col = src.mats[g].add(k * H + row);
+            for (j, a) in acc[g].iter_mut().enumerate() {
+                *a = s.mul_add(s.load(col.add(j * S::L)), b, *a);
+            }
+        }
+    };
+    let mut k = 0;
+    while k + P <= K {
+        for (p, set) in acc.iter_mut().enumerate() {
+            column(set, k + p);
+        }
+        k += P;
+    }
+    while k < K {
+        column(&mut acc[0], k);
+        k += 1;
+    }
+}
