@@ -25,3 +25,6 @@ cargo test -p rnn-core --features std
 
 step "benchmarks compile"
 cargo bench -p benches --no-run
+
+step "firmware on Cortex-M0, M4F and M7 in QEMU (parity with the host)"
+bash scripts/firmware-test.sh

@@ -31,6 +31,11 @@ pub trait Layer: Sized {
     /// (4·H for SimpleRNN and GRU, 8·H for LSTM, 0 for Dense).
     const STATE_BYTES: usize = core::mem::size_of::<Self::State>();
 
+    /// Every byte zero (weights 0, activation linear, no bias, `reset_after`
+    /// false): a constant, so storage to load into can be a `static` in
+    /// `.bss`, never built on the stack. Loading sets the options.
+    const ZEROED: Self;
+
     /// One timestep's input, `[I]`.
     type Input: Copy;
     /// One timestep's output, `[H]` or `[O]`.

@@ -36,6 +36,7 @@ where
     const INPUT_SIZE: usize = A::INPUT_SIZE;
     const OUTPUT_SIZE: usize = B::OUTPUT_SIZE;
     const LAYERS: usize = A::LAYERS + B::LAYERS;
+    const ZEROED: Self = Stack::new(A::ZEROED, B::ZEROED);
     type Input = A::Input;
     type Output = B::Output;
     type State = (A::State, B::State);

@@ -9,6 +9,8 @@ use rnn_core::{Dense, Error, Gru, Layer, Stack};
 #[test]
 fn generated_source_names_the_type_and_every_weight() {
     let mut model = Box::new(Stack::new(Gru::<1, 3>::zeroed(), Dense::<3, 1>::zeroed()));
+    model.first.reset_after = true;
+    model.first.use_bias = true;
     let mut k = 0.0f32;
     model.visit_params_mut(&mut |s| {
         for v in s {

@@ -4,7 +4,7 @@
 //! are typed errors.
 
 use proptest::prelude::*;
-use rnn_core::{Dense, Direction, Error, Gru, Layer, Lstm, SVector, SimpleRnn, Stack};
+use rnn_core::{Activation, Dense, Direction, Error, Gru, Layer, Lstm, SVector, SimpleRnn, Stack};
 
 const I: usize = 2;
 
@@ -13,6 +13,27 @@ fn with_params<L: Layer>(mut model: Box<L>, params: &[f32]) -> Box<L> {
     let mut it = params.iter().cycle();
     model.visit_params_mut(&mut |s| s.iter_mut().for_each(|v| *v = *it.next().unwrap()));
     model
+}
+
+/// Keras's default options: tanh, with bias, GRU `reset_after`.
+fn simple_rnn<const H: usize>() -> Box<SimpleRnn<I, H>> {
+    let mut m = Box::new(SimpleRnn::zeroed());
+    m.activation = Activation::Tanh;
+    m.use_bias = true;
+    m
+}
+
+fn lstm<const II: usize, const H: usize>() -> Box<Lstm<II, H>> {
+    let mut m = Box::new(Lstm::zeroed());
+    m.use_bias = true;
+    m
+}
+
+fn gru<const II: usize, const H: usize>(reset_after: bool) -> Box<Gru<II, H>> {
+    let mut m = Box::new(Gru::zeroed());
+    m.use_bias = true;
+    m.reset_after = reset_after;
+    m
 }
 
 fn inputs(values: &[f32]) -> Vec<SVector<f32, I>> {
@@ -93,27 +114,26 @@ proptest! {
 
     #[test]
     fn simple_rnn_streaming(p in finite_params(), x in finite_inputs(), split in 0usize..100) {
-        let m = with_params(Box::new(SimpleRnn::<I, 5>::zeroed()), &p);
+        let m = with_params(simple_rnn::<5>(), &p);
         check_model(&*m, &inputs(&x), split)?;
     }
 
     #[test]
     fn lstm_streaming(p in finite_params(), x in finite_inputs(), split in 0usize..100) {
-        let m = with_params(Box::new(Lstm::<I, 6>::zeroed()), &p);
+        let m = with_params(lstm::<I, 6>(), &p);
         check_model(&*m, &inputs(&x), split)?;
     }
 
     #[test]
     fn gru_streaming(p in finite_params(), x in finite_inputs(), split in 0usize..100, ra in any::<bool>()) {
-        let mut m = with_params(Box::new(Gru::<I, 7>::zeroed()), &p);
-        m.reset_after = ra;
+        let m = with_params(gru::<I, 7>(ra), &p);
         check_model(&*m, &inputs(&x), split)?;
     }
 
     #[test]
     fn stacked_streaming(p in finite_params(), x in finite_inputs(), split in 0usize..100) {
         let m = with_params(
-            Box::new(Stack::new(Lstm::<I, 4>::zeroed(), Stack::new(Gru::<4, 3>::zeroed(), Dense::<3, 2>::zeroed()))),
+            Box::new(Stack::new(*lstm::<I, 4>(), Stack::new(*gru::<4, 3>(true), Dense::<3, 2>::zeroed()))),
             &p,
         );
         check_model(&*m, &inputs(&x), split)?;
@@ -123,9 +143,9 @@ proptest! {
     /// including 1e30: the activations cannot overflow into NaN.
     #[test]
     fn gated_states_stay_bounded(p in finite_params(), x in finite_inputs()) {
-        let lstm = with_params(Box::new(Lstm::<I, 6>::zeroed()), &p);
-        let gru = with_params(Box::new(Gru::<I, 6>::zeroed()), &p);
-        let rnn = with_params(Box::new(SimpleRnn::<I, 6>::zeroed()), &p);
+        let lstm = with_params(lstm::<I, 6>(), &p);
+        let gru = with_params(gru::<I, 6>(true), &p);
+        let rnn = with_params(simple_rnn::<6>(), &p);
         let (mut sl, mut sg, mut sr) = (Lstm::<I, 6>::zero_state(), Gru::<I, 6>::zero_state(), SimpleRnn::<I, 6>::zero_state());
         for xt in inputs(&x) {
             let h = lstm.step(&mut sl, &xt);
@@ -141,7 +161,7 @@ proptest! {
 
 #[test]
 fn nan_input_propagates() {
-    let m = with_params(Box::new(Lstm::<I, 3>::zeroed()), &[0.5, -0.25, 0.125]);
+    let m = with_params(lstm::<I, 3>(), &[0.5, -0.25, 0.125]);
     let mut s = Lstm::<I, 3>::zero_state();
     let h = m.step(&mut s, &SVector::from([f32::NAN, 0.0]));
     assert!(h.iter().all(|v| v.is_nan()));

@@ -27,7 +27,11 @@ fn zeroed() -> Box<LstmModel> {
 }
 
 fn lstm_model() -> Box<LstmModel> {
-    filled(zeroed(), 0.5)
+    let mut m = zeroed();
+    m.first.use_bias = true;
+    m.rest.use_bias = true;
+    m.rest.activation = Activation::Tanh;
+    filled(m, 0.5)
 }
 
 fn metadata() -> Metadata {
@@ -75,19 +79,21 @@ fn round_trip_keeps_weights_options_and_metadata() {
 
 #[test]
 fn options_come_from_the_file() {
-    let mut gru = filled(Box::new(Gru::<2, 3>::zeroed()), 0.1);
-    gru.reset_after = false;
+    let mut gru = Box::new(Gru::<2, 3>::zeroed());
+    gru.use_bias = true;
+    let mut gru = filled(gru, 0.1);
     gru.b_recurrent = [nalgebra::SVector::zeros(); 3];
-    let mut rnn = filled(Box::new(SimpleRnn::<2, 3>::zeroed()), 0.2);
-    rnn.activation = Activation::Relu;
-    rnn.use_bias = false;
-    rnn.b.fill(0.0);
     let mut into = Box::new(Gru::<2, 3>::zeroed());
     load_into(&mut *into, &blob_of(&*gru, None)).unwrap();
     assert_eq!(*into, *gru);
-    let blob = blob_of(&*rnn, None);
-    let mut into = filled(Box::new(SimpleRnn::<2, 3>::zeroed()), 9.0);
-    load_into(&mut *into, &blob).unwrap();
+
+    let mut rnn = filled(Box::new(SimpleRnn::<2, 3>::zeroed()), 0.2);
+    rnn.activation = Activation::Relu;
+    let mut into = Box::new(SimpleRnn::<2, 3>::zeroed());
+    into.activation = Activation::Tanh;
+    into.use_bias = true;
+    let mut into = filled(into, 9.0);
+    load_into(&mut *into, &blob_of(&*rnn, None)).unwrap();
     assert_eq!(*into, *rnn);
 }
 
@@ -103,12 +109,17 @@ fn param_counts_match_keras_and_the_layers() {
     check(&*filled(Box::new(SimpleRnn::<3, 5>::zeroed()), 0.0));
     check(&*filled(Box::new(Lstm::<3, 5>::zeroed()), 0.0));
     let mut g = Gru::<3, 5>::zeroed();
+    g.use_bias = true;
+    g.reset_after = true;
     check(&g);
     g.reset_after = false;
     check(&g);
     g.use_bias = false;
     check(&g);
     check(&Dense::<3, 5>::zeroed());
+    let mut d = Dense::<3, 5>::zeroed();
+    d.use_bias = true;
+    check(&d);
     // Keras model.summary() totals.
     let lecture = LayerSpec::SimpleRnn {
         input_size: 1,
@@ -321,12 +332,15 @@ proptest! {
         relu in any::<bool>(),
     ) {
         let mut model = Box::new(Stack::new(Lstm::<3, 4>::zeroed(), Dense::<4, 2>::zeroed()));
+        model.first.use_bias = true;
+        model.rest.use_bias = true;
         let mut it = params.iter();
         model.visit_params_mut(&mut |s| s.iter_mut().for_each(|v| *v = *it.next().unwrap()));
         model.rest.activation = if relu { Activation::Relu } else { Activation::Sigmoid };
         let blob = blob_of(&*model, Some(&metadata()));
         let mut back = Box::new(Stack::new(Lstm::<3, 4>::zeroed(), Dense::<4, 2>::zeroed()));
         load_into(&mut *back, &blob).unwrap();
+        prop_assert!(it.next().is_none(), "every parameter was stored");
         prop_assert_eq!(&*back, &*model);
     }
 

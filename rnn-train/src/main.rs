@@ -1,1 +1,486 @@
-fn main() {}
+//! `rnn-train`: train a SimpleRNN / LSTM / GRU predictor on a sensor CSV,
+//! evaluate it against persistence, run it, and inspect its weight file.
+//!
+//! `rnn-train train` with no other argument trains on the bundled hourly
+//! sea-temperature series (`data/sea_surface_temperature_hourly.csv`, run
+//! from the repository root): predict the next hour from the past 24 hours.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rnn_core::format::ScalerKind;
+use rnn_train::cmd::eval::EvalOptions;
+use rnn_train::cmd::predict::PredictOptions;
+use rnn_train::cmd::train::{loss_name, TrainOptions, Trained};
+use rnn_train::cmd::{CsvSource, DEFAULT_COLUMN, DEFAULT_OUT_DIR};
+use rnn_train::data::split::TestSize;
+use rnn_train::fit::{EpochReport, FitConfig, Loss};
+use rnn_train::nn::{Activation, CellKind};
+use rnn_train::report::{evaluation_table, thousands};
+
+/// Train recurrent predictors on sensor CSVs and export rnn-core weight files.
+#[derive(Parser)]
+#[command(name = "rnn-train", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model, evaluate it on the test split against persistence,
+    /// write the weight file, test predictions and plots.
+    Train(Box<TrainArgs>),
+    /// Evaluate a weight file on the test split (the last part of the series):
+    /// MSE, RMSE, MAE in the series' units, next to persistence.
+    Eval(EvalArgs),
+    /// Run a weight file over every window of a CSV and write the forecasts as CSV.
+    Predict(PredictArgs),
+    /// Print a weight file's layers, parameter counts, weight and state bytes.
+    Inspect(InspectArgs),
+}
+
+/// The CSV and its columns.
+#[derive(Args)]
+struct DataArgs {
+    /// CSV file: one header row, `,` separated, `.` decimal point.
+    /// [default: data/sea_surface_temperature_hourly.csv, relative to the
+    /// current directory, so run from the repository root]
+    csv: Option<PathBuf>,
+    /// Input column (features per timestep); repeat for several.
+    #[arg(short, long = "input", value_name = "COLUMN", default_value = DEFAULT_COLUMN)]
+    inputs: Vec<String>,
+    /// Target column (what the model predicts; may also be an input).
+    #[arg(short, long, value_name = "COLUMN", default_value = DEFAULT_COLUMN)]
+    target: String,
+}
+
+impl DataArgs {
+    fn source(&self) -> CsvSource {
+        self.csv.clone().map_or(CsvSource::Default, CsvSource::Path)
+    }
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Past timesteps per sample.
+    #[arg(short, long, default_value_t = 24)]
+    window: usize,
+    /// How many steps ahead the target lies (1 = the next value).
+    #[arg(long, default_value_t = 1)]
+    horizon: usize,
+    /// Recurrent cell of every RNN layer.
+    #[arg(long, value_enum, default_value_t = Cell::Lstm)]
+    cell: Cell,
+    /// GRU only: apply the reset gate after the recurrent product (Keras 3 default).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    reset_after: bool,
+    /// Units (hidden size) of each stacked RNN layer, input side first: `32,16`.
+    #[arg(short, long, value_delimiter = ',', default_value = "16")]
+    units: Vec<usize>,
+    /// SimpleRNN activation (LSTM and GRU use tanh and sigmoid).
+    #[arg(long, value_enum, default_value_t = Act::Tanh)]
+    rnn_activation: Act,
+    /// Dense head, `UNITS:ACTIVATION` per layer: `8:relu,1:linear`. The last has 1 unit.
+    #[arg(long, value_delimiter = ',', value_parser = parse_dense, default_value = "1:linear")]
+    dense: Vec<(usize, Activation)>,
+    /// Passes over the training samples.
+    #[arg(short, long, default_value_t = 60)]
+    epochs: usize,
+    /// Samples per gradient step.
+    #[arg(short, long, default_value_t = 32)]
+    batch_size: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 0.002)]
+    lr: f64,
+    /// Clip the gradient to this global L2 norm (0 = no clipping).
+    #[arg(long, default_value_t = 1.0)]
+    clip_norm: f64,
+    /// Stop after this many epochs without a better validation loss (0 = never).
+    #[arg(long, default_value_t = 10)]
+    patience: usize,
+    /// Fraction of the samples before the test split used for validation (the last ones).
+    #[arg(long, default_value_t = 0.1)]
+    val_fraction: f64,
+    /// Test split: the last samples of the series, a count (`200`) or a fraction (`0.1`).
+    #[arg(long, default_value = "0.1")]
+    test_size: TestSize,
+    /// Scaler, fitted on the training rows only.
+    #[arg(long, value_enum, default_value_t = Scaler::Minmax)]
+    scaler: Scaler,
+    /// Training loss on the scaled targets.
+    #[arg(long, value_enum, default_value_t = LossArg::Mse)]
+    loss: LossArg,
+    /// Do not shuffle the training samples between epochs (Keras shuffles).
+    #[arg(long)]
+    no_shuffle: bool,
+    /// Seed of the initial weights and the shuffling: same seed, same weights.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output directory: model.rnnw, test_predictions.csv, loss.png, test_predictions.png.
+    #[arg(short, long, default_value = DEFAULT_OUT_DIR)]
+    out: PathBuf,
+    /// Do not draw the PNG plots.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Weight file written by `rnn-train train`.
+    #[arg(short, long, default_value = "out/model.rnnw")]
+    model: PathBuf,
+    /// Test split: the same count or fraction as in training.
+    #[arg(long, default_value = "0.1")]
+    test_size: TestSize,
+}
+
+#[derive(Args)]
+struct PredictArgs {
+    /// CSV file: one header row, `,` separated, `.` decimal point.
+    /// [default: data/sea_surface_temperature_hourly.csv]
+    csv: Option<PathBuf>,
+    /// Input column; repeat for several, in training order.
+    #[arg(short, long = "input", value_name = "COLUMN", default_value = DEFAULT_COLUMN)]
+    inputs: Vec<String>,
+    /// Also write this column's actual value at each forecast row.
+    #[arg(short, long, value_name = "COLUMN")]
+    target: Option<String>,
+    /// Weight file written by `rnn-train train`.
+    #[arg(short, long, default_value = "out/model.rnnw")]
+    model: PathBuf,
+    /// Output CSV: last_input_line,horizon,prediction[,actual].
+    #[arg(short, long, default_value = "out/predictions.csv")]
+    output: PathBuf,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// Weight file.
+    #[arg(default_value = "out/model.rnnw")]
+    model: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Cell {
+    SimpleRnn,
+    Lstm,
+    Gru,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Act {
+    Linear,
+    Relu,
+    Tanh,
+    Sigmoid,
+}
+
+impl From<Act> for Activation {
+    fn from(a: Act) -> Activation {
+        match a {
+            Act::Linear => Activation::Linear,
+            Act::Relu => Activation::Relu,
+            Act::Tanh => Activation::Tanh,
+            Act::Sigmoid => Activation::Sigmoid,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Scaler {
+    /// To [0, 1] by the training rows' min and max (the lecture's MinMaxScaler).
+    Minmax,
+    /// To zero mean, unit variance by the training rows' mean and std.
+    Standard,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LossArg {
+    Mse,
+    Mae,
+    Huber,
+}
+
+/// `UNITS[:ACTIVATION]`, activation `linear` by default.
+fn parse_dense(s: &str) -> Result<(usize, Activation), String> {
+    let (units, act) = s.split_once(':').unwrap_or((s, "linear"));
+    let units: usize = units.trim().parse().map_err(|_| {
+        format!("{units:?} is not a unit count (expected UNITS:ACTIVATION, e.g. 1:linear)")
+    })?;
+    let act = Act::from_str(act.trim(), true)
+        .map_err(|_| format!("unknown activation {act:?} (linear, relu, tanh, sigmoid)"))?;
+    Ok((units, act.into()))
+}
+
+impl TrainArgs {
+    fn options(&self) -> TrainOptions {
+        TrainOptions {
+            csv: self.data.source(),
+            inputs: self.data.inputs.clone(),
+            target: self.data.target.clone(),
+            window: self.window,
+            horizon: self.horizon,
+            cell: match self.cell {
+                Cell::SimpleRnn => CellKind::SimpleRnn,
+                Cell::Lstm => CellKind::Lstm,
+                Cell::Gru => CellKind::Gru {
+                    reset_after: self.reset_after,
+                },
+            },
+            rnn_activation: self.rnn_activation.into(),
+            units: self.units.clone(),
+            dense: self.dense.clone(),
+            scaler: match self.scaler {
+                Scaler::Minmax => ScalerKind::MinMax,
+                Scaler::Standard => ScalerKind::Standard,
+            },
+            val_fraction: self.val_fraction,
+            test_size: self.test_size,
+            fit: FitConfig {
+                epochs: self.epochs,
+                batch_size: self.batch_size,
+                learning_rate: self.lr,
+                clip_norm: (self.clip_norm != 0.0).then_some(self.clip_norm),
+                patience: (self.patience != 0).then_some(self.patience),
+                shuffle: !self.no_shuffle,
+                seed: self.seed,
+                loss: match self.loss {
+                    LossArg::Mse => Loss::Mse,
+                    LossArg::Mae => Loss::Mae,
+                    LossArg::Huber => Loss::Huber,
+                },
+            },
+            out_dir: self.out.clone(),
+            plots: !self.no_plots,
+        }
+    }
+}
+
+/// Shows one progress bar over the epochs on a terminal; elsewhere (CI logs)
+/// prints a line every `epochs / 10` epochs instead.
+struct Progress {
+    bar: ProgressBar,
+    every: usize,
+    epochs: usize,
+}
+
+impl Progress {
+    fn new(epochs: usize) -> Progress {
+        let terminal = std::io::stderr().is_terminal();
+        let target = if terminal {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(epochs as u64), target);
+        bar.set_style(
+            ProgressStyle::with_template("epoch {pos:>3}/{len} [{bar:30}] {elapsed_precise} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Progress {
+            every: if terminal {
+                0
+            } else {
+                epochs.div_ceil(10).max(1)
+            },
+            bar,
+            epochs,
+        }
+    }
+
+    fn epoch(&self, e: &EpochReport) {
+        let msg = match e.val_loss {
+            Some(v) => format!("train loss {:.4e}  val loss {v:.4e}", e.train_loss),
+            None => format!("train loss {:.4e}", e.train_loss),
+        };
+        self.bar.set_position(e.epoch as u64);
+        if self.every > 0 && (e.epoch.is_multiple_of(self.every) || e.epoch == self.epochs) {
+            eprintln!("epoch {:>3}/{}: {msg}", e.epoch, self.epochs);
+        }
+        self.bar.set_message(msg);
+    }
+}
+
+fn train(args: &TrainArgs) -> anyhow::Result<()> {
+    let opts = args.options();
+    let progress = Progress::new(opts.fit.epochs);
+    let start = Instant::now();
+    let t = rnn_train::cmd::train::run(&opts, &mut |e| progress.epoch(e))?;
+    progress.bar.finish();
+    print_training(&opts, &t, start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
+    let s = &t.split;
+    println!(
+        "Data: {} ({} samples of window {}, horizon {}); inputs {:?}, target {:?}",
+        opts.csv.path().display(),
+        s.samples(),
+        s.window,
+        s.horizon,
+        opts.inputs,
+        opts.target
+    );
+    println!(
+        "Split by time: train {} | validation {} | test {} samples (test = the last {}); \
+         {} scaler fitted on the first {} rows only",
+        s.train.len(),
+        s.val.len(),
+        s.test.len(),
+        match opts.test_size {
+            TestSize::Count(n) => n.to_string(),
+            TestSize::Fraction(f) => format!("{}%", f * 100.0),
+        },
+        match t.metadata.scaler {
+            ScalerKind::MinMax => "min-max",
+            ScalerKind::Standard => "standard",
+        },
+        s.train_rows().end
+    );
+    println!("\n{}\n", t.summary);
+    let f = &t.fit;
+    println!(
+        "Trained {} epoch(s) in {seconds:.1} s; best epoch {} ({}){}",
+        f.history.len(),
+        f.best_epoch,
+        loss_name(opts.fit.loss),
+        if f.stopped_early {
+            "; stopped early"
+        } else {
+            ""
+        }
+    );
+    if let Some(epoch) = f.diverged {
+        eprintln!(
+            "warning: the loss became NaN or infinite at epoch {epoch}; training stopped and the \
+             best weights so far (epoch {}) were exported",
+            f.best_epoch
+        );
+    }
+    println!("\n{}\n", evaluation_table(&t.test.evaluation, &opts.target));
+    let o = &t.outputs;
+    let size = std::fs::metadata(&o.model).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "Wrote {} ({} bytes), {}",
+        o.model.display(),
+        thousands(size as usize),
+        o.test_predictions.display()
+    );
+    if let (Some(a), Some(b)) = (&o.loss_plot, &o.predictions_plot) {
+        println!("Plots: {}, {}", a.display(), b.display());
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Train(args) => train(&args),
+        Command::Eval(args) => {
+            let opts = EvalOptions {
+                model: args.model,
+                csv: args.data.source(),
+                inputs: args.data.inputs.clone(),
+                target: args.data.target.clone(),
+                test_size: args.test_size,
+            };
+            let (result, split) = rnn_train::cmd::eval::run(&opts)?;
+            println!(
+                "Model {} on {}: window {}, horizon {}",
+                opts.model.display(),
+                opts.csv.path().display(),
+                split.window,
+                split.horizon
+            );
+            println!("{}", evaluation_table(&result.evaluation, &opts.target));
+            Ok(())
+        }
+        Command::Predict(args) => {
+            let opts = PredictOptions {
+                model: args.model,
+                csv: args.csv.map_or(CsvSource::Default, CsvSource::Path),
+                inputs: args.inputs,
+                target: args.target,
+                output: args.output,
+            };
+            let n = rnn_train::cmd::predict::run(&opts)?;
+            println!("Wrote {n} forecasts to {}", opts.output.display());
+            Ok(())
+        }
+        Command::Inspect(args) => {
+            println!("{}", rnn_train::cmd::inspect::run(&args.model)?);
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The messages carry their causes already; print the top one only.
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use rnn_train::cmd::MODEL_FILE;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dense_head_parses() {
+        assert_eq!(parse_dense("8:relu"), Ok((8, Activation::Relu)));
+        assert_eq!(parse_dense("1"), Ok((1, Activation::Linear)));
+        assert!(parse_dense("x:relu").is_err());
+        assert!(parse_dense("1:swish").unwrap_err().contains("swish"));
+    }
+
+    #[test]
+    fn default_train_is_the_documented_sea_temperature_run() {
+        let cli = Cli::parse_from(["rnn-train", "train"]);
+        let Command::Train(args) = cli.command else {
+            panic!("not train")
+        };
+        let o = args.options();
+        assert_eq!(o.csv, CsvSource::Default);
+        assert_eq!(
+            (o.inputs, o.target),
+            (
+                vec!["temperature_c".to_string()],
+                "temperature_c".to_string()
+            )
+        );
+        assert_eq!(
+            (o.window, o.horizon, o.cell, o.units),
+            (24, 1, CellKind::Lstm, vec![16])
+        );
+        assert_eq!(o.dense, [(1, Activation::Linear)]);
+        assert_eq!(o.scaler, ScalerKind::MinMax);
+        assert_eq!(o.test_size, TestSize::Fraction(0.1));
+        assert_eq!(o.fit.clip_norm, Some(1.0));
+        assert_eq!(o.fit.patience, Some(10));
+        assert_eq!(
+            (o.fit.epochs, o.fit.learning_rate, o.fit.batch_size),
+            (60, 0.002, 32)
+        );
+        assert_eq!(o.out_dir.join(MODEL_FILE), PathBuf::from("out/model.rnnw"));
+    }
+}

@@ -27,13 +27,15 @@ pub struct Dense<const I: usize, const O: usize> {
 }
 
 impl<const I: usize, const O: usize> Dense<I, O> {
-    /// All-zero weights, linear, with bias, for `static` storage to load into.
+    /// Every byte zero (weights 0, activation linear, no bias), so a
+    /// `static` of it lands in `.bss`: storage to load or import into, which
+    /// set the options.
     pub const fn zeroed() -> Self {
         Self {
             w: zeros(),
             b: zeros(),
             activation: Activation::Linear,
-            use_bias: true,
+            use_bias: false,
         }
     }
 }
@@ -42,6 +44,7 @@ impl<const I: usize, const O: usize> Layer for Dense<I, O> {
     const INPUT_SIZE: usize = I;
     const OUTPUT_SIZE: usize = O;
     const LAYERS: usize = 1;
+    const ZEROED: Self = Self::zeroed();
     type Input = SVector<f32, I>;
     type Output = SVector<f32, O>;
     type State = ();

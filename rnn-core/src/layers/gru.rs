@@ -52,16 +52,17 @@ pub struct Gru<const I: usize, const H: usize> {
 }
 
 impl<const I: usize, const H: usize> Gru<I, H> {
-    /// All-zero weights, `reset_after = true`, with bias, for `static`
-    /// storage to load into.
+    /// Every byte zero (weights 0, activation linear, no bias), so a
+    /// `static` of it lands in `.bss`: storage to load or import into, which
+    /// set the options.
     pub const fn zeroed() -> Self {
         Self {
             w: [zeros(); 3],
             u: [zeros(); 3],
             b_input: [zeros(); 3],
             b_recurrent: [zeros(); 3],
-            reset_after: true,
-            use_bias: true,
+            reset_after: false,
+            use_bias: false,
         }
     }
 }
@@ -70,6 +71,7 @@ impl<const I: usize, const H: usize> Layer for Gru<I, H> {
     const INPUT_SIZE: usize = I;
     const OUTPUT_SIZE: usize = H;
     const LAYERS: usize = 1;
+    const ZEROED: Self = Self::zeroed();
     type Input = SVector<f32, I>;
     type Output = SVector<f32, H>;
     type State = SVector<f32, H>;

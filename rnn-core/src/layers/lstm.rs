@@ -64,13 +64,15 @@ impl<const H: usize> ZeroState for LstmState<H> {
 }
 
 impl<const I: usize, const H: usize> Lstm<I, H> {
-    /// All-zero weights with bias, for `static` storage to load into.
+    /// Every byte zero (weights 0, activation linear, no bias), so a
+    /// `static` of it lands in `.bss`: storage to load or import into, which
+    /// set the options.
     pub const fn zeroed() -> Self {
         Self {
             w: [zeros(); 4],
             u: [zeros(); 4],
             b: [zeros(); 4],
-            use_bias: true,
+            use_bias: false,
         }
     }
 }
@@ -79,6 +81,7 @@ impl<const I: usize, const H: usize> Layer for Lstm<I, H> {
     const INPUT_SIZE: usize = I;
     const OUTPUT_SIZE: usize = H;
     const LAYERS: usize = 1;
+    const ZEROED: Self = Self::zeroed();
     type Input = SVector<f32, I>;
     type Output = SVector<f32, H>;
     type State = LstmState<H>;

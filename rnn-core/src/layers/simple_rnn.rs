@@ -32,14 +32,16 @@ pub struct SimpleRnn<const I: usize, const H: usize> {
 }
 
 impl<const I: usize, const H: usize> SimpleRnn<I, H> {
-    /// All-zero weights with tanh and bias, for `static` storage to load into.
+    /// Every byte zero (weights 0, activation linear, no bias), so a
+    /// `static` of it lands in `.bss`: storage to load or import into, which
+    /// set the options.
     pub const fn zeroed() -> Self {
         Self {
             w: zeros(),
             u: zeros(),
             b: zeros(),
-            activation: Activation::Tanh,
-            use_bias: true,
+            activation: Activation::Linear,
+            use_bias: false,
         }
     }
 }
@@ -48,6 +50,7 @@ impl<const I: usize, const H: usize> Layer for SimpleRnn<I, H> {
     const INPUT_SIZE: usize = I;
     const OUTPUT_SIZE: usize = H;
     const LAYERS: usize = 1;
+    const ZEROED: Self = Self::zeroed();
     type Input = SVector<f32, I>;
     type Output = SVector<f32, H>;
     type State = SVector<f32, H>;

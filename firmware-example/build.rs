@@ -1,0 +1,140 @@
+//! Build script of the firmware, run on the host:
+//!
+//! 1. picks the board from the target and features, copies its `memory.x`
+//!    (or the file named by `FIRMWARE_MEMORY_X`, for a real board) to
+//!    `OUT_DIR` and sets the `board` cfg;
+//! 2. takes the last readings of the bundled sea-temperature series as the
+//!    excerpt the firmware replays, and runs the same model on the host
+//!    (rnn-core, scalar kernel) over it: the reference forecasts;
+//! 3. writes two bad update blobs for the run-time loading demo: one with a
+//!    flipped byte, one for a model with another architecture.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use firmware_model::{forecast, HORIZON, MODEL, WINDOW};
+use rnn_core::format::{encode_raw, encoded_len, read_header, LayerSpec};
+use rnn_core::Layer;
+
+/// The bundled series (see `data/README.md`): hourly sea temperature, °C.
+const SERIES_CSV: &str = "../data/sea_surface_temperature_hourly.csv";
+/// Forecasts the firmware makes: one day of hourly readings.
+const FORECASTS: usize = 24;
+
+fn main() {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    board(&out);
+    series(&out);
+    bad_updates(&out);
+}
+
+/// Chooses the board, its linker memory map and its `board` cfg.
+fn board(out: &Path) {
+    let target = std::env::var("TARGET").expect("cargo sets TARGET");
+    let m7 = std::env::var_os("CARGO_FEATURE_MPS2_AN500").is_some();
+    let (board, memory) = match (target.as_str(), m7) {
+        ("thumbv6m-none-eabi", false) => ("microbit", "memory/microbit.x"),
+        ("thumbv7em-none-eabihf", true) => ("mps2-an500", "memory/mps2.x"),
+        ("thumbv7em-none-eabihf", false) => ("mps2-an386", "memory/mps2.x"),
+        _ => panic!(
+            "unsupported target/board {target} (mps2-an500 feature: {m7}); build for \
+             thumbv7em-none-eabihf (M4F, or M7 with --features mps2-an500) or thumbv6m-none-eabi (M0)"
+        ),
+    };
+    // A real board (README.md): FIRMWARE_MEMORY_X=path/to/its/memory.x.
+    println!("cargo::rerun-if-env-changed=FIRMWARE_MEMORY_X");
+    let memory = std::env::var("FIRMWARE_MEMORY_X").unwrap_or_else(|_| memory.to_string());
+    fs::copy(&memory, out.join("memory.x"))
+        .unwrap_or_else(|e| panic!("cannot copy {memory} to OUT_DIR/memory.x: {e}"));
+    println!("cargo::rerun-if-changed={memory}");
+    println!("cargo::rustc-link-search={}", out.display());
+    println!("cargo::rustc-link-arg-bins=-Tlink.x");
+    println!(
+        "cargo::rustc-check-cfg=cfg(board, values(\"mps2-an386\", \"mps2-an500\", \"microbit\"))"
+    );
+    println!("cargo::rustc-cfg=board=\"{board}\"");
+}
+
+/// Writes `series.rs`: the excerpt, its timestamps and the host forecasts.
+fn series(out: &Path) {
+    println!("cargo::rerun-if-changed={SERIES_CSV}");
+    let mut reader = csv::Reader::from_path(SERIES_CSV).expect("open the bundled series");
+    let rows: Vec<(String, f32)> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("read a CSV row");
+            let value = r[1].parse().expect("temperature_c is a number");
+            (r[0].to_string(), value)
+        })
+        .collect();
+    let len = WINDOW + FORECASTS - 1 + HORIZON;
+    let excerpt = &rows[rows.len() - len..];
+    let values: Vec<f32> = excerpt.iter().map(|r| r.1).collect();
+    let host: Vec<f32> = (0..FORECASTS)
+        .map(|k| forecast(&MODEL, values[k..k + WINDOW].iter().copied(), Layer::step))
+        .collect();
+
+    let mut src = String::new();
+    let _ = writeln!(
+        src,
+        "/// Readings replayed as the sensor: the last {len} hours of `{SERIES_CSV}`, °C."
+    );
+    let _ = writeln!(src, "pub static SERIES: [f32; {len}] = {values:?};");
+    let times: Vec<&str> = excerpt.iter().map(|r| r.0.as_str()).collect();
+    let _ = writeln!(src, "/// UTC time of each reading of [`SERIES`].");
+    let _ = writeln!(src, "pub static TIMES: [&str; {len}] = {times:?};");
+    let _ = writeln!(
+        src,
+        "/// Host rnn-core forecasts (°C): entry `k` after reading `SERIES[WINDOW - 1 + k]`."
+    );
+    let _ = writeln!(
+        src,
+        "pub static HOST_FORECASTS: [f32; {FORECASTS}] = {host:?};"
+    );
+    fs::write(out.join("series.rs"), src).expect("write series.rs");
+}
+
+/// Writes `update_corrupted.rnnw` (the model's blob with one parameter byte
+/// flipped) and `update_other_architecture.rnnw` (a valid blob whose first
+/// layer has one more unit than the model's).
+fn bad_updates(out: &Path) {
+    let blob = &firmware_model::BLOB[..];
+    let mut corrupted = blob.to_vec();
+    let middle = corrupted.len() / 2;
+    corrupted[middle] ^= 0x10;
+    fs::write(out.join("update_corrupted.rnnw"), corrupted).expect("write corrupted blob");
+
+    let header = read_header(blob).expect("the model blob is valid").header;
+    let mut specs: Vec<LayerSpec> = header.layers.iter().copied().collect();
+    grow_units(&mut specs);
+    let meta = header.metadata.as_ref();
+    let count: usize = specs
+        .iter()
+        .map(|s| s.param_count().expect("small sizes"))
+        .sum();
+    let params: Vec<f32> = (0..count).map(|i| 0.01 * ((i % 7) as f32 - 3.0)).collect();
+    let mut other = vec![0; encoded_len(&specs, meta).expect("encodable")];
+    encode_raw(&specs, meta, &params, &mut other).expect("encode the other blob");
+    fs::write(out.join("update_other_architecture.rnnw"), other).expect("write other blob");
+}
+
+/// One more unit in the first layer, and one more input to the second, so
+/// the layers still chain (a model retrained with another size).
+fn grow_units(specs: &mut [LayerSpec]) {
+    let grow_output = |s: &mut LayerSpec| match s {
+        LayerSpec::SimpleRnn { hidden_size, .. }
+        | LayerSpec::Lstm { hidden_size, .. }
+        | LayerSpec::Gru { hidden_size, .. } => *hidden_size += 1,
+        LayerSpec::Dense { output_size, .. } => *output_size += 1,
+    };
+    grow_output(&mut specs[0]);
+    if let Some(next) = specs.get_mut(1) {
+        match next {
+            LayerSpec::SimpleRnn { input_size, .. }
+            | LayerSpec::Lstm { input_size, .. }
+            | LayerSpec::Gru { input_size, .. }
+            | LayerSpec::Dense { input_size, .. } => *input_size += 1,
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! The one error type of `rnn-train`: every way a CSV, an option or a weight
+//! file can be refused. Messages name the file, and for CSV cells the line
+//! (1-based, the header is line 1) and the column.
+
+use std::path::PathBuf;
+
+/// `Result` with [`TrainError`].
+pub type Result<T, E = TrainError> = std::result::Result<T, E>;
+
+/// Why `rnn-train` refused its input or could not finish.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// A file could not be opened, read or written.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The default data set was not found where it was looked for.
+    #[error(
+        "default data set not found: looked for {} (relative to the current directory {}); \
+         run from the repository root or pass a CSV path",
+        path.display(),
+        cwd.display()
+    )]
+    DefaultDataMissing {
+        /// The relative path looked for.
+        path: PathBuf,
+        /// The current directory it was resolved against.
+        cwd: PathBuf,
+    },
+    /// Any other I/O error (for example writing to the terminal).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A CSV error while writing (reading errors are turned into the
+    /// variants below, which name the file).
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+    /// A CSV row has a different number of fields than the header.
+    #[error("{}: line {line}: {found} field(s), but the header has {expected}", path.display())]
+    RaggedRow {
+        /// The CSV file.
+        path: PathBuf,
+        /// 1-based line number (the header is line 1).
+        line: u64,
+        /// Fields in the header.
+        expected: u64,
+        /// Fields in this row.
+        found: u64,
+    },
+    /// Any other CSV reading error (for example invalid UTF-8).
+    #[error("{}: {message}", path.display())]
+    CsvRead {
+        /// The CSV file.
+        path: PathBuf,
+        /// The reader's message, with the line where known.
+        message: String,
+    },
+    /// The CSV file has no header row.
+    #[error("{}: the file is empty (expected a header row and data rows)", path.display())]
+    EmptyFile {
+        /// The CSV file.
+        path: PathBuf,
+    },
+    /// The CSV file has a header row but no data rows.
+    #[error("{}: no data rows after the header (line 1)", path.display())]
+    NoDataRows {
+        /// The CSV file.
+        path: PathBuf,
+    },
+    /// A requested column is not in the header.
+    #[error("{}: line 1: no column named {column:?}; the columns are {available:?}", path.display())]
+    UnknownColumn {
+        /// The CSV file.
+        path: PathBuf,
+        /// The requested column name.
+        column: String,
+        /// The header's column names.
+        available: Vec<String>,
+    },
+    /// A cell of a used column is not a number.
+    #[error("{}: line {line}, column {column:?}: {value:?} is not a number", path.display())]
+    NotNumeric {
+        /// The CSV file.
+        path: PathBuf,
+        /// 1-based line number (the header is line 1).
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The cell's text.
+        value: String,
+    },
+    /// A cell of a used column is NaN or infinite.
+    #[error(
+        "{}: line {line}, column {column:?}: {value:?} is not a finite number (NaN or infinite); \
+         fill or drop missing values first",
+        path.display()
+    )]
+    NotFinite {
+        /// The CSV file.
+        path: PathBuf,
+        /// 1-based line number (the header is line 1).
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The cell's text.
+        value: String,
+    },
+    /// The series is too short for even one window and its target.
+    #[error(
+        "window {window} with horizon {horizon} needs at least {needed} rows, \
+         but the series has {rows}"
+    )]
+    WindowTooLong {
+        /// Timesteps per window.
+        window: usize,
+        /// Steps ahead of the target.
+        horizon: usize,
+        /// Rows needed for one sample: `window + horizon`.
+        needed: usize,
+        /// Rows in the series.
+        rows: usize,
+    },
+    /// A CSV to predict on has fewer rows than the model's window.
+    #[error("the CSV has {rows} rows, fewer than the model's window of {window} timesteps")]
+    ShorterThanWindow {
+        /// The model's window.
+        window: usize,
+        /// Rows in the CSV.
+        rows: usize,
+    },
+    /// The test split leaves no samples for training.
+    #[error(
+        "test size {test} samples is too large: the series gives only {samples} samples \
+         (window {window}, horizon {horizon}) and training needs at least one"
+    )]
+    TestTooLarge {
+        /// Test samples requested.
+        test: usize,
+        /// Samples the series gives.
+        samples: usize,
+        /// Timesteps per window.
+        window: usize,
+        /// Steps ahead of the target.
+        horizon: usize,
+    },
+    /// The validation split leaves no samples for training.
+    #[error(
+        "validation fraction {fraction} takes all {available} samples before the test split; \
+         training needs at least one"
+    )]
+    NoTrainingSamples {
+        /// The validation fraction.
+        fraction: f64,
+        /// Samples before the test split.
+        available: usize,
+    },
+    /// A numeric option is out of its range.
+    #[error("invalid {option}: {reason}")]
+    InvalidOption {
+        /// The option, as spelled on the command line.
+        option: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A weight file has no preprocessing metadata (it was not written by
+    /// `rnn-train train`), so its window and scaler are unknown.
+    #[error("{}: the weight file has no scaler/window metadata; it was not exported by rnn-train", path.display())]
+    NoMetadata {
+        /// The weight file.
+        path: PathBuf,
+    },
+    /// The number of input columns differs from the model's input size.
+    #[error("the model takes {expected} input feature(s) but {found} input column(s) were given")]
+    InputCount {
+        /// The model's input size.
+        expected: usize,
+        /// Input columns given.
+        found: usize,
+    },
+    /// A weight file's layers are not an architecture `rnn-train` can run
+    /// (RNN layers of one kind then Dense layers, sizes chaining).
+    #[error("{}: unsupported architecture: {reason}", path.display())]
+    Architecture {
+        /// The weight file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The architecture cannot be built, or data does not fit the network.
+    #[error("network: {0}")]
+    Network(#[from] crate::nn::NetworkError),
+    /// Training refused its settings or data (zero epochs, zero batch size,
+    /// bad learning rate or clip norm, shape mismatch).
+    #[error("training: {0}")]
+    Fit(#[from] crate::fit::FitError),
+    /// The loss became NaN or infinite before any epoch finished with a
+    /// finite loss, so there is no checkpoint to export.
+    #[error(
+        "training diverged: the loss became NaN or infinite in epoch {epoch}, before any epoch \
+         finished with a finite loss; nothing was exported (lower --lr or set --clip-norm)"
+    )]
+    Diverged {
+        /// The epoch (1-based) whose loss was not finite.
+        epoch: usize,
+    },
+    /// A weight file was refused by `rnn-core`'s checked loader.
+    #[error("weight file: {0}")]
+    Model(#[from] rnn_core::Error),
+    /// A plot could not be drawn or written.
+    #[error("plot {}: {reason}", path.display())]
+    Plot {
+        /// The PNG file.
+        path: PathBuf,
+        /// The plotting library's message.
+        reason: String,
+    },
+}

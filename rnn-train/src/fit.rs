@@ -1,0 +1,481 @@
+//! The training loop: shuffled mini-batches, BPTT, global-norm clipping and
+//! Adam, with early stopping and best-weight restore (Keras `model.fit`
+//! with `EarlyStopping(restore_best_weights=True)`).
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+pub use crate::loss::Loss;
+use crate::nn::{Network, Tape};
+use crate::optim::{clip_global_norm, Adam};
+
+/// Windows ready for training.
+///
+/// # Shapes
+/// `inputs`: `[n × window × input_size]` row-major (window, then timestep,
+/// then feature); `targets`: `[n × output_size]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// Input windows, flattened.
+    pub inputs: Vec<f64>,
+    /// Targets, one row of `output_size` values per window.
+    pub targets: Vec<f64>,
+    /// Timesteps per window.
+    pub window: usize,
+    /// Features per timestep.
+    pub input_size: usize,
+    /// Target values per window.
+    pub output_size: usize,
+}
+
+impl Dataset {
+    /// Number of windows `n` (`targets.len() / output_size`; 0 when
+    /// `output_size` is 0).
+    pub fn len(&self) -> usize {
+        self.targets
+            .len()
+            .checked_div(self.output_size)
+            .unwrap_or(0)
+    }
+
+    /// Whether the dataset has no windows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks the dataset against itself and against `net`.
+    fn check(&self, net: &Network, which: &'static str) -> Result<(), FitError> {
+        if self.is_empty() {
+            return Err(FitError::EmptyDataset { which });
+        }
+        let arch = net.architecture();
+        let mismatch = |what, expected, found| FitError::ShapeMismatch {
+            which,
+            what,
+            expected,
+            found,
+        };
+        if self.input_size != arch.input_size {
+            return Err(mismatch("input size", arch.input_size, self.input_size));
+        }
+        if self.output_size != net.output_size() {
+            return Err(mismatch("output size", net.output_size(), self.output_size));
+        }
+        if self.window == 0 {
+            return Err(mismatch("window", 1, 0));
+        }
+        if self.targets.len() != self.len() * self.output_size {
+            return Err(mismatch(
+                "target values",
+                self.len() * self.output_size,
+                self.targets.len(),
+            ));
+        }
+        let expected = self.len() * self.window * self.input_size;
+        if self.inputs.len() != expected {
+            return Err(mismatch("input values", expected, self.inputs.len()));
+        }
+        Ok(())
+    }
+}
+
+/// Training settings (Keras `compile` + `fit` arguments).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitConfig {
+    /// Passes over the training windows.
+    pub epochs: usize,
+    /// Windows per gradient step (Keras default 32); the last batch of an
+    /// epoch may be shorter.
+    pub batch_size: usize,
+    /// Adam learning rate (Keras default 0.001); β₁ 0.9, β₂ 0.999, ε 1e-7.
+    pub learning_rate: f64,
+    /// Clip the gradient to this global norm (Keras `global_clipnorm`).
+    pub clip_norm: Option<f64>,
+    /// Stop after this many epochs without improvement of the validation
+    /// loss (train loss without validation), as Keras `EarlyStopping`.
+    pub patience: Option<usize>,
+    /// Shuffle the training windows each epoch (seeded); Keras default true.
+    pub shuffle: bool,
+    /// Seed of the shuffling.
+    pub seed: u64,
+    /// Loss to minimise.
+    pub loss: Loss,
+}
+
+/// Losses after one epoch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochReport {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches, weighted by batch size
+    /// (as Keras reports `loss`: computed while the weights change).
+    pub train_loss: f64,
+    /// Loss on the validation set after the epoch.
+    pub val_loss: Option<f64>,
+}
+
+/// What [`fit`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitReport {
+    /// One report per finished epoch.
+    pub history: Vec<EpochReport>,
+    /// Epoch whose weights were kept (0: none was finite, the initial
+    /// weights were restored).
+    pub best_epoch: usize,
+    /// Whether early stopping ended training.
+    pub stopped_early: bool,
+    /// Epoch where the monitored loss became NaN or infinite.
+    pub diverged: Option<usize>,
+}
+
+/// Why [`fit`] refused to start.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FitError {
+    /// The training or validation set has no windows.
+    #[error("the {which} dataset has no windows")]
+    EmptyDataset {
+        /// `"training"` or `"validation"`.
+        which: &'static str,
+    },
+    /// `epochs` is 0.
+    #[error("epochs must be at least 1")]
+    ZeroEpochs,
+    /// `batch_size` is 0.
+    #[error("batch size must be at least 1")]
+    ZeroBatchSize,
+    /// The learning rate is not a positive finite number.
+    #[error("learning rate must be positive and finite, got {0}")]
+    LearningRate(f64),
+    /// The clipping norm is not a positive finite number.
+    #[error("clip norm must be positive and finite, got {0}")]
+    ClipNorm(f64),
+    /// The dataset does not fit the network (or is inconsistent in itself).
+    #[error("{which} dataset: {what} is {found}, expected {expected}")]
+    ShapeMismatch {
+        /// `"training"` or `"validation"`.
+        which: &'static str,
+        /// The mismatching quantity.
+        what: &'static str,
+        /// What the network (or the dataset's own sizes) require.
+        expected: usize,
+        /// What the dataset has.
+        found: usize,
+    },
+}
+
+/// Trains `net` in place on `train` with Adam and BPTT, then restores the
+/// best weights (lowest validation loss, or training loss without
+/// validation). `on_epoch` is called after every epoch.
+///
+/// A NaN or infinite monitored loss stops training, restores the best
+/// weights and is reported in [`FitReport::diverged`] (not an error).
+///
+/// # Errors
+/// [`FitError::ZeroEpochs`], [`FitError::ZeroBatchSize`],
+/// [`FitError::LearningRate`], [`FitError::ClipNorm`],
+/// [`FitError::EmptyDataset`], [`FitError::ShapeMismatch`]; `net` is
+/// unchanged then.
+pub fn fit(
+    net: &mut Network,
+    train: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &FitConfig,
+    on_epoch: &mut dyn FnMut(&EpochReport),
+) -> Result<FitReport, FitError> {
+    check_config(cfg)?;
+    train.check(net, "training")?;
+    if let Some(v) = val {
+        v.check(net, "validation")?;
+    }
+    let n = train.len();
+    let mut rng = ChaCha20Rng::seed_from_u64(cfg.seed);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut adam = Adam::new(net.param_count(), cfg.learning_rate);
+    let mut grad = vec![0.0; net.param_count()];
+    let batch = cfg.batch_size.min(n);
+    let mut full = Tape::new(net, train.window, batch);
+    let mut tail = Tape::new(net, train.window, n % batch);
+    let mut best = (f64::INFINITY, 0, net.params().to_vec());
+    let mut report = FitReport {
+        history: Vec::with_capacity(cfg.epochs),
+        best_epoch: 0,
+        stopped_early: false,
+        diverged: None,
+    };
+    let mut waited = 0;
+    for epoch in 1..=cfg.epochs {
+        if cfg.shuffle {
+            order.shuffle(&mut rng);
+        }
+        let mut sum = 0.0;
+        for chunk in order.chunks(batch) {
+            let tape = if chunk.len() == batch {
+                &mut full
+            } else {
+                &mut tail
+            };
+            tape.load(&train.inputs, &train.targets, chunk);
+            net.forward(tape);
+            sum += tape.loss_and_seed(cfg.loss) * chunk.len() as f64;
+            net.backward(tape, &mut grad, false);
+            if let Some(max_norm) = cfg.clip_norm {
+                clip_global_norm(&mut grad, max_norm);
+            }
+            adam.step(net.params_mut(), &grad);
+        }
+        let train_loss = sum / n as f64;
+        let val_loss = val.map(|v| evaluate(net, v, cfg.loss));
+        let epoch_report = EpochReport {
+            epoch,
+            train_loss,
+            val_loss,
+        };
+        report.history.push(epoch_report);
+        on_epoch(&epoch_report);
+        let monitored = val_loss.unwrap_or(train_loss);
+        if !monitored.is_finite() {
+            report.diverged = Some(epoch);
+            break;
+        }
+        if monitored < best.0 {
+            best.0 = monitored;
+            best.1 = epoch;
+            best.2.copy_from_slice(net.params());
+            waited = 0;
+        } else {
+            waited += 1;
+            if cfg.patience.is_some_and(|p| waited >= p) {
+                report.stopped_early = true;
+                break;
+            }
+        }
+    }
+    net.params_mut().copy_from_slice(&best.2);
+    report.best_epoch = best.1;
+    Ok(report)
+}
+
+fn check_config(cfg: &FitConfig) -> Result<(), FitError> {
+    if cfg.epochs == 0 {
+        return Err(FitError::ZeroEpochs);
+    }
+    if cfg.batch_size == 0 {
+        return Err(FitError::ZeroBatchSize);
+    }
+    if !(cfg.learning_rate.is_finite() && cfg.learning_rate > 0.0) {
+        return Err(FitError::LearningRate(cfg.learning_rate));
+    }
+    if let Some(c) = cfg.clip_norm {
+        if !(c.is_finite() && c > 0.0) {
+            return Err(FitError::ClipNorm(c));
+        }
+    }
+    Ok(())
+}
+
+/// Windows per forward pass in [`evaluate`].
+const EVAL_BATCH: usize = 256;
+
+/// Mean `loss` of `net` over every window of `data` (no training), as Keras
+/// `model.evaluate`.
+///
+/// Returns NaN when `data` is empty or does not fit the network (wrong
+/// input or output size, inconsistent lengths): there is no loss to report.
+pub fn evaluate(net: &Network, data: &Dataset, loss: Loss) -> f64 {
+    if data.check(net, "evaluation").is_err() {
+        return f64::NAN;
+    }
+    let n = data.len();
+    let indices: Vec<usize> = (0..n).collect();
+    let mut sum = 0.0;
+    let mut tape: Option<Tape> = None;
+    for chunk in indices.chunks(EVAL_BATCH) {
+        let tape = match &mut tape {
+            Some(t) if t.batch == chunk.len() => t,
+            slot => slot.insert(Tape::new(net, data.window, chunk.len())),
+        };
+        tape.load(&data.inputs, &data.targets, chunk);
+        net.forward(tape);
+        sum += loss.value(tape.output(), &tape.targets) * chunk.len() as f64;
+    }
+    sum / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Architecture, CellKind};
+
+    fn arch(act: Activation) -> Architecture {
+        Architecture {
+            input_size: 2,
+            cell: CellKind::Gru { reset_after: true },
+            rnn_activation: act,
+            rnn_units: vec![4],
+            dense: vec![(1, Activation::Linear)],
+        }
+    }
+
+    /// Windows of 3 timesteps, 2 features; target = `sign ·` the last feature.
+    fn data(n: usize, sign: f64) -> Dataset {
+        let inputs: Vec<f64> = (0..n * 6)
+            .map(|k| ((k * 7 % 13) as f64 / 13.0) - 0.5)
+            .collect();
+        let targets = (0..n).map(|w| sign * inputs[w * 6 + 5]).collect();
+        Dataset {
+            inputs,
+            targets,
+            window: 3,
+            input_size: 2,
+            output_size: 1,
+        }
+    }
+
+    fn config(epochs: usize) -> FitConfig {
+        FitConfig {
+            epochs,
+            batch_size: 8,
+            learning_rate: 0.01,
+            clip_norm: None,
+            patience: None,
+            shuffle: true,
+            seed: 5,
+            loss: Loss::Mse,
+        }
+    }
+
+    #[test]
+    fn same_seeds_give_bit_identical_training() {
+        let train = data(30, 1.0);
+        let run = || {
+            let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+            fit(&mut net, &train, None, &config(5), &mut |_| {}).unwrap();
+            net.params().iter().map(|p| p.to_bits()).collect::<Vec<_>>()
+        };
+        assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn training_lowers_the_loss_and_reports_every_epoch() {
+        let train = data(30, 1.0);
+        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let before = evaluate(&net, &train, Loss::Mse);
+        let mut seen = Vec::new();
+        let report = fit(&mut net, &train, None, &config(40), &mut |r| {
+            seen.push(r.epoch)
+        })
+        .unwrap();
+        assert_eq!(seen, (1..=40).collect::<Vec<_>>());
+        assert_eq!(report.history.len(), 40);
+        assert!(evaluate(&net, &train, Loss::Mse) < 0.5 * before);
+    }
+
+    #[test]
+    fn early_stopping_restores_the_best_weights() {
+        // Validation targets are the negated training targets: as training
+        // improves, validation gets worse after the first epochs.
+        let (train, val) = (data(30, 1.0), data(30, -1.0));
+        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let cfg = FitConfig {
+            patience: Some(2),
+            ..config(50)
+        };
+        let report = fit(&mut net, &train, Some(&val), &cfg, &mut |_| {}).unwrap();
+        assert!(report.stopped_early);
+        assert_eq!(report.history.len(), report.best_epoch + 2);
+        let best = report.history[report.best_epoch - 1].val_loss.unwrap();
+        assert!((evaluate(&net, &val, Loss::Mse) - best).abs() < 1e-12);
+    }
+
+    #[test]
+    fn divergence_stops_and_restores_finite_weights() {
+        let train = data(30, 1.0);
+        let mut net = Network::new(&arch(Activation::Linear), 3).unwrap();
+        let mut a = arch(Activation::Linear);
+        a.cell = CellKind::SimpleRnn;
+        let mut net_linear = Network::new(&a, 3).unwrap();
+        let cfg = FitConfig {
+            learning_rate: 1e200,
+            ..config(50)
+        };
+        for net in [&mut net, &mut net_linear] {
+            let report = fit(net, &train, None, &cfg, &mut |_| {}).unwrap();
+            let epoch = report.diverged.expect("diverges");
+            assert!(epoch < 50 && report.history.len() == epoch);
+            assert!(net.params().iter().all(|p| p.is_finite()));
+        }
+    }
+
+    #[test]
+    fn clipping_changes_the_updates() {
+        // Adam normalises each step, so a clipped run differs from an
+        // unclipped one only through the moment estimates; it must differ.
+        let train = data(30, 1.0);
+        let mut clipped = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let mut free = clipped.clone();
+        let cfg = FitConfig {
+            clip_norm: Some(1e-3),
+            ..config(3)
+        };
+        fit(&mut clipped, &train, None, &cfg, &mut |_| {}).unwrap();
+        fit(&mut free, &train, None, &config(3), &mut |_| {}).unwrap();
+        assert_ne!(clipped.params(), free.params());
+    }
+
+    #[test]
+    fn bad_settings_and_shapes_are_typed_errors() {
+        let train = data(10, 1.0);
+        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let original = net.clone();
+        let mut run = |cfg: FitConfig, data: &Dataset| fit(&mut net, data, None, &cfg, &mut |_| {});
+        assert_eq!(run(config(0), &train), Err(FitError::ZeroEpochs));
+        let zero_batch = FitConfig {
+            batch_size: 0,
+            ..config(1)
+        };
+        assert_eq!(run(zero_batch, &train), Err(FitError::ZeroBatchSize));
+        let bad_lr = FitConfig {
+            learning_rate: -1.0,
+            ..config(1)
+        };
+        assert_eq!(run(bad_lr, &train), Err(FitError::LearningRate(-1.0)));
+        let bad_clip = FitConfig {
+            clip_norm: Some(0.0),
+            ..config(1)
+        };
+        assert_eq!(run(bad_clip, &train), Err(FitError::ClipNorm(0.0)));
+        let empty = Dataset {
+            inputs: vec![],
+            targets: vec![],
+            ..data(1, 1.0)
+        };
+        assert_eq!(
+            run(config(1), &empty),
+            Err(FitError::EmptyDataset { which: "training" })
+        );
+        let wide = Dataset {
+            input_size: 3,
+            ..data(10, 1.0)
+        };
+        assert!(matches!(
+            run(config(1), &wide),
+            Err(FitError::ShapeMismatch {
+                what: "input size",
+                ..
+            })
+        ));
+        let mut short = data(10, 1.0);
+        short.inputs.pop();
+        assert!(matches!(
+            run(config(1), &short),
+            Err(FitError::ShapeMismatch {
+                what: "input values",
+                ..
+            })
+        ));
+        assert_eq!(net, original);
+        assert!(evaluate(&net, &short, Loss::Mse).is_nan());
+    }
+}

@@ -1,0 +1,245 @@
+//! Loading a weight file back into a trainable [`Network`]: the run-time
+//! path `predict`, `eval` and `inspect` use, since a command-line tool only
+//! learns the sizes when it reads the file.
+//!
+//! The blob is checked by `rnn_core::format::read_header` (magic, version,
+//! lengths, CRC-32); the architecture is rebuilt from its layer records and
+//! the parameters set with [`Network::import_params`], the inverse of
+//! [`Network::export_params`].
+
+use std::path::Path;
+
+use rnn_core::format::{LayerSpec, Metadata};
+
+use crate::error::{Result, TrainError};
+use crate::nn::{Activation, Architecture, CellKind, Network};
+
+/// A model read from a weight file.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// The network with the file's parameters (f32 widened to f64).
+    pub network: Network,
+    /// The file's layer records, input layer first.
+    pub specs: Vec<LayerSpec>,
+    /// The preprocessing saved with the model (`None` for files not written
+    /// by `rnn-train train`).
+    pub metadata: Option<Metadata>,
+}
+
+/// The [`Architecture`] that layer records describe: the inverse of
+/// [`Network::layer_specs`].
+///
+/// # Errors
+/// A message when the records are not one or more RNN layers of one cell
+/// kind (and one SimpleRNN activation) followed by Dense layers, when sizes
+/// do not chain, or when a layer has no bias (rnn-train always uses one).
+pub fn architecture(specs: &[LayerSpec]) -> std::result::Result<Architecture, String> {
+    let mut cell = None;
+    let mut rnn_activation: Option<Activation> = None;
+    let mut rnn_units = Vec::new();
+    let mut dense = Vec::new();
+    let mut input_size = None;
+    let mut next_input = None;
+    for (index, spec) in specs.iter().enumerate() {
+        let shape = spec.shape();
+        if next_input.is_some_and(|n| n != shape.input_size) {
+            return Err(format!(
+                "layer {index} takes {} inputs but the layer before gives {}",
+                shape.input_size,
+                next_input.unwrap_or(0)
+            ));
+        }
+        input_size.get_or_insert(shape.input_size as usize);
+        next_input = Some(shape.units);
+        let (this_cell, use_bias) = match *spec {
+            LayerSpec::SimpleRnn {
+                activation,
+                use_bias,
+                ..
+            } => {
+                if rnn_activation.is_some_and(|a| a != activation) {
+                    return Err(format!("layer {index} changes the SimpleRNN activation"));
+                }
+                rnn_activation = Some(activation);
+                (Some(CellKind::SimpleRnn), use_bias)
+            }
+            LayerSpec::Lstm { use_bias, .. } => (Some(CellKind::Lstm), use_bias),
+            LayerSpec::Gru {
+                reset_after,
+                use_bias,
+                ..
+            } => (Some(CellKind::Gru { reset_after }), use_bias),
+            LayerSpec::Dense {
+                activation,
+                use_bias,
+                ..
+            } => {
+                dense.push((shape.units as usize, activation));
+                (None, use_bias)
+            }
+        };
+        if !use_bias {
+            return Err(format!(
+                "layer {index} has no bias; rnn-train layers always have one"
+            ));
+        }
+        if let Some(c) = this_cell {
+            if !dense.is_empty() {
+                return Err(format!("recurrent layer {index} follows a Dense layer"));
+            }
+            if cell.is_some_and(|k| k != c) {
+                return Err(format!(
+                    "layer {index} mixes cell kinds ({c:?} after {cell:?})"
+                ));
+            }
+            cell = Some(c);
+            rnn_units.push(shape.units as usize);
+        }
+    }
+    let cell = cell.ok_or_else(|| "no recurrent layer".to_string())?;
+    Ok(Architecture {
+        input_size: input_size.unwrap_or(0),
+        cell,
+        rnn_activation: rnn_activation.unwrap_or(Activation::Tanh),
+        rnn_units,
+        dense,
+    })
+}
+
+/// Rebuilds the model in a checked weight blob.
+///
+/// # Errors
+/// [`TrainError::Model`] when rnn-core refuses the blob (bad magic, version,
+/// length or checksum); [`TrainError::Architecture`] (naming `path`) when the
+/// layers are not an architecture rnn-train runs.
+pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
+    let checked = rnn_core::format::read_header(blob)?;
+    let specs: Vec<LayerSpec> = checked.header.layers.iter().copied().collect();
+    let bad = |reason: String| TrainError::Architecture {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let arch = architecture(&specs).map_err(bad)?;
+    let params: Vec<f32> = checked.params().collect();
+    if let Some(index) = params.iter().position(|v| !v.is_finite()) {
+        return Err(rnn_core::Error::NonFiniteWeight { index }.into());
+    }
+    let mut network = Network::new(&arch, 0).map_err(|e| bad(e.to_string()))?;
+    network
+        .import_params(&params)
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(Model {
+        network,
+        specs,
+        metadata: checked.header.metadata,
+    })
+}
+
+/// Reads and rebuilds the model in the weight file at `path`.
+///
+/// # Errors
+/// [`TrainError::File`] if it cannot be read; those of [`from_blob`].
+pub fn load(path: &Path) -> Result<Model> {
+    from_blob(path, &crate::export::read(path)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arch(cell: CellKind, units: Vec<usize>, dense: Vec<(usize, Activation)>) -> Architecture {
+        Architecture {
+            input_size: 3,
+            cell,
+            rnn_activation: Activation::Relu,
+            rnn_units: units,
+            dense,
+        }
+    }
+
+    #[test]
+    fn architecture_inverts_layer_specs() {
+        let cases = [
+            arch(CellKind::SimpleRnn, vec![5], vec![(1, Activation::Linear)]),
+            arch(
+                CellKind::Lstm,
+                vec![4, 3],
+                vec![(2, Activation::Tanh), (1, Activation::Sigmoid)],
+            ),
+            arch(
+                CellKind::Gru { reset_after: false },
+                vec![2],
+                vec![(2, Activation::Linear)],
+            ),
+            arch(
+                CellKind::Gru { reset_after: true },
+                vec![2, 2, 2],
+                vec![(1, Activation::Relu)],
+            ),
+        ];
+        for a in cases {
+            let net = Network::new(&a, 7).unwrap();
+            let mut back = architecture(&net.layer_specs()).unwrap();
+            if a.cell != CellKind::SimpleRnn {
+                // LSTM and GRU records carry no activation.
+                back.rnn_activation = a.rnn_activation;
+            }
+            assert_eq!(back, a);
+        }
+    }
+
+    #[test]
+    fn blob_round_trip_gives_the_same_predictions_as_f32_weights() {
+        let a = arch(CellKind::Lstm, vec![4], vec![(1, Activation::Linear)]);
+        let net = Network::new(&a, 3).unwrap();
+        let meta =
+            crate::export::metadata(rnn_core::format::ScalerKind::MinMax, &[], &[], 5, 1).unwrap();
+        let blob = crate::export::encode(&net.layer_specs(), &meta, &net.export_params()).unwrap();
+        let model = from_blob(Path::new("m.rnnw"), &blob).unwrap();
+        assert_eq!(model.metadata, Some(meta));
+        let mut rounded = net.clone();
+        rounded.import_params(&net.export_params()).unwrap();
+        let x: Vec<f64> = (0..15).map(|i| (i as f64 * 0.37).sin()).collect();
+        assert_eq!(
+            model.network.predict(&x).unwrap(),
+            rounded.predict(&x).unwrap()
+        );
+        assert_eq!(model.network.params(), rounded.params());
+    }
+
+    #[test]
+    fn refuses_architectures_it_cannot_run() {
+        let dense = LayerSpec::Dense {
+            input_size: 2,
+            output_size: 1,
+            activation: Activation::Linear,
+            use_bias: true,
+        };
+        let lstm = |i, h, use_bias| LayerSpec::Lstm {
+            input_size: i,
+            hidden_size: h,
+            use_bias,
+        };
+        assert!(architecture(&[dense])
+            .unwrap_err()
+            .contains("no recurrent layer"));
+        assert!(architecture(&[lstm(1, 3, true), dense])
+            .unwrap_err()
+            .contains("layer 1 takes 2"));
+        assert!(architecture(&[lstm(1, 2, false), dense])
+            .unwrap_err()
+            .contains("no bias"));
+        assert!(architecture(&[lstm(1, 2, true), dense, lstm(1, 2, true)])
+            .unwrap_err()
+            .contains("follows a Dense"));
+        let gru = LayerSpec::Gru {
+            input_size: 2,
+            hidden_size: 2,
+            reset_after: true,
+            use_bias: true,
+        };
+        assert!(architecture(&[lstm(1, 2, true), gru])
+            .unwrap_err()
+            .contains("mixes"));
+    }
+}

@@ -1,0 +1,518 @@
+//! The trainable network: stacked SimpleRNN / LSTM / GRU layers, then a
+//! Dense head, with f64 parameters, Keras-like initialisation, a batched
+//! forward pass with caches and backpropagation through time.
+//!
+//! | file | job |
+//! | --- | --- |
+//! | `rnn.rs` | parameter layout and caches shared by the recurrent layers |
+//! | `simple_rnn.rs`, `lstm.rs`, `gru.rs`, `dense.rs` | forward + backward of one layer kind |
+//! | `tape.rs` | whole-network forward/backward over one batch |
+//! | `init.rs` | Keras initializers (glorot uniform, orthogonal) |
+//! | `export.rs` | rnn-core weight-file records and parameter order |
+//! | `linalg.rs`, `activation.rs` | strided products on nalgebra; f64 activations |
+
+mod activation;
+mod dense;
+mod export;
+mod gru;
+mod init;
+mod linalg;
+mod lstm;
+mod rnn;
+mod simple_rnn;
+mod tape;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+pub use rnn_core::Activation;
+
+use crate::loss::Loss;
+use dense::DenseShape;
+use rnn::RnnShape;
+pub(crate) use tape::Tape;
+
+/// Windows per forward pass in [`Network::predict_batch`].
+const PREDICT_BATCH: usize = 256;
+
+/// The recurrent cell of every RNN layer of an [`Architecture`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellKind {
+    /// Keras `SimpleRNN`: `h_t = act(W x_t + U h_{t-1} + b)`.
+    SimpleRnn,
+    /// Keras `LSTM` (gates input, forget, cell, output; tanh and sigmoid).
+    Lstm,
+    /// Keras `GRU` (gates update, reset, candidate). `reset_after: true` is
+    /// the Keras 3 default and PyTorch's variant; `false` is Keras 2's.
+    Gru {
+        /// Apply the reset gate after the recurrent product (`r ⊙ (U_n h + b_hn)`).
+        reset_after: bool,
+    },
+}
+
+/// Run-time architecture: RNN layers (all but the last return sequences, as
+/// Keras stacks them), then a Dense head on the last timestep's output.
+///
+/// Every layer uses a bias (Keras `use_bias=True`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Architecture {
+    /// Features per timestep `I`.
+    pub input_size: usize,
+    /// The cell of every recurrent layer.
+    pub cell: CellKind,
+    /// SimpleRNN activation (Keras default tanh); LSTM and GRU ignore it
+    /// (they are tanh + sigmoid).
+    pub rnn_activation: Activation,
+    /// Hidden size of each stacked RNN layer, input side first; at least one.
+    pub rnn_units: Vec<usize>,
+    /// Dense head layers `(units, activation)`; the last one's units are the
+    /// output size. Empty means the output is the last hidden state.
+    pub dense: Vec<(usize, Activation)>,
+}
+
+impl Architecture {
+    /// Values the network outputs per window: the last Dense layer's units
+    /// (the last RNN layer's units without a Dense head).
+    pub fn output_size(&self) -> usize {
+        match (self.dense.last(), self.rnn_units.last()) {
+            (Some(&(units, _)), _) => units,
+            (None, Some(&units)) => units,
+            (None, None) => 0,
+        }
+    }
+
+    /// Checks that the architecture can be built.
+    ///
+    /// # Errors
+    /// [`NetworkError::NoRecurrentLayer`] when `rnn_units` is empty;
+    /// [`NetworkError::ZeroInputSize`]; [`NetworkError::ZeroUnits`] naming
+    /// the first layer (recurrent layers first, then Dense) with 0 units;
+    /// [`NetworkError::TooManyParameters`] beyond `u32::MAX` parameters (the
+    /// weight format's limit).
+    pub fn validate(&self) -> Result<(), NetworkError> {
+        if self.rnn_units.is_empty() {
+            return Err(NetworkError::NoRecurrentLayer);
+        }
+        if self.input_size == 0 {
+            return Err(NetworkError::ZeroInputSize);
+        }
+        let units = self
+            .rnn_units
+            .iter()
+            .copied()
+            .chain(self.dense.iter().map(|&(u, _)| u));
+        if let Some((layer, _)) = units.enumerate().find(|&(_, u)| u == 0) {
+            return Err(NetworkError::ZeroUnits { layer });
+        }
+        match self.param_count() {
+            Some(n) if n <= u32::MAX as usize => Ok(()),
+            _ => Err(NetworkError::TooManyParameters),
+        }
+    }
+
+    /// Total parameters (Keras `model.summary()`), `None` on overflow.
+    fn param_count(&self) -> Option<usize> {
+        let (gates, biases) = match self.cell {
+            CellKind::SimpleRnn => (1, 1),
+            CellKind::Lstm => (4, 1),
+            CellKind::Gru { reset_after } => (3, if reset_after { 2 } else { 1 }),
+        };
+        let mut input = self.input_size;
+        let mut total = 0usize;
+        for &hidden in &self.rnn_units {
+            let per_unit = input.checked_add(hidden)?.checked_add(biases)?;
+            total = total.checked_add(hidden.checked_mul(per_unit)?.checked_mul(gates)?)?;
+            input = hidden;
+        }
+        for &(output, _) in &self.dense {
+            total = total.checked_add(output.checked_mul(input.checked_add(1)?)?)?;
+            input = output;
+        }
+        Some(total)
+    }
+}
+
+/// Why a network could not be built or run on the data it was handed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// `Architecture::rnn_units` is empty.
+    #[error("the architecture needs at least one recurrent layer")]
+    NoRecurrentLayer,
+    /// `Architecture::input_size` is 0.
+    #[error("the input size (features per timestep) is 0")]
+    ZeroInputSize,
+    /// The network would have more parameters than a weight file can hold
+    /// (`u32::MAX`).
+    #[error("the architecture has more than {} parameters", u32::MAX)]
+    TooManyParameters,
+    /// A layer has 0 units (`layer` counts recurrent layers first, then Dense).
+    #[error("layer {layer} has 0 units")]
+    ZeroUnits {
+        /// Index of the layer.
+        layer: usize,
+    },
+    /// An input length is not a positive multiple of what one window or
+    /// timestep needs.
+    #[error("input has {found} values, expected a positive multiple of {multiple_of}")]
+    InputLength {
+        /// Values per timestep (or per window).
+        multiple_of: usize,
+        /// Values given.
+        found: usize,
+    },
+    /// A target length does not match the batch of inputs.
+    #[error("targets have {found} values, expected {expected}")]
+    TargetLength {
+        /// `windows × output size`.
+        expected: usize,
+        /// Values given.
+        found: usize,
+    },
+    /// A parameter vector has the wrong length.
+    #[error("{found} parameters given, the network has {expected}")]
+    ParamCount {
+        /// [`Network::param_count`].
+        expected: usize,
+        /// Values given.
+        found: usize,
+    },
+}
+
+/// A trainable network: f64 parameters of every layer, in one flat vector.
+///
+/// Construct with [`Network::new`]; train with [`crate::fit::fit`]; export
+/// with [`Network::layer_specs`] and [`Network::export_params`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    arch: Architecture,
+    rnn: Vec<RnnShape>,
+    dense: Vec<DenseShape>,
+    params: Vec<f64>,
+}
+
+/// Loss value and gradients of a batch, from [`Network::gradients`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gradients {
+    /// Mean loss over the batch.
+    pub loss: f64,
+    /// `∂L/∂θ` in the order of [`Network::params`].
+    pub params: Vec<f64>,
+    /// `∂L/∂x` in the layout of the inputs (`windows × T × I`, row-major).
+    pub inputs: Vec<f64>,
+}
+
+impl Network {
+    /// Builds the network with Keras-like initialisation from `seed`:
+    /// glorot-uniform kernels (Dense too), orthogonal recurrent kernels,
+    /// zero biases, LSTM forget-gate bias 1 (Keras `unit_forget_bias`).
+    /// Deterministic: the same `arch` and `seed` give bit-identical weights.
+    ///
+    /// # Errors
+    /// Those of [`Architecture::validate`].
+    pub fn new(arch: &Architecture, seed: u64) -> Result<Network, NetworkError> {
+        arch.validate()?;
+        let (gates, recurrent_bias) = match arch.cell {
+            CellKind::SimpleRnn => (1, false),
+            CellKind::Lstm => (4, false),
+            CellKind::Gru { reset_after } => (3, reset_after),
+        };
+        let mut offset = 0;
+        let mut input = arch.input_size;
+        let mut rnn = Vec::with_capacity(arch.rnn_units.len());
+        for &hidden in &arch.rnn_units {
+            let shape = RnnShape {
+                input,
+                hidden,
+                gates,
+                offset,
+                recurrent_bias,
+                activation: arch.rnn_activation,
+            };
+            offset += shape.param_count();
+            input = hidden;
+            rnn.push(shape);
+        }
+        let mut dense = Vec::with_capacity(arch.dense.len());
+        for &(output, activation) in &arch.dense {
+            let shape = DenseShape {
+                input,
+                output,
+                activation,
+                offset,
+            };
+            offset += shape.param_count();
+            input = output;
+            dense.push(shape);
+        }
+        let mut net = Network {
+            arch: arch.clone(),
+            rnn,
+            dense,
+            params: vec![0.0; offset],
+        };
+        net.initialise(seed);
+        Ok(net)
+    }
+
+    fn initialise(&mut self, seed: u64) {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let params = &mut self.params;
+        for s in &self.rnn {
+            init::glorot_uniform(&mut rng, s.input, s.gate_rows(), &mut params[s.w()]);
+            init::orthogonal(&mut rng, s.hidden, s.gates, &mut params[s.u()]);
+            if self.arch.cell == CellKind::Lstm {
+                let forget = s.b().start + s.hidden;
+                params[forget..forget + s.hidden].fill(1.0);
+            }
+        }
+        for s in &self.dense {
+            init::glorot_uniform(&mut rng, s.input, s.output, &mut params[s.w()]);
+        }
+    }
+
+    /// The architecture the network was built from.
+    pub fn architecture(&self) -> &Architecture {
+        &self.arch
+    }
+
+    /// Number of parameters; equals Keras's `model.summary()` total.
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Values output per window (see [`Architecture::output_size`]).
+    pub fn output_size(&self) -> usize {
+        self.arch.output_size()
+    }
+
+    /// All parameters, layer by layer. Within a recurrent layer: `W`
+    /// (`[G·H × I]` column-major, the memory of Keras's `kernel`), `U`
+    /// (`[G·H × H]`, Keras's `recurrent_kernel`), `b`, then for GRU with
+    /// `reset_after` the recurrent bias; Dense: `W [O × I]`, `b`.
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+
+    /// Mutable access to the parameters (order as [`Network::params`]).
+    pub fn params_mut(&mut self) -> &mut [f64] {
+        &mut self.params
+    }
+
+    /// Forward pass without caches over one window.
+    ///
+    /// # Shapes
+    /// `window`: `[T × I]` flattened row-major (timestep-major), `T ≥ 1`;
+    /// returns `[O]`.
+    ///
+    /// # Errors
+    /// [`NetworkError::InputLength`] when `window.len()` is not a positive
+    /// multiple of the input size.
+    pub fn predict(&self, window: &[f64]) -> Result<Vec<f64>, NetworkError> {
+        let steps = self.steps_of(window.len(), 1)?;
+        let mut tape = Tape::new(self, steps, 1);
+        tape.load(window, &vec![0.0; self.output_size()], &[0]);
+        self.forward(&mut tape);
+        Ok(tape.output().to_vec())
+    }
+
+    /// Forward pass over many windows at once (batched, much faster than
+    /// calling [`Network::predict`] per window).
+    ///
+    /// # Shapes
+    /// `windows`: `[n × steps × I]` row-major, `n, steps ≥ 1`; returns
+    /// `[n × O]` row-major.
+    ///
+    /// # Errors
+    /// [`NetworkError::InputLength`] when `steps` is 0 or `windows.len()` is
+    /// not a positive multiple of `steps · I`.
+    pub fn predict_batch(&self, windows: &[f64], steps: usize) -> Result<Vec<f64>, NetworkError> {
+        let per_window = steps * self.arch.input_size;
+        if per_window == 0 || windows.is_empty() || !windows.len().is_multiple_of(per_window) {
+            return Err(NetworkError::InputLength {
+                multiple_of: per_window,
+                found: windows.len(),
+            });
+        }
+        let n = windows.len() / per_window;
+        let o = self.output_size();
+        let mut out = Vec::with_capacity(n * o);
+        let indices: Vec<usize> = (0..n).collect();
+        let no_targets = vec![0.0; n * o];
+        let mut tape: Option<Tape> = None;
+        for chunk in indices.chunks(PREDICT_BATCH) {
+            let tape = match &mut tape {
+                Some(t) if t.batch == chunk.len() => t,
+                slot => slot.insert(Tape::new(self, steps, chunk.len())),
+            };
+            tape.load(windows, &no_targets, chunk);
+            self.forward(tape);
+            out.extend_from_slice(tape.output());
+        }
+        Ok(out)
+    }
+
+    /// Mean `loss` of a batch and its exact gradient w.r.t. every parameter
+    /// and every input value (backpropagation through time).
+    ///
+    /// # Shapes
+    /// `inputs`: `[n × T × I]` row-major; `targets`: `[n × O]`; `n, T ≥ 1`.
+    ///
+    /// # Errors
+    /// [`NetworkError::TargetLength`] when `targets.len()` is not a positive
+    /// multiple of the output size; [`NetworkError::InputLength`] when
+    /// `inputs.len()` is not a positive multiple of `n · I`.
+    pub fn gradients(
+        &self,
+        inputs: &[f64],
+        targets: &[f64],
+        loss: Loss,
+    ) -> Result<Gradients, NetworkError> {
+        let o = self.output_size();
+        if targets.is_empty() || !targets.len().is_multiple_of(o) {
+            return Err(NetworkError::TargetLength {
+                expected: o,
+                found: targets.len(),
+            });
+        }
+        let n = targets.len() / o;
+        let steps = self.steps_of(inputs.len(), n)?;
+        let mut tape = Tape::new(self, steps, n);
+        let indices: Vec<usize> = (0..n).collect();
+        tape.load(inputs, targets, &indices);
+        self.forward(&mut tape);
+        let value = tape.loss_and_seed(loss);
+        let mut params = vec![0.0; self.param_count()];
+        self.backward(&mut tape, &mut params, true);
+        let i = self.arch.input_size;
+        let mut dx = vec![0.0; inputs.len()];
+        for (col, g) in tape.rnn[0].dx.chunks_exact(i).enumerate() {
+            let (t, b) = (col / n, col % n);
+            let at = (b * steps + t) * i;
+            dx[at..at + i].copy_from_slice(g);
+        }
+        Ok(Gradients {
+            loss: value,
+            params,
+            inputs: dx,
+        })
+    }
+
+    /// Timesteps in `len` values of `windows` windows.
+    fn steps_of(&self, len: usize, windows: usize) -> Result<usize, NetworkError> {
+        let per_step = self.arch.input_size * windows;
+        if len == 0 || !len.is_multiple_of(per_step) {
+            return Err(NetworkError::InputLength {
+                multiple_of: per_step,
+                found: len,
+            });
+        }
+        Ok(len / per_step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arch(cell: CellKind) -> Architecture {
+        Architecture {
+            input_size: 3,
+            cell,
+            rnn_activation: Activation::Tanh,
+            rnn_units: vec![8, 4],
+            dense: vec![(5, Activation::Relu), (2, Activation::Linear)],
+        }
+    }
+
+    #[test]
+    fn param_counts_equal_keras_summary() {
+        // Keras: LSTM(8) on 3 features 4·8·(3+8+1) = 384, LSTM(4) on 8: 4·4·13 = 208,
+        // Dense(5) on 4: 25, Dense(2) on 5: 12.
+        let lstm = Network::new(&arch(CellKind::Lstm), 0).unwrap();
+        assert_eq!(lstm.param_count(), 384 + 208 + 25 + 12);
+        let gru = Network::new(&arch(CellKind::Gru { reset_after: true }), 0).unwrap();
+        assert_eq!(gru.param_count(), 3 * 8 * 13 + 3 * 4 * 14 + 25 + 12);
+        let gru2 = Network::new(&arch(CellKind::Gru { reset_after: false }), 0).unwrap();
+        assert_eq!(gru2.param_count(), 3 * 8 * 12 + 3 * 4 * 13 + 25 + 12);
+        let rnn = Network::new(&arch(CellKind::SimpleRnn), 0).unwrap();
+        assert_eq!(rnn.param_count(), 8 * 12 + 4 * 13 + 25 + 12);
+    }
+
+    #[test]
+    fn same_seed_gives_bit_identical_weights() {
+        let a = Network::new(&arch(CellKind::Lstm), 42).unwrap();
+        let b = Network::new(&arch(CellKind::Lstm), 42).unwrap();
+        let c = Network::new(&arch(CellKind::Lstm), 43).unwrap();
+        assert!(a
+            .params()
+            .iter()
+            .zip(b.params())
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
+        assert_ne!(a.params(), c.params());
+    }
+
+    #[test]
+    fn lstm_forget_bias_is_one_and_other_biases_zero() {
+        let net = Network::new(&arch(CellKind::Lstm), 1).unwrap();
+        let s = net.rnn[0];
+        let b = &net.params()[s.b()];
+        assert!(b[..8].iter().all(|&v| v == 0.0));
+        assert!(b[8..16].iter().all(|&v| v == 1.0));
+        assert!(b[16..].iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn bad_architectures_are_refused() {
+        let mut a = arch(CellKind::Lstm);
+        a.rnn_units.clear();
+        assert_eq!(
+            Network::new(&a, 0).unwrap_err(),
+            NetworkError::NoRecurrentLayer
+        );
+        let mut a = arch(CellKind::Lstm);
+        a.input_size = 0;
+        assert_eq!(
+            Network::new(&a, 0).unwrap_err(),
+            NetworkError::ZeroInputSize
+        );
+        let mut a = arch(CellKind::Lstm);
+        a.dense[1].0 = 0;
+        assert_eq!(
+            Network::new(&a, 0).unwrap_err(),
+            NetworkError::ZeroUnits { layer: 3 }
+        );
+    }
+
+    #[test]
+    fn bad_window_lengths_are_refused() {
+        let net = Network::new(&arch(CellKind::SimpleRnn), 0).unwrap();
+        assert!(matches!(
+            net.predict(&[]),
+            Err(NetworkError::InputLength { .. })
+        ));
+        assert!(matches!(
+            net.predict(&[0.0; 4]),
+            Err(NetworkError::InputLength { .. })
+        ));
+        assert_eq!(net.predict(&[0.1; 6]).unwrap().len(), 2);
+        assert!(net.predict_batch(&[0.1; 6], 0).is_err());
+        assert!(net.predict_batch(&[0.1; 7], 2).is_err());
+    }
+
+    #[test]
+    fn batched_prediction_equals_one_window_at_a_time() {
+        let net = Network::new(&arch(CellKind::Gru { reset_after: false }), 2).unwrap();
+        // 300 windows of 4 timesteps: more than one internal batch.
+        let windows: Vec<f64> = (0..300 * 4 * 3).map(|k| (k as f64 * 0.37).sin()).collect();
+        let batched = net.predict_batch(&windows, 4).unwrap();
+        assert_eq!(batched.len(), 600);
+        for (w, window) in windows.chunks_exact(12).enumerate() {
+            // Equal up to summation order (the batched products are blocked).
+            let single = net.predict(window).unwrap();
+            for (b, s) in batched[w * 2..w * 2 + 2].iter().zip(&single) {
+                assert!((b - s).abs() < 1e-13, "window {w}: {b} vs {s}");
+            }
+        }
+    }
+}

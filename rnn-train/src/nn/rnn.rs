@@ -1,0 +1,225 @@
+//! What the three recurrent layers share: where their parameters sit in the
+//! network's flat parameter vector, their forward caches, and how the
+//! gradient of their outputs arrives from the layer above.
+//!
+//! Batches are laid out column-major as `[features × T·B]`: column
+//! `t·B + b` is timestep `t` of window `b`, so one timestep of the whole
+//! batch is a contiguous `[features × B]` block.
+
+use std::ops::Range;
+
+use rnn_core::Activation;
+
+/// Parameter layout of one recurrent layer inside the flat vector.
+///
+/// Gates are stacked row-wise in Keras order (LSTM i, f, c, o; GRU z, r, n):
+/// `W [G·H × I]`, then `U [G·H × H]`, then `b [G·H]`, then (GRU with
+/// `reset_after`) the recurrent bias `b_h [G·H]`, all column-major. Column-major
+/// `W` has the memory of Keras's row-major `kernel (I, G·H)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RnnShape {
+    /// Input size `I`.
+    pub input: usize,
+    /// Hidden size `H`.
+    pub hidden: usize,
+    /// Gate blocks `G`: 1 SimpleRNN, 4 LSTM, 3 GRU.
+    pub gates: usize,
+    /// Offset of `W` in the flat parameter vector.
+    pub offset: usize,
+    /// Whether a recurrent bias `b_h` follows `b` (GRU `reset_after`).
+    pub recurrent_bias: bool,
+    /// SimpleRNN activation (LSTM and GRU use sigmoid and tanh).
+    pub activation: Activation,
+}
+
+impl RnnShape {
+    /// Rows of the stacked gate matrices, `G·H`.
+    pub fn gate_rows(&self) -> usize {
+        self.gates * self.hidden
+    }
+
+    /// Parameters of this layer (Keras `model.summary()` count).
+    pub fn param_count(&self) -> usize {
+        let biases = if self.recurrent_bias { 2 } else { 1 };
+        self.gate_rows() * (self.input + self.hidden + biases)
+    }
+
+    /// Range of `W [G·H × I]`.
+    pub fn w(&self) -> Range<usize> {
+        self.offset..self.offset + self.gate_rows() * self.input
+    }
+
+    /// Range of `U [G·H × H]`.
+    pub fn u(&self) -> Range<usize> {
+        let start = self.w().end;
+        start..start + self.gate_rows() * self.hidden
+    }
+
+    /// Range of the input bias `b [G·H]`.
+    pub fn b(&self) -> Range<usize> {
+        let start = self.u().end;
+        start..start + self.gate_rows()
+    }
+
+    /// Range of the recurrent bias `b_h [G·H]` (empty without it).
+    pub fn bh(&self) -> Range<usize> {
+        let start = self.b().end;
+        start
+            ..start
+                + if self.recurrent_bias {
+                    self.gate_rows()
+                } else {
+                    0
+                }
+    }
+}
+
+/// Forward values kept for backpropagation through time, and the backward
+/// scratch buffers, for one recurrent layer and one batch size.
+#[derive(Clone, Debug)]
+pub(crate) struct RnnCache {
+    /// Timesteps `T`.
+    pub steps: usize,
+    /// Windows in the batch `B`.
+    pub batch: usize,
+    /// Outputs `h_t`, `[H × T·B]` (the next layer's input).
+    pub h: Vec<f64>,
+    /// Activated gates, `[G·H × T·B]` (unused by SimpleRNN).
+    pub gates: Vec<f64>,
+    /// LSTM: cell state `c_t`; GRU `reset_after`: `U_n h + b_hn`; GRU
+    /// otherwise: `r ⊙ h_{t-1}`. `[H × T·B]`.
+    pub aux: Vec<f64>,
+    /// LSTM: `tanh(c_t)`, `[H × T·B]`.
+    pub aux2: Vec<f64>,
+    /// Gradient of the loss w.r.t. the gate pre-activations (input side),
+    /// `[G·H × T·B]`.
+    pub dpre: Vec<f64>,
+    /// GRU `reset_after`: gradient w.r.t. the recurrent pre-activations
+    /// `U h + b_h`, `[G·H × T·B]`.
+    pub dpre_h: Vec<f64>,
+    /// Gradient w.r.t. this layer's inputs, `[I × T·B]`.
+    pub dx: Vec<f64>,
+    /// Gradient w.r.t. `h` carried back one timestep, `[H × B]`.
+    pub dh: Vec<f64>,
+    /// LSTM: gradient w.r.t. `c` carried back, `[H × B]`.
+    pub dc: Vec<f64>,
+    /// One timestep's scratch, `[G·H × B]`.
+    pub step: Vec<f64>,
+}
+
+impl RnnCache {
+    /// Buffers for `shape` over `steps` timesteps of `batch` windows.
+    pub fn new(shape: &RnnShape, steps: usize, batch: usize) -> Self {
+        let n = steps * batch;
+        let (h, g, i) = (shape.hidden, shape.gate_rows(), shape.input);
+        let gated = shape.gates > 1;
+        Self {
+            steps,
+            batch,
+            h: vec![0.0; h * n],
+            gates: if gated { vec![0.0; g * n] } else { Vec::new() },
+            aux: if gated { vec![0.0; h * n] } else { Vec::new() },
+            aux2: if shape.gates == 4 {
+                vec![0.0; h * n]
+            } else {
+                Vec::new()
+            },
+            dpre: vec![0.0; g * n],
+            dpre_h: if shape.recurrent_bias {
+                vec![0.0; g * n]
+            } else {
+                Vec::new()
+            },
+            dx: vec![0.0; i * n],
+            dh: vec![0.0; h * batch],
+            dc: if shape.gates == 4 {
+                vec![0.0; h * batch]
+            } else {
+                Vec::new()
+            },
+            step: vec![0.0; g * batch],
+        }
+    }
+
+    /// The output block of the last timestep, `[H × B]`.
+    pub fn last_output(&self) -> &[f64] {
+        let block = self.h.len() / self.steps;
+        &self.h[self.h.len() - block..]
+    }
+}
+
+/// Gradient of the loss w.r.t. a recurrent layer's outputs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Upstream<'a> {
+    /// Only the last timestep's output feeds the Dense head, `[H × B]`
+    /// (Keras `return_sequences=False`).
+    Last(&'a [f64]),
+    /// Every timestep's output feeds the next recurrent layer, `[H × T·B]`
+    /// (Keras `return_sequences=True`).
+    All(&'a [f64]),
+}
+
+impl Upstream<'_> {
+    /// Adds the gradient arriving at timestep `t` to `dh` (`[H × B]`).
+    pub fn add_into(&self, dh: &mut [f64], t: usize, steps: usize) {
+        let block = dh.len();
+        let src = match *self {
+            Upstream::Last(g) if t + 1 == steps => g,
+            Upstream::Last(_) => return,
+            Upstream::All(g) => &g[t * block..(t + 1) * block],
+        };
+        for (d, s) in dh.iter_mut().zip(src) {
+            *d += s;
+        }
+    }
+}
+
+/// Writes `W·X + b` (`b` broadcast over columns) into `pre` (`[G·H × T·B]`).
+pub(crate) fn input_products(shape: &RnnShape, params: &[f64], x: &[f64], pre: &mut [f64]) {
+    use super::linalg::{gemm, Mat, MatMut};
+    let (g, i) = (shape.gate_rows(), shape.input);
+    let cols = x.len() / i;
+    let bias = &params[shape.b()];
+    for col in pre.chunks_exact_mut(g) {
+        col.copy_from_slice(bias);
+    }
+    gemm(
+        MatMut::new(pre, g, cols),
+        Mat::new(&params[shape.w()], g, i),
+        Mat::new(x, i, cols),
+        1.0,
+    );
+}
+
+/// After the time loop: the weight gradients that are sums over timesteps,
+/// each one product over the whole batch.
+///
+/// `dW = D·Xᵀ`, `db = Σ D`, and `dX = Wᵀ·D` when `want_dx`; `D` is
+/// `dpre` (`[G·H × T·B]`).
+pub(crate) fn input_gradients(
+    shape: &RnnShape,
+    params: &[f64],
+    x: &[f64],
+    cache: &mut RnnCache,
+    grad: &mut [f64],
+    want_dx: bool,
+) {
+    use super::linalg::{gemm, row_sums, Mat, MatMut};
+    let (g, i) = (shape.gate_rows(), shape.input);
+    let cols = cache.steps * cache.batch;
+    gemm(
+        MatMut::new(&mut grad[shape.w()], g, i),
+        Mat::new(&cache.dpre, g, cols),
+        Mat::new(x, i, cols).t(),
+        0.0,
+    );
+    row_sums(&mut grad[shape.b()], &cache.dpre, g, 0.0);
+    if want_dx {
+        gemm(
+            MatMut::new(&mut cache.dx, i, cols),
+            Mat::new(&params[shape.w()], g, i).t(),
+            Mat::new(&cache.dpre, g, cols),
+            0.0,
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! Whole-network forward pass with caches and backward pass over one batch.
+//!
+//! A [`Tape`] holds every buffer for one batch size and window length, so
+//! training allocates only when the batch size changes (the last, shorter
+//! batch of an epoch).
+
+use super::dense;
+use super::rnn::{RnnCache, Upstream};
+use super::{gru, lstm, simple_rnn, CellKind, Network};
+
+/// Buffers of one forward and backward pass over `batch` windows of `steps` timesteps.
+#[derive(Clone, Debug)]
+pub(crate) struct Tape {
+    /// Timesteps `T`.
+    pub steps: usize,
+    /// Windows `B`.
+    pub batch: usize,
+    /// The batch's inputs, `[I × T·B]` (column `t·B + b` is timestep `t` of window `b`).
+    pub x: Vec<f64>,
+    /// The batch's targets, `[O × B]`.
+    pub targets: Vec<f64>,
+    /// One cache per recurrent layer.
+    pub rnn: Vec<RnnCache>,
+    /// Outputs of each Dense layer, `[O_k × B]`; the last is the prediction.
+    pub dense_out: Vec<Vec<f64>>,
+    /// `∂L/∂y` of each Dense layer, `[O_k × B]`.
+    pub dense_grad: Vec<Vec<f64>>,
+    /// `∂L/∂h` of the last recurrent layer's last output, `[H × B]`.
+    pub head_dx: Vec<f64>,
+}
+
+impl Tape {
+    /// Buffers for `net` over `batch` windows of `steps` timesteps.
+    pub fn new(net: &Network, steps: usize, batch: usize) -> Self {
+        let n = steps * batch;
+        let sizes: Vec<usize> = net.dense.iter().map(|d| d.output * batch).collect();
+        let last_hidden = net.rnn.last().map_or(0, |s| s.hidden);
+        Self {
+            steps,
+            batch,
+            x: vec![0.0; net.arch.input_size * n],
+            targets: vec![0.0; net.output_size() * batch],
+            rnn: net
+                .rnn
+                .iter()
+                .map(|s| RnnCache::new(s, steps, batch))
+                .collect(),
+            dense_out: sizes.iter().map(|&k| vec![0.0; k]).collect(),
+            dense_grad: sizes.iter().map(|&k| vec![0.0; k]).collect(),
+            head_dx: vec![0.0; last_hidden * batch],
+        }
+    }
+
+    /// Copies windows `indices` of `inputs` (`n × T × I`, row-major) and
+    /// their `targets` (`n × O`) into the batch layout. `indices.len()`
+    /// must equal the tape's batch size.
+    pub fn load(&mut self, inputs: &[f64], targets: &[f64], indices: &[usize]) {
+        let (steps, batch) = (self.steps, self.batch);
+        let features = self.x.len() / (steps * batch);
+        let outputs = self.targets.len() / batch;
+        for (b, &w) in indices.iter().enumerate() {
+            let window = &inputs[w * steps * features..(w + 1) * steps * features];
+            for (t, x_t) in window.chunks_exact(features).enumerate() {
+                let at = (t * batch + b) * features;
+                // An element loop: `copy_from_slice` would call memcpy for
+                // every (often single-feature) timestep.
+                for (dst, &src) in self.x[at..at + features].iter_mut().zip(x_t) {
+                    *dst = src;
+                }
+            }
+            self.targets[b * outputs..(b + 1) * outputs]
+                .copy_from_slice(&targets[w * outputs..(w + 1) * outputs]);
+        }
+    }
+
+    /// The predictions of the last forward pass, `[O × B]` (window-major).
+    pub fn output(&self) -> &[f64] {
+        match self.dense_out.last() {
+            Some(y) => y,
+            None => self.rnn.last().map_or(&[], |c| c.last_output()),
+        }
+    }
+
+    /// Computes the mean `loss` of the last forward pass against the
+    /// batch's targets and writes `∂L/∂y` where [`Network::backward`] starts.
+    pub fn loss_and_seed(&mut self, loss: crate::loss::Loss) -> f64 {
+        let seed = match self.dense_grad.last_mut() {
+            Some(g) => g,
+            None => &mut self.head_dx,
+        };
+        let predicted = match self.dense_out.last() {
+            Some(y) => &y[..],
+            None => self.rnn.last().map_or(&[][..], |c| c.last_output()),
+        };
+        loss.value_and_gradient(predicted, &self.targets, seed)
+    }
+}
+
+impl Network {
+    /// Forward pass over the batch in `tape.x`, filling every cache.
+    pub(crate) fn forward(&self, tape: &mut Tape) {
+        let params = &self.params;
+        for (l, shape) in self.rnn.iter().enumerate() {
+            let (below, here) = tape.rnn.split_at_mut(l);
+            let x = below.last().map_or(&tape.x[..], |c| &c.h[..]);
+            let cache = &mut here[0];
+            match self.arch.cell {
+                CellKind::SimpleRnn => simple_rnn::forward(shape, params, x, cache),
+                CellKind::Lstm => lstm::forward(shape, params, x, cache),
+                CellKind::Gru { .. } => gru::forward(shape, params, x, cache),
+            }
+        }
+        let top = tape.rnn.last().map_or(&[][..], |c| c.last_output());
+        for (k, shape) in self.dense.iter().enumerate() {
+            let (done, rest) = tape.dense_out.split_at_mut(k);
+            let x = done.last().map_or(top, |v| &v[..]);
+            dense::forward(shape, params, x, &mut rest[0]);
+        }
+    }
+
+    /// Backward pass after [`Network::forward`], starting from `∂L/∂y` in the
+    /// last of `tape.dense_grad` (or, without Dense layers, `tape.head_dx`).
+    /// Overwrites every entry of `grad` (`[param_count]`); with `want_dx`
+    /// the input gradient is left in `tape.rnn[0].dx`.
+    pub(crate) fn backward(&self, tape: &mut Tape, grad: &mut [f64], want_dx: bool) {
+        let params = &self.params;
+        let top = tape.rnn.last().map_or(&[][..], |c| c.last_output());
+        for (k, shape) in self.dense.iter().enumerate().rev() {
+            let x = if k == 0 {
+                top
+            } else {
+                &tape.dense_out[k - 1][..]
+            };
+            let (before, from_k) = tape.dense_grad.split_at_mut(k);
+            let dx = before.last_mut().unwrap_or(&mut tape.head_dx);
+            dense::backward(
+                shape,
+                params,
+                x,
+                &tape.dense_out[k],
+                &mut from_k[0],
+                grad,
+                dx,
+            );
+        }
+        for (l, shape) in self.rnn.iter().enumerate().rev() {
+            let (below, here) = tape.rnn.split_at_mut(l);
+            let (cache, above) = here.split_at_mut(1);
+            let cache = &mut cache[0];
+            let upstream = match above.first() {
+                Some(next) => Upstream::All(&next.dx),
+                None => Upstream::Last(&tape.head_dx),
+            };
+            let x = below.last().map_or(&tape.x[..], |c| &c.h[..]);
+            let dx = want_dx || l > 0;
+            match self.arch.cell {
+                CellKind::SimpleRnn => {
+                    simple_rnn::backward(shape, params, x, cache, upstream, grad, dx)
+                }
+                CellKind::Lstm => lstm::backward(shape, params, x, cache, upstream, grad, dx),
+                CellKind::Gru { .. } => gru::backward(shape, params, x, cache, upstream, grad, dx),
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Optimisation: Adam with Keras's defaults and gradient clipping by global norm.
+
+mod adam;
+mod clip;
+
+pub use adam::Adam;
+pub use clip::clip_global_norm;

@@ -1,0 +1,329 @@
+//! Text reports: a Keras-style model summary with the memory a model takes
+//! on a device, and the evaluation table against persistence.
+
+use std::fmt;
+
+use rnn_core::format::{LayerSpec, Metadata, ScalerKind};
+
+use crate::eval::Evaluation;
+
+/// One row of the summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerRow {
+    /// Keras-style name: `lstm`, `lstm_1`, `dense`, ….
+    pub name: String,
+    /// Keras class name: `SimpleRNN`, `LSTM`, `GRU`, `Dense`.
+    pub kind: &'static str,
+    /// Keras output shape: `(None, window, H)` for an RNN layer that returns
+    /// sequences (every RNN layer but the last), else `(None, H)` / `(None, O)`.
+    pub output_shape: String,
+    /// Parameters of the layer (Keras `Param #`).
+    pub params: usize,
+}
+
+/// What `model.summary()` prints, plus the bytes the model takes in rnn-core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// One row per layer, input layer first.
+    pub layers: Vec<LayerRow>,
+    /// Sum of the layers' parameters (Keras "Total params").
+    pub total_params: usize,
+    /// Bytes of the parameters as stored in the weight file: `4 × total_params`.
+    pub param_bytes: usize,
+    /// Bytes of the compile-time rnn-core model (`Layer::WEIGHT_BYTES`, the
+    /// `size_of` the model struct), computed from the sizes; see [`weight_bytes`].
+    pub weight_bytes: usize,
+    /// Bytes of one stream's hidden/cell state (`Layer::STATE_BYTES`); see [`state_bytes`].
+    pub state_bytes: usize,
+}
+
+/// The Keras class name of a layer.
+pub fn keras_kind(spec: &LayerSpec) -> &'static str {
+    match spec {
+        LayerSpec::SimpleRnn { .. } => "SimpleRNN",
+        LayerSpec::Lstm { .. } => "LSTM",
+        LayerSpec::Gru { .. } => "GRU",
+        LayerSpec::Dense { .. } => "Dense",
+    }
+}
+
+fn is_recurrent(spec: &LayerSpec) -> bool {
+    !matches!(spec, LayerSpec::Dense { .. })
+}
+
+/// Bytes of rnn-core's compile-time layer struct for `spec`: its `f32`
+/// matrices and vectors, plus its 1-byte flags (`Activation`, `use_bias`,
+/// `reset_after`), rounded up to the 4-byte alignment of `f32`.
+///
+/// | layer | f32 values | flag bytes |
+/// | --- | --- | --- |
+/// | SimpleRnn | `H·I + H·H + H` | 2 (activation, use_bias) |
+/// | Lstm | `4(H·I + H·H + H)` | 1 (use_bias) |
+/// | Gru | `3(H·I + H·H + 2H)` (both bias sets are always stored) | 2 (reset_after, use_bias) |
+/// | Dense | `O·I + O` | 2 (activation, use_bias) |
+///
+/// A `Stack` of layers is the sum (each part is already 4-aligned). Tested
+/// against `Layer::WEIGHT_BYTES` of real rnn-core types.
+pub fn weight_bytes(spec: &LayerSpec) -> usize {
+    let s = spec.shape();
+    let (i, h) = (s.input_size as usize, s.units as usize);
+    let (floats, flags) = match spec {
+        LayerSpec::SimpleRnn { .. } => (h * i + h * h + h, 2),
+        LayerSpec::Lstm { .. } => (4 * (h * i + h * h + h), 1),
+        LayerSpec::Gru { .. } => (3 * (h * i + h * h + 2 * h), 2),
+        LayerSpec::Dense { .. } => (h * i + h, 2),
+    };
+    (4 * floats + flags).div_ceil(4) * 4
+}
+
+/// Bytes of one stream's state of layer `spec` in rnn-core: `4H` for
+/// SimpleRNN and GRU (`h`), `8H` for LSTM (`h` and `c`), 0 for Dense.
+pub fn state_bytes(spec: &LayerSpec) -> usize {
+    let h = spec.shape().units as usize;
+    match spec {
+        LayerSpec::SimpleRnn { .. } | LayerSpec::Gru { .. } => 4 * h,
+        LayerSpec::Lstm { .. } => 8 * h,
+        LayerSpec::Dense { .. } => 0,
+    }
+}
+
+/// Summarizes a model from its layer records; `window` (timesteps per
+/// input, if known) fills the time axis of sequence outputs, else `None`.
+pub fn summarize(specs: &[LayerSpec], window: Option<usize>) -> Summary {
+    let last_rnn = specs.iter().rposition(is_recurrent);
+    let mut counts = std::collections::HashMap::<&str, usize>::new();
+    let layers = specs
+        .iter()
+        .enumerate()
+        .map(|(index, spec)| {
+            let base = match spec {
+                LayerSpec::SimpleRnn { .. } => "simple_rnn",
+                LayerSpec::Lstm { .. } => "lstm",
+                LayerSpec::Gru { .. } => "gru",
+                LayerSpec::Dense { .. } => "dense",
+            };
+            let seen = counts.entry(base).or_insert(0);
+            let name = if *seen == 0 {
+                base.to_string()
+            } else {
+                format!("{base}_{seen}")
+            };
+            *seen += 1;
+            let units = spec.shape().units;
+            let sequences = is_recurrent(spec) && Some(index) != last_rnn;
+            let output_shape = if sequences {
+                let t = window.map_or("None".to_string(), |w| w.to_string());
+                format!("(None, {t}, {units})")
+            } else {
+                format!("(None, {units})")
+            };
+            LayerRow {
+                name,
+                kind: keras_kind(spec),
+                output_shape,
+                params: spec.param_count().unwrap_or(0),
+            }
+        })
+        .collect::<Vec<_>>();
+    let total_params = layers.iter().map(|l| l.params).sum();
+    Summary {
+        layers,
+        total_params,
+        param_bytes: 4 * total_params,
+        weight_bytes: specs.iter().map(weight_bytes).sum(),
+        state_bytes: specs.iter().map(state_bytes).sum(),
+    }
+}
+
+/// Formats `n` with `,` thousands separators, as Keras prints counts.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rule = "=".repeat(65);
+        writeln!(
+            f,
+            "{:<28}{:<26}{:>11}",
+            "Layer (type)", "Output Shape", "Param #"
+        )?;
+        writeln!(f, "{rule}")?;
+        for l in &self.layers {
+            let name = format!("{} ({})", l.name, l.kind);
+            writeln!(
+                f,
+                "{name:<28}{:<26}{:>11}",
+                l.output_shape,
+                thousands(l.params)
+            )?;
+        }
+        writeln!(f, "{rule}")?;
+        writeln!(f, "Total params: {}", thousands(self.total_params))?;
+        writeln!(
+            f,
+            "Weight bytes: {} in the weight file (f32 params x 4); {} in rnn-core memory (Layer::WEIGHT_BYTES)",
+            thousands(self.param_bytes),
+            thousands(self.weight_bytes)
+        )?;
+        write!(
+            f,
+            "State bytes:  {} per stream (h: 4H per SimpleRNN/GRU, h and c: 8H per LSTM)",
+            thousands(self.state_bytes)
+        )
+    }
+}
+
+/// One line describing a model's preprocessing metadata.
+pub fn describe_metadata(m: &Metadata) -> String {
+    let kind = match m.scaler {
+        ScalerKind::MinMax => "minmax",
+        ScalerKind::Standard => "standard",
+    };
+    let scales = |v: &[rnn_core::format::FeatureScale]| {
+        v.iter()
+            .map(|s| format!("(shift {}, scale {})", s.shift, s.scale))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "Window {} timesteps, horizon {}; scaler {kind}: inputs {}; targets {}",
+        m.window,
+        m.horizon,
+        scales(&m.inputs),
+        scales(&m.targets)
+    )
+}
+
+/// The evaluation table: model and persistence MSE, RMSE and MAE on the test
+/// split, in the target's units (`unit`, for example the column name).
+pub fn evaluation_table(e: &Evaluation, unit: &str) -> String {
+    let row = |name: &str, m: &crate::eval::Metrics| {
+        format!("{name:<13}{:>14.6}{:>14.6}{:>14.6}\n", m.mse, m.rmse, m.mae)
+    };
+    let verdict = if e.rmse_ratio() < 1.0 {
+        "the model beats persistence"
+    } else {
+        "the model does NOT beat persistence"
+    };
+    format!(
+        "Test split: {} samples; errors in the units of {unit} (MSE in squared units)\n\
+         {:<13}{:>14}{:>14}{:>14}\n{}{}RMSE model / persistence: {:.3} ({verdict})",
+        e.model.count,
+        "",
+        "MSE",
+        "RMSE",
+        "MAE",
+        row("model", &e.model),
+        row("persistence", &e.persistence),
+        e.rmse_ratio()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rnn_core::{Activation, Dense, Gru, Layer, Lstm, SimpleRnn, Stack};
+
+    fn dense(i: u32, o: u32) -> LayerSpec {
+        LayerSpec::Dense {
+            input_size: i,
+            output_size: o,
+            activation: Activation::Linear,
+            use_bias: true,
+        }
+    }
+
+    #[test]
+    fn simple_rnn_50_dense_1_has_2651_params_as_keras() {
+        let specs = [
+            LayerSpec::SimpleRnn {
+                input_size: 1,
+                hidden_size: 50,
+                activation: Activation::Tanh,
+                use_bias: true,
+            },
+            dense(50, 1),
+        ];
+        let s = summarize(&specs, Some(30));
+        assert_eq!(s.total_params, 2651);
+        assert_eq!(s.layers[0].params, 2600);
+        assert_eq!(s.layers[0].output_shape, "(None, 50)");
+        assert_eq!(s.param_bytes, 10604);
+        assert_eq!(s.weight_bytes, SimpleRnnDense::WEIGHT_BYTES);
+        assert_eq!(s.state_bytes, SimpleRnnDense::STATE_BYTES);
+        assert!(s.to_string().contains("simple_rnn (SimpleRNN)"));
+        assert!(s.to_string().contains("Total params: 2,651"));
+    }
+    type SimpleRnnDense = Stack<SimpleRnn<1, 50>, Dense<50, 1>>;
+
+    #[test]
+    fn stacked_layers_return_sequences_and_get_keras_names() {
+        let specs = [
+            LayerSpec::Lstm {
+                input_size: 3,
+                hidden_size: 16,
+                use_bias: true,
+            },
+            LayerSpec::Lstm {
+                input_size: 16,
+                hidden_size: 8,
+                use_bias: true,
+            },
+            dense(8, 4),
+            dense(4, 2),
+        ];
+        let s = summarize(&specs, Some(24));
+        let names: Vec<_> = s.layers.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["lstm", "lstm_1", "dense", "dense_1"]);
+        assert_eq!(s.layers[0].output_shape, "(None, 24, 16)");
+        assert_eq!(s.layers[1].output_shape, "(None, 8)");
+        type M = Stack<Lstm<3, 16>, Stack<Lstm<16, 8>, Stack<Dense<8, 4>, Dense<4, 2>>>>;
+        assert_eq!(s.weight_bytes, M::WEIGHT_BYTES);
+        assert_eq!(s.state_bytes, M::STATE_BYTES);
+    }
+
+    #[test]
+    fn byte_counts_match_rnn_core_types() {
+        let gru = |reset_after| LayerSpec::Gru {
+            input_size: 2,
+            hidden_size: 5,
+            reset_after,
+            use_bias: true,
+        };
+        type G = Stack<Gru<2, 5>, Dense<5, 3>>;
+        for reset_after in [true, false] {
+            let s = summarize(&[gru(reset_after), dense(5, 3)], None);
+            assert_eq!(s.weight_bytes, G::WEIGHT_BYTES);
+            assert_eq!(s.state_bytes, G::STATE_BYTES);
+        }
+        type L = Stack<Lstm<1, 16>, Dense<16, 1>>;
+        let lstm = LayerSpec::Lstm {
+            input_size: 1,
+            hidden_size: 16,
+            use_bias: true,
+        };
+        let s = summarize(&[lstm, dense(16, 1)], None);
+        assert_eq!(
+            (s.total_params, s.weight_bytes, s.state_bytes),
+            (1169, L::WEIGHT_BYTES, L::STATE_BYTES)
+        );
+        assert_eq!(L::STATE_BYTES, 128);
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,294 @@
+//! Gradient checks: the analytic gradients of backpropagation through time
+//! against central differences in f64, for every layer kind, every
+//! parameter and every input value, over several timesteps.
+//!
+//! As PyTorch `torch.autograd.gradcheck`: step `eps = 1e-6`, and each
+//! analytic value `a` must satisfy `|a − n| ≤ atol + rtol·|n|` against the
+//! numerical value `n`, with `atol = 1e-5`, `rtol = 1e-3`.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use rnn_train::fit::{evaluate, Dataset, Loss};
+use rnn_train::nn::{Activation, Architecture, CellKind, Network};
+
+const EPS: f64 = 1e-6;
+const ATOL: f64 = 1e-5;
+const RTOL: f64 = 1e-3;
+
+struct Case {
+    arch: Architecture,
+    steps: usize,
+    windows: usize,
+    loss: Loss,
+}
+
+fn arch(
+    cell: CellKind,
+    act: Activation,
+    input: usize,
+    units: &[usize],
+    dense: &[(usize, Activation)],
+) -> Architecture {
+    Architecture {
+        input_size: input,
+        cell,
+        rnn_activation: act,
+        rnn_units: units.to_vec(),
+        dense: dense.to_vec(),
+    }
+}
+
+fn loss_of(net: &Network, inputs: &[f64], targets: &[f64], case: &Case) -> f64 {
+    let data = Dataset {
+        inputs: inputs.to_vec(),
+        targets: targets.to_vec(),
+        window: case.steps,
+        input_size: case.arch.input_size,
+        output_size: net.output_size(),
+    };
+    evaluate(net, &data, case.loss)
+}
+
+fn close(analytic: f64, numeric: f64) -> bool {
+    (analytic - numeric).abs() <= ATOL + RTOL * numeric.abs()
+}
+
+/// Checks every parameter and input of `case`; returns how many values were checked.
+fn gradcheck(case: &Case, seed: u64) -> usize {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let mut net = Network::new(&case.arch, seed).unwrap();
+    // Move away from the initial zero biases so every term of the gradient is exercised.
+    for p in net.params_mut() {
+        *p += rng.random_range(-0.3..0.3);
+    }
+    let n_in = case.windows * case.steps * case.arch.input_size;
+    let inputs: Vec<f64> = (0..n_in).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let targets: Vec<f64> = (0..case.windows * net.output_size())
+        .map(|_| rng.random_range(-1.5..1.5))
+        .collect();
+    let grads = net.gradients(&inputs, &targets, case.loss).unwrap();
+    let base = loss_of(&net, &inputs, &targets, case);
+    assert!(
+        (grads.loss - base).abs() < 1e-12,
+        "loss {} vs {base}",
+        grads.loss
+    );
+
+    let mut bad = Vec::new();
+    for k in 0..net.param_count() {
+        let original = net.params()[k];
+        net.params_mut()[k] = original + EPS;
+        let up = loss_of(&net, &inputs, &targets, case);
+        net.params_mut()[k] = original - EPS;
+        let down = loss_of(&net, &inputs, &targets, case);
+        net.params_mut()[k] = original;
+        let numeric = (up - down) / (2.0 * EPS);
+        if !close(grads.params[k], numeric) {
+            bad.push(format!(
+                "param {k}: analytic {} numeric {numeric}",
+                grads.params[k]
+            ));
+        }
+    }
+    let mut x = inputs.clone();
+    for k in 0..x.len() {
+        x[k] = inputs[k] + EPS;
+        let up = loss_of(&net, &x, &targets, case);
+        x[k] = inputs[k] - EPS;
+        let down = loss_of(&net, &x, &targets, case);
+        x[k] = inputs[k];
+        let numeric = (up - down) / (2.0 * EPS);
+        if !close(grads.inputs[k], numeric) {
+            bad.push(format!(
+                "input {k}: analytic {} numeric {numeric}",
+                grads.inputs[k]
+            ));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{:?}: {} mismatches:\n{}",
+        case.arch,
+        bad.len(),
+        bad.join("\n")
+    );
+    // The check is not vacuous: the gradient is far from zero.
+    assert!(grads.params.iter().any(|g| g.abs() > 1e-3));
+    assert!(grads.inputs.iter().any(|g| g.abs() > 1e-3));
+    net.param_count() + x.len()
+}
+
+fn single(cell: CellKind, act: Activation, dense: &[(usize, Activation)], loss: Loss) -> Case {
+    Case {
+        arch: arch(cell, act, 3, &[4], dense),
+        steps: 6,
+        windows: 3,
+        loss,
+    }
+}
+
+const LINEAR_HEAD: &[(usize, Activation)] = &[(2, Activation::Linear)];
+
+#[test]
+fn simple_rnn_tanh() {
+    gradcheck(
+        &single(
+            CellKind::SimpleRnn,
+            Activation::Tanh,
+            LINEAR_HEAD,
+            Loss::Mse,
+        ),
+        1,
+    );
+}
+
+#[test]
+fn simple_rnn_relu() {
+    gradcheck(
+        &single(
+            CellKind::SimpleRnn,
+            Activation::Relu,
+            LINEAR_HEAD,
+            Loss::Mse,
+        ),
+        2,
+    );
+}
+
+#[test]
+fn simple_rnn_linear() {
+    gradcheck(
+        &single(
+            CellKind::SimpleRnn,
+            Activation::Linear,
+            LINEAR_HEAD,
+            Loss::Mse,
+        ),
+        3,
+    );
+}
+
+#[test]
+fn lstm() {
+    gradcheck(
+        &single(CellKind::Lstm, Activation::Tanh, LINEAR_HEAD, Loss::Mse),
+        4,
+    );
+}
+
+#[test]
+fn gru_reset_after() {
+    let cell = CellKind::Gru { reset_after: true };
+    gradcheck(&single(cell, Activation::Tanh, LINEAR_HEAD, Loss::Mse), 5);
+}
+
+#[test]
+fn gru_reset_before() {
+    let cell = CellKind::Gru { reset_after: false };
+    gradcheck(&single(cell, Activation::Tanh, LINEAR_HEAD, Loss::Mse), 6);
+}
+
+#[test]
+fn dense_head_every_activation() {
+    let head = [
+        (5, Activation::Tanh),
+        (4, Activation::Sigmoid),
+        (3, Activation::Relu),
+        (2, Activation::Linear),
+    ];
+    gradcheck(
+        &single(CellKind::Lstm, Activation::Tanh, &head, Loss::Mse),
+        7,
+    );
+}
+
+#[test]
+fn stacked_layers_of_every_cell() {
+    let cells = [
+        CellKind::SimpleRnn,
+        CellKind::Lstm,
+        CellKind::Gru { reset_after: true },
+        CellKind::Gru { reset_after: false },
+    ];
+    for (k, cell) in cells.into_iter().enumerate() {
+        let case = Case {
+            arch: arch(
+                cell,
+                Activation::Tanh,
+                2,
+                &[5, 4, 3],
+                &[(3, Activation::Tanh), (1, Activation::Linear)],
+            ),
+            steps: 7,
+            windows: 2,
+            loss: Loss::Mse,
+        };
+        gradcheck(&case, 10 + k as u64);
+    }
+}
+
+#[test]
+fn mae_and_huber_losses() {
+    for (k, loss) in [Loss::Mae, Loss::Huber].into_iter().enumerate() {
+        gradcheck(
+            &single(
+                CellKind::Gru { reset_after: true },
+                Activation::Tanh,
+                LINEAR_HEAD,
+                loss,
+            ),
+            20 + k as u64,
+        );
+    }
+}
+
+#[test]
+fn no_dense_head_and_one_timestep() {
+    let case = Case {
+        arch: arch(CellKind::Lstm, Activation::Tanh, 2, &[3], &[]),
+        steps: 1,
+        windows: 4,
+        loss: Loss::Mse,
+    };
+    gradcheck(&case, 30);
+    let case = Case {
+        arch: arch(
+            CellKind::Gru { reset_after: false },
+            Activation::Tanh,
+            2,
+            &[3, 2],
+            LINEAR_HEAD,
+        ),
+        steps: 1,
+        windows: 2,
+        loss: Loss::Mse,
+    };
+    gradcheck(&case, 31);
+}
+
+#[test]
+fn wide_layers_use_the_blocked_product() {
+    // Sizes above 5 in every dimension take the matrixmultiply path.
+    for (k, cell) in [
+        CellKind::Lstm,
+        CellKind::Gru { reset_after: false },
+        CellKind::SimpleRnn,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let case = Case {
+            arch: arch(
+                cell,
+                Activation::Tanh,
+                7,
+                &[8, 6],
+                &[(6, Activation::Tanh), (1, Activation::Linear)],
+            ),
+            steps: 5,
+            windows: 7,
+            loss: Loss::Mse,
+        };
+        gradcheck(&case, 40 + k as u64);
+    }
+}

@@ -1,0 +1,173 @@
+//! The training network's forward pass against Keras 3.15 golden outputs
+//! (`testdata/golden/keras`, JAX backend): every case this network can
+//! express (Keras `return_sequences=False` on the last RNN layer, zero
+//! initial state, forward direction, with bias), including the saturation
+//! cases and 200-timestep sequences, within `atol = 1e-5` (the golden
+//! README's tolerance; Keras ran in float32, we run in float64).
+
+use rnn_train::fit::{evaluate, Dataset, Loss};
+use rnn_train::nn::{Activation, Architecture, CellKind, Network};
+use serde_json::Value;
+
+const ATOL: f64 = 1e-5;
+
+fn golden(name: &str) -> Value {
+    let path = format!(
+        "{}/../testdata/golden/keras/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn flatten(v: &Value) -> Vec<f64> {
+    fn flat(v: &Value, out: &mut Vec<f64>) {
+        match v {
+            Value::Array(items) => items.iter().for_each(|x| flat(x, out)),
+            Value::Number(n) => out.push(n.as_f64().unwrap()),
+            other => panic!("not a number: {other}"),
+        }
+    }
+    let mut out = Vec::new();
+    flat(v, &mut out);
+    out
+}
+
+fn activation(name: &str) -> Activation {
+    match name {
+        "linear" => Activation::Linear,
+        "relu" => Activation::Relu,
+        "tanh" => Activation::Tanh,
+        "sigmoid" => Activation::Sigmoid,
+        other => panic!("activation {other}"),
+    }
+}
+
+/// The architecture of a golden case and a network holding Keras's weights.
+///
+/// `Network::params` holds, per layer, Keras's `kernel`, `recurrent_kernel`
+/// and `bias` in Keras's own (row-major) memory order.
+fn keras_network(case: &Value) -> Network {
+    let shape = flatten(&case["input_shape"]);
+    let mut arch = Architecture {
+        input_size: shape[2] as usize,
+        cell: CellKind::SimpleRnn,
+        rnn_activation: Activation::Tanh,
+        rnn_units: Vec::new(),
+        dense: Vec::new(),
+    };
+    for layer in case["layers"].as_array().unwrap() {
+        let units = layer["units"].as_u64().unwrap() as usize;
+        let act = activation(layer["activation"].as_str().unwrap());
+        match layer["type"].as_str().unwrap() {
+            "Dense" => arch.dense.push((units, act)),
+            kind => {
+                arch.cell = match kind {
+                    "SimpleRNN" => CellKind::SimpleRnn,
+                    "LSTM" => CellKind::Lstm,
+                    "GRU" => CellKind::Gru {
+                        reset_after: layer["reset_after"].as_bool().unwrap(),
+                    },
+                    other => panic!("layer {other}"),
+                };
+                arch.rnn_activation = act;
+                arch.rnn_units.push(units);
+            }
+        }
+    }
+    let mut net = Network::new(&arch, 0).unwrap();
+    let mut params = Vec::new();
+    for layer in case["weights"].as_array().unwrap() {
+        for key in ["kernel", "recurrent_kernel", "bias"] {
+            if let Some(array) = layer.get(key) {
+                params.extend(flatten(array));
+            }
+        }
+    }
+    assert_eq!(params.len(), net.param_count(), "Keras parameter count");
+    net.params_mut().copy_from_slice(&params);
+    net
+}
+
+/// Runs the case; returns the network, its inputs and the largest difference.
+fn check(name: &str) -> (Network, Vec<f64>, f64) {
+    let case = golden(name);
+    let net = keras_network(&case);
+    let steps = flatten(&case["input_shape"])[1] as usize;
+    let inputs = flatten(&case["input"]);
+    let got = net.predict_batch(&inputs, steps).unwrap();
+    let want = flatten(&case["expected"]["output"]);
+    assert_eq!(got.len(), want.len(), "{name}: output length");
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(g, w)| (g - w).abs())
+        .fold(0.0, f64::max);
+    assert!(worst <= ATOL, "{name}: largest difference {worst:e}");
+    (net, inputs, worst)
+}
+
+#[test]
+fn simple_rnn_cases() {
+    for name in [
+        "simplernn_tanh_u1_f1_t1_b2.json",
+        "simplernn_tanh_u4_f3_t10_b2.json",
+        "simplernn_tanh_u33_f3_t200_b3.json",
+        "simplernn_relu_u8_f3_t10_b3.json",
+        "simplernn_tanh_saturated_u8_f3_t10_b2.json",
+        "lecture_simplernn50_dense1.json",
+    ] {
+        check(name);
+    }
+}
+
+#[test]
+fn lstm_cases() {
+    for name in [
+        "lstm_u1_f1_t10_b3.json",
+        "lstm_u4_f3_t10_b2.json",
+        "lstm_u33_f3_t200_b2.json",
+        "lstm_saturated_u4_f3_t10_b3.json",
+        "lstm16_dense1_t30_f1_b2.json",
+    ] {
+        check(name);
+    }
+}
+
+#[test]
+fn gru_cases_both_variants() {
+    for name in [
+        "gru_ra0_u1_f1_t1_b3.json",
+        "gru_ra0_u8_f3_t10_b2.json",
+        "gru_ra1_u4_f3_t10_b2.json",
+        "gru_ra1_u16_f1_t200_b3.json",
+        "gru_ra1_saturated_u8_f1_t10_b2.json",
+    ] {
+        check(name);
+    }
+}
+
+/// Keras's trained sine model (SimpleRNN(10) + Dense(1, tanh)) on the
+/// cosine windows: same outputs, and the same MSE against the cosine
+/// targets as Keras reports (9.7e-4).
+#[test]
+fn trained_sine_model_and_its_cosine_mse() {
+    let name = "sine_simplernn10_dense1_trained.json";
+    let (net, inputs, _) = check(name);
+    let case = golden(name);
+    let cosine = Dataset {
+        inputs,
+        targets: flatten(&case["cos_targets"]),
+        window: 10,
+        input_size: 1,
+        output_size: 1,
+    };
+    let mse = evaluate(&net, &cosine, Loss::Mse);
+    let keras = case["expected"]["mse_vs_cos_targets"].as_f64().unwrap();
+    assert!((mse - keras).abs() < 1e-6, "MSE {mse} vs Keras {keras}");
+}
+
+/// Keras's trained lecture model (SimpleRNN(50) + Dense(1)) on the ramp windows.
+#[test]
+fn trained_lecture_model() {
+    check("lecture_simplernn50_dense1_trained.json");
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Three-core test of firmware-example (run from anywhere):
+#   bash scripts/firmware-test.sh
+# For Cortex-M4F (QEMU mps2-an386), Cortex-M7 (mps2-an500) and Cortex-M0
+# (microbit) it builds the firmware, runs it twice in QEMU under a wall-clock
+# limit, and fails unless each run exits with success, every forecast equals
+# the host's rnn-core forecast bit for bit, the bad update blobs were
+# rejected with their typed errors, and both runs printed the same output
+# (instruction counts are deterministic). Then it prints the measured table:
+# flash and RAM from the ELF (llvm-size, llvm-nm), peak stack and
+# instructions per step from the run.
+# It also runs clippy (-D warnings) on the three board configurations.
+# Installs what is missing: the two rustup targets, llvm-tools, clippy,
+# qemu-system-arm.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root/firmware-example"
+export FIRMWARE_QEMU_TIMEOUT=${FIRMWARE_QEMU_TIMEOUT:-60}
+
+installed_targets=$(rustup target list --installed)
+for target in thumbv6m-none-eabi thumbv7em-none-eabihf; do
+  grep -qx "$target" <<< "$installed_targets" || rustup target add "$target"
+done
+rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools
+if ! command -v qemu-system-arm > /dev/null; then
+  apt-get update && apt-get install -y --no-install-recommends qemu-system-arm
+fi
+tools="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
+
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+failures=0
+boards_passed=0
+boards_failed=0
+rows=()
+
+fail() {
+  echo "FAIL [$1]: $2" >&2
+  failures=$((failures + 1))
+}
+
+# Sum of the sizes of the symbols whose demangled name matches $2 (regex).
+symbol_bytes() {
+  "$tools/llvm-nm" -S -C --radix=d "$1" | awk -v re="$2" '$0 ~ re { s += $2 } END { print s + 0 }'
+}
+
+# Field $2 of the Berkeley-format size line of ELF $1 (1 text, 2 data, 3 bss).
+size_field() {
+  "$tools/llvm-size" -B "$1" | awk -v f="$2" 'NR == 2 { print $f }'
+}
+
+# Code that runs the model: rnn-core's step and activation kernel, libm's
+# expf/tanhf/expm1f, the forecast routine, and (M0) the soft-float routines.
+# llvm-nm demangles some generic names only partly (`rnn_core..layers..`).
+inference_code=' [tT] .*(rnn_core.*(step|activate)|libm|firmware_model::forecast|compiler_builtins::float|__aeabi_f)'
+
+run_board() {
+  local core=$1 machine=$2 target=$3
+  shift 3
+  local args=(--release --target "$target" "$@")
+  local failures_before=$failures
+  echo "== $core ($machine): cargo run ${args[*]}"
+  cargo build -q "${args[@]}"
+  local elf="$root/target/$target/release/firmware-example"
+  local out1="$log_dir/$machine.1" out2="$log_dir/$machine.2"
+  local status=0
+  cargo run -q "${args[@]}" > "$out1" 2>&1 || status=$?
+  cat "$out1"
+  [ "$status" -eq 0 ] || fail "$machine" "first run exited with status $status"
+  status=0
+  cargo run -q "${args[@]}" > "$out2" 2>&1 || status=$?
+  [ "$status" -eq 0 ] || fail "$machine" "second run exited with status $status"
+  cmp -s "$out1" "$out2" || fail "$machine" "two runs printed different output (counts not deterministic)"
+  grep -q "qemu-machine=$machine" "$out1" || fail "$machine" "ran on the wrong machine"
+  grep -q '^SysTick check: .*ticks count instructions' "$out1" ||
+    fail "$machine" "SysTick did not count instructions (QEMU without -icount shift=0?)"
+  grep -Eq '^parity: ([0-9]+) forecasts, \1 bit-identical to the host' "$out1" ||
+    fail "$machine" "forecasts differ from the host"
+  grep -q "'corrupted (one flipped bit)': rejected: weight blob corrupted" "$out1" ||
+    fail "$machine" "corrupted blob not reported"
+  grep -q "'another architecture': rejected: architecture mismatch" "$out1" ||
+    fail "$machine" "mismatched blob not reported"
+  grep -qx 'result: PASS' "$out1" || fail "$machine" "firmware reported FAIL"
+
+  if [ "$failures" -eq "$failures_before" ]; then
+    boards_passed=$((boards_passed + 1))
+  else
+    boards_failed=$((boards_failed + 1))
+  fi
+
+  local text data bss steps forecast stack
+  text=$(size_field "$elf" 1)
+  data=$(size_field "$elf" 2)
+  bss=$(size_field "$elf" 3)
+  steps=$(sed -n 's/^instructions per step: min \([0-9]*\) max \([0-9]*\) mean \([0-9]*\).*/\1 \/ \3 \/ \2/p' "$out1")
+  forecast=$(sed -n 's/^instructions per forecast .*: mean \([0-9]*\)$/\1/p' "$out1")
+  stack=$(sed -n 's/^stack: peak \([0-9]*\) bytes.*one forecast needs \([0-9]*\)$/\1 | \2/p' "$out1")
+  rows+=("| $core (\`$machine\`) | $((text + data)) | $((data + bss)) | $(symbol_bytes "$elf" ' firmware_model::MODEL::') | $(symbol_bytes "$elf" "$inference_code") | $(symbol_bytes "$elf" ' firmware_model::BLOB::| firmware_example::update::(CORRUPTED|OTHER_ARCHITECTURE)::') | $(symbol_bytes "$elf" ' firmware_example::update::STORAGE::') | $stack | $steps | $forecast |")
+}
+
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+echo "== clippy (three board configurations, firmware-model)"
+cargo clippy -q --release --all-targets -- -D warnings
+cargo clippy -q --release --all-targets --features mps2-an500 -- -D warnings
+cargo clippy -q --release --all-targets --target thumbv6m-none-eabi -- -D warnings
+(cd "$root" && cargo clippy -q -p firmware-model --all-targets -- -D warnings)
+
+run_board "Cortex-M4F" mps2-an386 thumbv7em-none-eabihf
+run_board "Cortex-M7" mps2-an500 thumbv7em-none-eabihf --features mps2-an500
+run_board "Cortex-M0" microbit thumbv6m-none-eabi
+
+echo
+echo "| core (QEMU machine) | flash: text + rodata + data | RAM: data + bss | model weights (flash) | inference code (flash) | update-demo blobs (flash) | update storage (RAM) | peak stack | stack for one forecast | instructions per step: min / mean / max | instructions per forecast (window of steps) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${rows[@]}"
+echo
+echo "Sizes in bytes. Instructions counted by SysTick under qemu-system-arm -icount shift=0."
+echo "firmware: $boards_passed passed, $boards_failed failed"
+if [ "$failures" -ne 0 ]; then
+  echo "firmware-test: $failures check(s) failed" >&2
+  exit 1
+fi
