@@ -55,7 +55,8 @@ mod x86 {
         for chunk in buf.chunks_exact(64) {
             for (j, a) in acc.iter_mut().enumerate() {
                 let v: &[f32; 8] = chunk[j * 8..j * 8 + 8].try_into().unwrap_or(&[0.0; 8]);
-                *a = _mm256_add_ps(*a, _mm256_loadu_ps(v.as_ptr()));
+                // SAFETY: `v` holds 8 floats.
+                *a = _mm256_add_ps(*a, unsafe { _mm256_loadu_ps(v.as_ptr()) });
             }
         }
         let s = acc.iter().fold(_mm256_setzero_ps(), |s, &v| _mm256_add_ps(s, v));
@@ -71,7 +72,8 @@ mod x86 {
                 let v: &[f32; 16] = chunk[j * 16..j * 16 + 16]
                     .try_into()
                     .unwrap_or(&[0.0; 16]);
-                *a = _mm512_add_ps(*a, _mm512_loadu_ps(v.as_ptr()));
+                // SAFETY: `v` holds 16 floats.
+                *a = _mm512_add_ps(*a, unsafe { _mm512_loadu_ps(v.as_ptr()) });
             }
         }
         let s = acc.iter().fold(_mm512_setzero_ps(), |s, &v| _mm512_add_ps(s, v));

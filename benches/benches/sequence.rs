@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use benches::{model, Impl, NalgebraStep};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use rnn_core::{Direction, Gru, Layer, Lstm, SVector, SimpleRnn};
+use rnn_core::{Direction, Gru, Lstm, SVector, SimpleRnn};
 
 const T: usize = 200;
 

@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use benches::{model, Impl, NalgebraStep};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use rnn_core::{Gru, Layer, Lstm, SVector};
+use rnn_core::{Gru, Lstm, SVector};
 
 const STREAMS: usize = 16;
 

@@ -96,14 +96,6 @@ impl Lanes for Neon {
         unsafe { vbslq_f32(vcltq_f32(a, b), t, f) }
     }
     #[inline(always)]
-    fn pow2i(self, n: float32x4_t) -> float32x4_t {
-        // SAFETY: see the impl comment.
-        unsafe {
-            let e = vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127));
-            vreinterpretq_f32_s32(vshlq_n_s32::<23>(e))
-        }
-    }
-    #[inline(always)]
     fn recip(self, d: float32x4_t) -> float32x4_t {
         // SAFETY: see the impl comment.
         unsafe { vdivq_f32(vdupq_n_f32(1.0), d) }

@@ -79,16 +79,16 @@ pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
 ) -> SVector<f32, H> {
     let [w_z, w_r, w_n] = w.each_ref();
     let [u_z, u_r, u_n] = u.each_ref();
-    let mut zr = [SVector::zeros(); 2];
     if reset_after {
-        let b_zr = [b_in[0] + b_rec[0], b_in[1] + b_rec[1]];
-        tiled::affine(s, &mut zr, b_zr.each_ref(), [w_z, w_r], x, [u_z, u_r], h);
-        let mut xn = [SVector::zeros()];
-        affine1(s, &mut xn, [&b_in[2]], [w_n], x);
-        let mut hn = [SVector::zeros()];
-        affine1(s, &mut hn, [&b_rec[2]], [u_n], h);
-        pointwise::gru_reset_after(s, &zr, &xn[0], &hn[0], h);
+        // Input and recurrent parts apart (Keras adds them before σ for z
+        // and r, and gates only the recurrent part of n by r).
+        let mut xp = [SVector::zeros(); 3];
+        affine1(s, &mut xp, b_in.each_ref(), w.each_ref(), x);
+        let mut hp = [SVector::zeros(); 3];
+        affine1(s, &mut hp, b_rec.each_ref(), u.each_ref(), h);
+        pointwise::gru_reset_after(s, &xp, &hp, h);
     } else {
+        let mut zr = [SVector::zeros(); 2];
         tiled::affine(s, &mut zr, [&b_in[0], &b_in[1]], [w_z, w_r], x, [u_z, u_r], h);
         let mut rh = SVector::zeros();
         pointwise::reset_hidden(s, &zr[1], h, &mut rh);

@@ -52,10 +52,7 @@ pub(super) trait Lanes: Copy {
     fn copysign(self, mag: Self::V, sign: Self::V) -> Self::V;
     /// `if a < b { t } else { f }` per lane (a NaN compares false).
     fn select_lt(self, a: Self::V, b: Self::V, t: Self::V, f: Self::V) -> Self::V;
-    /// `2^n` for lanes holding integers `n` in `[-126, 127]` (other lanes:
-    /// any finite value, which callers multiply by NaN only).
-    fn pow2i(self, n: Self::V) -> Self::V;
-    /// `1 / d` within 2^-22 relative error for `d` in `[1, 2^64]`.
+    /// `1 / d` within 2^-22 relative error for `d` in `[2^-8, 2^64]`.
     fn recip(self, d: Self::V) -> Self::V;
     /// Sum of the lanes.
     fn hsum(self, v: Self::V) -> f32;
@@ -179,12 +176,6 @@ impl Lanes for Scalar {
         } else {
             f
         }
-    }
-    #[inline(always)]
-    fn pow2i(self, n: f32) -> f32 {
-        // `as` saturates and maps NaN to 0; the clamp keeps the exponent valid.
-        let e = (n as i32).clamp(-126, 127) + 127;
-        f32::from_bits((e as u32) << 23)
     }
     #[inline(always)]
     fn recip(self, d: f32) -> f32 {

@@ -39,27 +39,27 @@ fn apply<S: Lanes>(s: S, act: Activation, x: S::V) -> S::V {
     }
 }
 
-/// Runs `f` over the `H` rows in chunks of `S::L` lanes (the last chunk
-/// zero-padded): `ins` are read, `outs` are read, updated by `f` and written
-/// back. Every chunk is loaded before any of it is stored, so an array may
-/// be updated in place.
-#[inline(always)]
-fn for_each_chunk<S: Lanes, const H: usize, const NI: usize, const NO: usize>(
-    s: S,
-    ins: [&SVector<f32, H>; NI],
-    mut outs: [&mut SVector<f32, H>; NO],
-    f: impl Fn([S::V; NI], &mut [S::V; NO]),
-) {
-    let mut i = 0;
-    while i < H {
-        let a = ins.map(|v| s.load_slice(&v.as_slice()[i..]));
-        let mut o = outs.each_ref().map(|v| s.load_slice(&v.as_slice()[i..]));
-        f(a, &mut o);
-        for (v, &x) in outs.iter_mut().zip(o.iter()) {
-            s.store_slice(&mut v.as_mut_slice()[i..], x);
+/// Runs `$body` over the `H` rows in chunks of `S::L` lanes (the last
+/// chunk zero-padded), with each `$in` bound to its loaded chunk and each
+/// `$out` to the loaded chunk of `$arr`, stored back after the body. Every chunk is
+/// loaded before any of it is stored, so an array may be updated in place.
+/// A macro rather than a closure, so that the body inlines into the
+/// `#[target_feature]` caller together with the intrinsics.
+macro_rules! for_each_chunk {
+    ($s:ident, $h:expr, [$($in:ident),*], [$($out:ident = $arr:ident),+], $body:block) => {{
+        let mut i = 0;
+        while i < $h {
+            $(let $in = $s.load_slice(&$in.as_slice()[i..]);)*
+            {
+                // Output-only arrays are loaded too (and overwritten).
+                $(#[allow(unused_assignments)]
+                let mut $out = $s.load_slice(&$arr.as_slice()[i..]);)+
+                $body
+                $($s.store_slice(&mut $arr.as_mut_slice()[i..], $out);)+
+            }
+            i += S::L;
         }
-        i += S::L;
-    }
+    }};
 }
 
 /// `v = act(v)` (Dense output).
@@ -68,7 +68,9 @@ pub(super) fn activate<S: Lanes, const H: usize>(s: S, act: Activation, v: &mut 
     if act == Activation::Linear {
         return;
     }
-    for_each_chunk(s, [], [v], |[], [y]| *y = apply(s, act, *y));
+    for_each_chunk!(s, H, [], [y = v], {
+        y = apply(s, act, y);
+    });
 }
 
 /// `h = flush(act(h))`: a SimpleRNN state update.
@@ -78,13 +80,13 @@ pub(super) fn activate_state<S: Lanes, const H: usize>(
     act: Activation,
     h: &mut SVector<f32, H>,
 ) {
-    for_each_chunk(s, [], [h], |[], [y]| {
-        *y = s.flush(apply(s, act, *y), FLUSH_BELOW);
+    for_each_chunk!(s, H, [], [y = h], {
+        y = s.flush(apply(s, act, y), FLUSH_BELOW);
     });
 }
 
 /// LSTM state update from the gate pre-activations `z = [i, f, g, o]`:
-/// `c = flush(σ(f) c + σ(i) tanh(g))`, `h = flush(σ(o) tanh(c))`.
+/// `c = flush(σ(f) c + σ(i) tanh(g))`, `h = σ(o) tanh(c)`.
 #[inline(always)]
 pub(super) fn lstm<S: Lanes, const H: usize>(
     s: S,
@@ -92,11 +94,20 @@ pub(super) fn lstm<S: Lanes, const H: usize>(
     c: &mut SVector<f32, H>,
     h: &mut SVector<f32, H>,
 ) {
-    let [zi, zf, zg, zo] = z;
-    for_each_chunk(s, [zi, zf, zg, zo], [c, h], |[i, f, g, o], [c, h]| {
+    let [i, f, g, o] = z;
+    for_each_chunk!(s, H, [i, f, g, o], [cv = c, hv = h], {
         let ig = s.mul(sigmoid(s, i), tanh(s, g));
-        *c = s.flush(s.mul_add(sigmoid(s, f), *c, ig), FLUSH_BELOW);
-        *h = s.flush(s.mul(sigmoid(s, o), tanh(s, *c)), FLUSH_BELOW);
+        let c = s.mul_add(sigmoid(s, f), cv, ig);
+        // tanh takes the unflushed c (it flushes its own output), which
+        // keeps the flush off the critical path. The fast σ(o) is 0 or at
+        // least 2^-26 and tanh(c) is 0 or at least 2^-63 in magnitude, so h
+        // is normal or zero without a flush of its own.
+        hv = s.mul(sigmoid(s, o), tanh(s, c));
+        if cfg!(feature = "exact-activations") {
+            // libm's sigmoid has no such floor.
+            hv = s.flush(hv, FLUSH_BELOW);
+        }
+        cv = s.flush(c, FLUSH_BELOW);
     });
 }
 
@@ -109,21 +120,22 @@ fn gru_blend<S: Lanes>(s: S, z_pre: S::V, n_pre: S::V, h: S::V) -> S::V {
     s.flush(s.mul_add(z, h, zn), FLUSH_BELOW)
 }
 
-/// GRU update with `reset_after` from `zr = [z, r]` pre-activations and the
-/// candidate's input part `xn` and recurrent part `hn` (bias included):
-/// `n = tanh(xn + σ(r) hn)`, then [`gru_blend`].
+/// GRU update with `reset_after` from the input parts `xp = [xz, xr, xn]`
+/// and recurrent parts `hp = [hz, hr, hn]` (biases included):
+/// `z = σ(xz + hz)`, `r = σ(xr + hr)`, `n = tanh(xn + r hn)`, then
+/// [`gru_blend`].
 #[inline(always)]
 pub(super) fn gru_reset_after<S: Lanes, const H: usize>(
     s: S,
-    zr: &[SVector<f32, H>; 2],
-    xn: &SVector<f32, H>,
-    hn: &SVector<f32, H>,
+    xp: &[SVector<f32, H>; 3],
+    hp: &[SVector<f32, H>; 3],
     h: &mut SVector<f32, H>,
 ) {
-    let [zz, zr] = zr;
-    for_each_chunk(s, [zz, zr, xn, hn], [h], |[z, r, xn, hn], [h]| {
-        let n = s.mul_add(sigmoid(s, r), hn, xn);
-        *h = gru_blend(s, z, n, *h);
+    let [xz, xr, xn] = xp;
+    let [hz, hr, hn] = hp;
+    for_each_chunk!(s, H, [xz, xr, xn, hz, hr, hn], [hv = h], {
+        let r = sigmoid(s, s.add(xr, hr));
+        hv = gru_blend(s, s.add(xz, hz), s.mul_add(r, hn, xn), hv);
     });
 }
 
@@ -135,8 +147,8 @@ pub(super) fn reset_hidden<S: Lanes, const H: usize>(
     h: &SVector<f32, H>,
     rh: &mut SVector<f32, H>,
 ) {
-    for_each_chunk(s, [r_pre, h], [rh], |[r, h], [rh]| {
-        *rh = s.mul(sigmoid(s, r), h);
+    for_each_chunk!(s, H, [r_pre, h], [v = rh], {
+        v = s.mul(sigmoid(s, r_pre), h);
     });
 }
 
@@ -149,8 +161,8 @@ pub(super) fn gru_update<S: Lanes, const H: usize>(
     n_pre: &SVector<f32, H>,
     h: &mut SVector<f32, H>,
 ) {
-    for_each_chunk(s, [z_pre, n_pre], [h], |[z, n], [h]| {
-        *h = gru_blend(s, z, n, *h);
+    for_each_chunk!(s, H, [z_pre, n_pre], [hv = h], {
+        hv = gru_blend(s, z_pre, n_pre, hv);
     });
 }
 

@@ -47,13 +47,10 @@ impl Kernel {
         }
     }
 
-    /// The fastest available kernel: AVX2, then NEON, then scalar.
-    ///
-    /// AVX-512 is available but never chosen by itself: on the measured
-    /// machine it was no faster than AVX2 at these sizes (see
-    /// `benches/README.md`); select it with [`Kernel::select`].
+    /// The fastest available kernel: AVX-512, then AVX2, then NEON, then
+    /// scalar.
     pub fn detected() -> Kernel {
-        [Kernel::Avx2, Kernel::Neon]
+        [Kernel::Avx512, Kernel::Avx2, Kernel::Neon]
             .into_iter()
             .find(|k| k.is_available())
             .unwrap_or(Kernel::Scalar)

@@ -7,7 +7,7 @@
 //! recurrent columns (`U`, times `h`): per column, one broadcast of the
 //! vector element and `G · R` fused multiply-adds whose weights are loaded
 //! straight from column `k` of each gate matrix (contiguous in nalgebra's
-//! column-major storage). When `G · R` is below 8 accumulators, which cannot
+//! column-major storage). When `G · R` is below 16 accumulators, too few to
 //! hide the FMA latency, `P` accumulator sets take alternate columns and are
 //! summed at the end.
 //!
@@ -60,37 +60,43 @@ pub(super) fn affine<S: Lanes, const G: usize, const H: usize, const K1: usize, 
     };
     let full = H / S::L;
     let vectors = H.div_ceil(S::L);
+    // At most 4 vectors per gate (the match below), at least 1.
     let r_max = (S::ACC_REGS / G).clamp(1, 4);
     let mut v = 0;
     while v < vectors {
         let r = r_max.min(vectors - v).min(full);
         // The last tile ends at row H (overlapping when H % L != 0).
         let row = (v * S::L).min(H - r * S::L);
-        let p = if G * r >= 8 {
-            1
-        } else if G * r >= 4 {
+        // As many accumulator sets as the registers hold, up to 16
+        // accumulators (2 FMA units × 4 cycles of latency, twice over).
+        let budget = S::ACC_REGS.min(16);
+        let p = if G * r * 4 <= budget {
+            4
+        } else if G * r * 2 <= budget {
             2
         } else {
-            4
+            1
         };
         let t = (s, row, &out, &bias, &w, &u);
         // SAFETY: `1 <= r <= full` and `row + r·L <= H`, so every access of
         // `tile` (rows `row..row + r·L` of `H`-long columns, `K1`/`K2`
         // columns, `G` gates) is inside `out`, `bias`, `w`, `u`, `x`, `h`;
         // `out` is exclusively borrowed and so aliases none of the others.
+        // Every `(r, p)` with `r` in 1..=4 and `p` in {1, 2, 4} has its arm.
         unsafe {
             match (r, p) {
+                (1, 1) => tile::<S, G, 1, 1, H, K1, K2>(t),
                 (1, 2) => tile::<S, G, 1, 2, H, K1, K2>(t),
-                (1, 4) => tile::<S, G, 1, 4, H, K1, K2>(t),
                 (2, 1) => tile::<S, G, 2, 1, H, K1, K2>(t),
                 (2, 2) => tile::<S, G, 2, 2, H, K1, K2>(t),
-                (2, 4) => tile::<S, G, 2, 4, H, K1, K2>(t),
+                (2, _) => tile::<S, G, 2, 4, H, K1, K2>(t),
                 (3, 1) => tile::<S, G, 3, 1, H, K1, K2>(t),
                 (3, 2) => tile::<S, G, 3, 2, H, K1, K2>(t),
-                (3, 4) => tile::<S, G, 3, 4, H, K1, K2>(t),
+                (3, _) => tile::<S, G, 3, 4, H, K1, K2>(t),
                 (4, 1) => tile::<S, G, 4, 1, H, K1, K2>(t),
                 (4, 2) => tile::<S, G, 4, 2, H, K1, K2>(t),
-                _ => tile::<S, G, 1, 1, H, K1, K2>(t),
+                (4, _) => tile::<S, G, 4, 4, H, K1, K2>(t),
+                _ => tile::<S, G, 1, 4, H, K1, K2>(t),
             }
         }
         v += r;
@@ -171,9 +177,38 @@ unsafe fn columns<
     row: usize,
     src: &Source<G>,
 ) {
-    // SAFETY (for the block below): `k < K` indexes `src.v`, and
-    // `k·H + row + j·L + L <= k·H + H <= K·H` stays in each gate matrix.
-    let column = |acc: &mut [[S::V; R]; G], k: usize| unsafe {
+    let mut k = 0;
+    while k + P <= K {
+        for (p, set) in acc.iter_mut().enumerate() {
+            // SAFETY: `k + p < K`; the rest is this function's contract.
+            unsafe { column::<S, G, R, H>(s, set, row, src, k + p) };
+        }
+        k += P;
+    }
+    while k < K {
+        // SAFETY: `k < K`; the rest is this function's contract.
+        unsafe { column::<S, G, R, H>(s, &mut acc[0], row, src, k) };
+        k += 1;
+    }
+}
+
+/// Adds `src.mats[g][row.., k] · src.v[k]` to one accumulator set (a
+/// function, not a closure, so that it inlines into the `#[target_feature]`
+/// caller together with the intrinsics).
+///
+/// # Safety
+/// As for [`columns`], with `k < K`.
+#[inline(always)]
+unsafe fn column<S: Lanes, const G: usize, const R: usize, const H: usize>(
+    s: S,
+    acc: &mut [[S::V; R]; G],
+    row: usize,
+    src: &Source<G>,
+    k: usize,
+) {
+    // SAFETY: `k < K` indexes `src.v`, and `k·H + row + j·L + L <= k·H + H
+    // <= K·H` stays inside each gate matrix.
+    unsafe {
         let b = s.splat(*src.v.add(k));
         for g in 0..G {
             let col = src.mats[g].add(k * H + row);
@@ -181,16 +216,5 @@ unsafe fn columns<
                 *a = s.mul_add(s.load(col.add(j * S::L)), b, *a);
             }
         }
-    };
-    let mut k = 0;
-    while k + P <= K {
-        for (p, set) in acc.iter_mut().enumerate() {
-            column(set, k + p);
-        }
-        k += P;
-    }
-    while k < K {
-        column(&mut acc[0], k);
-        k += 1;
     }
 }

@@ -96,14 +96,6 @@ impl Lanes for Avx2 {
         unsafe { _mm256_blendv_ps(f, t, _mm256_cmp_ps::<_CMP_LT_OQ>(a, b)) }
     }
     #[inline(always)]
-    fn pow2i(self, n: __m256) -> __m256 {
-        // SAFETY: see the impl comment.
-        unsafe {
-            let e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
-            _mm256_castsi256_ps(_mm256_slli_epi32::<23>(e))
-        }
-    }
-    #[inline(always)]
     fn recip(self, d: __m256) -> __m256 {
         // SAFETY: see the impl comment. `rcpps` is within 1.5·2^-12; one
         // Newton step r + r(1 - d r) brings it within 2^-22.

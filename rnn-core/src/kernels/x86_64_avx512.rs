@@ -99,14 +99,6 @@ impl Lanes for Avx512 {
         unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b), f, t) }
     }
     #[inline(always)]
-    fn pow2i(self, n: __m512) -> __m512 {
-        // SAFETY: see the impl comment.
-        unsafe {
-            let e = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
-            _mm512_castsi512_ps(_mm512_slli_epi32::<23>(e))
-        }
-    }
-    #[inline(always)]
     fn recip(self, d: __m512) -> __m512 {
         // SAFETY: see the impl comment. `rcp14` is within 2^-14; one Newton
         // step brings it within 2^-23.
