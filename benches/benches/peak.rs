@@ -30,7 +30,9 @@ mod x86 {
                 *v = _mm256_fmadd_ps(*v, m, k);
             }
         }
-        let s = acc.iter().fold(_mm256_setzero_ps(), |s, &v| _mm256_add_ps(s, v));
+        let s = acc
+            .iter()
+            .fold(_mm256_setzero_ps(), |s, &v| _mm256_add_ps(s, v));
         _mm256_cvtss_f32(s)
     }
 
@@ -44,7 +46,9 @@ mod x86 {
                 *v = _mm512_fmadd_ps(*v, m, k);
             }
         }
-        let s = acc.iter().fold(_mm512_setzero_ps(), |s, &v| _mm512_add_ps(s, v));
+        let s = acc
+            .iter()
+            .fold(_mm512_setzero_ps(), |s, &v| _mm512_add_ps(s, v));
         _mm512_reduce_add_ps(s)
     }
 
@@ -59,7 +63,9 @@ mod x86 {
                 *a = _mm256_add_ps(*a, unsafe { _mm256_loadu_ps(v.as_ptr()) });
             }
         }
-        let s = acc.iter().fold(_mm256_setzero_ps(), |s, &v| _mm256_add_ps(s, v));
+        let s = acc
+            .iter()
+            .fold(_mm256_setzero_ps(), |s, &v| _mm256_add_ps(s, v));
         _mm256_cvtss_f32(s)
     }
 
@@ -69,14 +75,14 @@ mod x86 {
         let mut acc = [_mm512_setzero_ps(); 8];
         for chunk in buf.chunks_exact(128) {
             for (j, a) in acc.iter_mut().enumerate() {
-                let v: &[f32; 16] = chunk[j * 16..j * 16 + 16]
-                    .try_into()
-                    .unwrap_or(&[0.0; 16]);
+                let v: &[f32; 16] = chunk[j * 16..j * 16 + 16].try_into().unwrap_or(&[0.0; 16]);
                 // SAFETY: `v` holds 16 floats.
                 *a = _mm512_add_ps(*a, unsafe { _mm512_loadu_ps(v.as_ptr()) });
             }
         }
-        let s = acc.iter().fold(_mm512_setzero_ps(), |s, &v| _mm512_add_ps(s, v));
+        let s = acc
+            .iter()
+            .fold(_mm512_setzero_ps(), |s, &v| _mm512_add_ps(s, v));
         _mm512_reduce_add_ps(s)
     }
 

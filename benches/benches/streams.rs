@@ -21,7 +21,7 @@ where
     let mut g = c.benchmark_group("streams16");
     for imp in Impl::all() {
         imp.activate();
-        let mut states = vec![M::zero_state(); STREAMS];
+        let mut states = [M::zero_state(); STREAMS];
         g.bench_function(BenchmarkId::new(imp.name(), kind), |b| match imp {
             Impl::Nalgebra => b.iter(|| {
                 let mut sum = 0.0;

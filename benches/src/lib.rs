@@ -130,7 +130,11 @@ impl<const I: usize, const H: usize> NalgebraStep for WithDense<SimpleRnn<I, H>,
 }
 
 impl<const I: usize, const H: usize> NalgebraStep for WithDense<Lstm<I, H>, H> {
-    fn nalgebra_step(&self, (s, ()): &mut (LstmState<H>, ()), x: &SVector<f32, I>) -> SVector<f32, 1> {
+    fn nalgebra_step(
+        &self,
+        (s, ()): &mut (LstmState<H>, ()),
+        x: &SVector<f32, I>,
+    ) -> SVector<f32, 1> {
         let l = &self.first;
         let z = |k: usize| gate(&l.w[k], &l.u[k], &l.b[k], x, &s.h);
         let (i, f, g, o) = (sigmoid(z(0)), sigmoid(z(1)), tanh(z(2)), sigmoid(z(3)));

@@ -41,20 +41,31 @@ pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
     z
 }
 
+/// Weights of an LSTM: `w`, `u`, `b`, gates i, f, g, o.
+pub(crate) type LstmParams<'a, const I: usize, const H: usize> = (
+    &'a [SMatrix<f32, H, I>; 4],
+    &'a [SMatrix<f32, H, H>; 4],
+    &'a [SVector<f32, H>; 4],
+);
+
 /// LSTM: the four gate pre-activations in one pass, then the cell update.
 #[inline(always)]
 pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
     s: S,
-    (w, u, b): (
-        &[SMatrix<f32, H, I>; 4],
-        &[SMatrix<f32, H, H>; 4],
-        &[SVector<f32, H>; 4],
-    ),
+    (w, u, b): LstmParams<'_, I, H>,
     state: &mut LstmState<H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {
     let mut z = [SVector::zeros(); 4];
-    tiled::affine(s, &mut z, b.each_ref(), w.each_ref(), x, u.each_ref(), &state.h);
+    tiled::affine(
+        s,
+        &mut z,
+        b.each_ref(),
+        w.each_ref(),
+        x,
+        u.each_ref(),
+        &state.h,
+    );
     pointwise::lstm(s, &z, &mut state.c, &mut state.h);
     state.h
 }
@@ -89,7 +100,15 @@ pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
         pointwise::gru_reset_after(s, &xp, &hp, h);
     } else {
         let mut zr = [SVector::zeros(); 2];
-        tiled::affine(s, &mut zr, [&b_in[0], &b_in[1]], [w_z, w_r], x, [u_z, u_r], h);
+        tiled::affine(
+            s,
+            &mut zr,
+            [&b_in[0], &b_in[1]],
+            [w_z, w_r],
+            x,
+            [u_z, u_r],
+            h,
+        );
         let mut rh = SVector::zeros();
         pointwise::reset_hidden(s, &zr[1], h, &mut rh);
         let mut n = [SVector::zeros()];
@@ -130,7 +149,7 @@ macro_rules! entry_points {
         use nalgebra::{SMatrix, SVector};
 
         use crate::activation::Activation;
-        use crate::kernels::cells::{self, GruParams};
+        use crate::kernels::cells::{self, GruParams, LstmParams};
         use crate::layers::lstm::LstmState;
 
         impl $token {
@@ -163,11 +182,7 @@ macro_rules! entry_points {
             #[inline]
             pub(in crate::kernels) fn lstm<const I: usize, const H: usize>(
                 self,
-                p: (
-                    &[SMatrix<f32, H, I>; 4],
-                    &[SMatrix<f32, H, H>; 4],
-                    &[SVector<f32, H>; 4],
-                ),
+                p: LstmParams<'_, I, H>,
                 state: &mut LstmState<H>,
                 x: &SVector<f32, I>,
             ) -> SVector<f32, H> {
@@ -176,11 +191,7 @@ macro_rules! entry_points {
                 #[target_feature(enable = $features)]
                 unsafe fn imp<const I: usize, const H: usize>(
                     s: $token,
-                    p: (
-                        &[SMatrix<f32, H, I>; 4],
-                        &[SMatrix<f32, H, H>; 4],
-                        &[SVector<f32, H>; 4],
-                    ),
+                    p: LstmParams<'_, I, H>,
                     state: &mut LstmState<H>,
                     x: &SVector<f32, I>,
                 ) -> SVector<f32, H> {

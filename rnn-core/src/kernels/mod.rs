@@ -82,11 +82,7 @@ pub(crate) fn simple_rnn_step<const I: usize, const H: usize>(
 /// `w: 4 × [H × I]`, `u: 4 × [H × H]`, `b: 4 × [H]`, `x: [I]`.
 #[inline]
 pub(crate) fn lstm_step<const I: usize, const H: usize>(
-    params: (
-        &[SMatrix<f32, H, I>; 4],
-        &[SMatrix<f32, H, H>; 4],
-        &[SVector<f32, H>; 4],
-    ),
+    params: cells::LstmParams<'_, I, H>,
     state: &mut LstmState<H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {

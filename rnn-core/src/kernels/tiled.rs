@@ -132,10 +132,10 @@ unsafe fn tile<
     (s, row, out, bias, w, u): TileArgs<'_, S, G>,
 ) {
     let mut acc = [[[s.splat(0.0); R]; G]; P];
-    for g in 0..G {
-        for j in 0..R {
-            // SAFETY: rows `row + j·L .. + L` are within the `H` of `bias[g]`.
-            acc[0][g][j] = unsafe { s.load(bias[g].add(row + j * S::L)) };
+    for (a, b) in acc[0].iter_mut().zip(bias) {
+        for (j, a) in a.iter_mut().enumerate() {
+            // SAFETY: rows `row + j·L .. + L` are within the `H` of `b`.
+            *a = unsafe { s.load(b.add(row + j * S::L)) };
         }
     }
     // SAFETY: forwarded from this function's contract.
@@ -143,17 +143,16 @@ unsafe fn tile<
         columns::<S, G, R, P, H, K1>(s, &mut acc, row, w);
         columns::<S, G, R, P, H, K2>(s, &mut acc, row, u);
     }
-    for p in 1..P {
-        for g in 0..G {
-            for j in 0..R {
-                acc[0][g][j] = s.add(acc[0][g][j], acc[p][g][j]);
-            }
+    let (sum, rest) = acc.split_at_mut(1);
+    for set in rest {
+        for (a, b) in sum[0].iter_mut().flatten().zip(set.iter().flatten()) {
+            *a = s.add(*a, *b);
         }
     }
-    for g in 0..G {
-        for j in 0..R {
-            // SAFETY: as for the bias load, in `out[g]`.
-            unsafe { s.store(out[g].add(row + j * S::L), acc[0][g][j]) };
+    for (a, o) in sum[0].iter().zip(out) {
+        for (j, &a) in a.iter().enumerate() {
+            // SAFETY: as for the bias load, in `o`.
+            unsafe { s.store(o.add(row + j * S::L), a) };
         }
     }
 }
@@ -210,9 +209,9 @@ unsafe fn column<S: Lanes, const G: usize, const R: usize, const H: usize>(
     // <= K·H` stays inside each gate matrix.
     unsafe {
         let b = s.splat(*src.v.add(k));
-        for g in 0..G {
-            let col = src.mats[g].add(k * H + row);
-            for (j, a) in acc[g].iter_mut().enumerate() {
+        for (a, m) in acc.iter_mut().zip(&src.mats) {
+            let col = m.add(k * H + row);
+            for (j, a) in a.iter_mut().enumerate() {
                 *a = s.mul_add(s.load(col.add(j * S::L)), b, *a);
             }
         }
