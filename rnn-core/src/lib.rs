@@ -48,7 +48,7 @@
 //! | `std` | host helpers: source generation ([`format::codegen`]) |
 //! | `force-scalar` | always use the scalar reference kernel |
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 #[cfg(any(feature = "std", test))]
 extern crate std;
@@ -64,6 +64,7 @@ mod stack;
 
 pub use activation::Activation;
 pub use error::Error;
+pub use kernels::Kernel;
 pub use layer::{Direction, Layer, ZeroState};
 pub use layers::dense::Dense;
 pub use layers::gru::Gru;

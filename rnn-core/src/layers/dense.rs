@@ -50,11 +50,7 @@ impl<const I: usize, const O: usize> Layer for Dense<I, O> {
     type State = ();
 
     fn step(&self, _state: &mut (), x: &SVector<f32, I>) -> SVector<f32, O> {
-        let mut y = [self.b];
-        kernels::gate_products(&mut y, core::array::from_ref(&self.w), x);
-        let [mut y] = y;
-        kernels::activate(self.activation, y.as_mut_slice());
-        y
+        kernels::dense_step((&self.w, &self.b), self.activation, x)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {

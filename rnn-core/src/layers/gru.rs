@@ -2,7 +2,6 @@
 
 use nalgebra::{SMatrix, SVector};
 
-use crate::activation::Activation;
 use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
 use crate::kernels;
 use crate::layer::Layer;
@@ -78,35 +77,8 @@ impl<const I: usize, const H: usize> Layer for Gru<I, H> {
     type State = SVector<f32, H>;
 
     fn step(&self, h: &mut SVector<f32, H>, x: &SVector<f32, I>) -> SVector<f32, H> {
-        let mut xz = self.b_input;
-        kernels::gate_products(&mut xz, &self.w, x);
-        let [xz_z, xz_r, xz_n] = xz;
-        let n_pre = if self.reset_after {
-            let mut hz = self.b_recurrent;
-            kernels::gate_products(&mut hz, &self.u, h);
-            let [hz_z, hz_r, hz_n] = hz;
-            let mut z = xz_z + hz_z;
-            let mut r = xz_r + hz_r;
-            kernels::activate(Activation::Sigmoid, z.as_mut_slice());
-            kernels::activate(Activation::Sigmoid, r.as_mut_slice());
-            (xz_n + r.component_mul(&hz_n), z)
-        } else {
-            let [u_z, u_r, u_n] = &self.u;
-            let mut z = [xz_z];
-            let mut r = [xz_r];
-            kernels::gate_products(&mut z, core::array::from_ref(u_z), h);
-            kernels::gate_products(&mut r, core::array::from_ref(u_r), h);
-            let ([mut z], [mut r]) = (z, r);
-            kernels::activate(Activation::Sigmoid, z.as_mut_slice());
-            kernels::activate(Activation::Sigmoid, r.as_mut_slice());
-            let mut n = [xz_n];
-            kernels::gate_products(&mut n, core::array::from_ref(u_n), &r.component_mul(h));
-            (n[0], z)
-        };
-        let (mut n, z) = n_pre;
-        kernels::activate(Activation::Tanh, n.as_mut_slice());
-        *h = z.component_mul(h) + (SVector::<f32, H>::repeat(1.0) - z).component_mul(&n);
-        *h
+        let params = (&self.w, &self.u, &self.b_input, &self.b_recurrent);
+        kernels::gru_step(params, self.reset_after, h, x)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {

@@ -2,7 +2,6 @@
 
 use nalgebra::{SMatrix, SVector};
 
-use crate::activation::Activation;
 use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
 use crate::kernels;
 use crate::layer::{Layer, ZeroState};
@@ -88,19 +87,7 @@ impl<const I: usize, const H: usize> Layer for Lstm<I, H> {
     type State = LstmState<H>;
 
     fn step(&self, s: &mut LstmState<H>, x: &SVector<f32, I>) -> SVector<f32, H> {
-        let mut z = self.b;
-        kernels::gate_products(&mut z, &self.w, x);
-        kernels::gate_products(&mut z, &self.u, &s.h);
-        let [mut i, mut f, mut g, mut o] = z;
-        kernels::activate(Activation::Sigmoid, i.as_mut_slice());
-        kernels::activate(Activation::Sigmoid, f.as_mut_slice());
-        kernels::activate(Activation::Tanh, g.as_mut_slice());
-        kernels::activate(Activation::Sigmoid, o.as_mut_slice());
-        s.c = f.component_mul(&s.c) + i.component_mul(&g);
-        let mut tc = s.c;
-        kernels::activate(Activation::Tanh, tc.as_mut_slice());
-        s.h = o.component_mul(&tc);
-        s.h
+        kernels::lstm_step((&self.w, &self.u, &self.b), s, x)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {

@@ -56,13 +56,7 @@ impl<const I: usize, const H: usize> Layer for SimpleRnn<I, H> {
     type State = SVector<f32, H>;
 
     fn step(&self, h: &mut SVector<f32, H>, x: &SVector<f32, I>) -> SVector<f32, H> {
-        let mut z = [self.b];
-        kernels::gate_products(&mut z, core::array::from_ref(&self.w), x);
-        kernels::gate_products(&mut z, core::array::from_ref(&self.u), h);
-        let [mut z] = z;
-        kernels::activate(self.activation, z.as_mut_slice());
-        *h = z;
-        z
+        kernels::simple_rnn_step((&self.w, &self.u, &self.b), self.activation, h, x)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {

@@ -1,0 +1,189 @@
+//! Element-wise parts of a step over [`Lanes`]: gate activations, the LSTM
+//! and GRU state updates with the subnormal flush, and the dot product of a
+//! one-output Dense layer.
+//!
+//! Activations are the fast bounded ones of [`fast_math`], or the exact
+//! libm ones of [`crate::activation`] with the `exact-activations` feature.
+
+use nalgebra::SVector;
+
+use super::fast_math::{self, FLUSH_BELOW};
+use super::lanes::Lanes;
+use crate::activation::{self, Activation};
+
+#[inline(always)]
+fn sigmoid<S: Lanes>(s: S, x: S::V) -> S::V {
+    if cfg!(feature = "exact-activations") {
+        s.map(x, activation::sigmoid)
+    } else {
+        fast_math::sigmoid(s, x)
+    }
+}
+
+#[inline(always)]
+fn tanh<S: Lanes>(s: S, x: S::V) -> S::V {
+    if cfg!(feature = "exact-activations") {
+        s.map(x, activation::tanh)
+    } else {
+        fast_math::tanh(s, x)
+    }
+}
+
+#[inline(always)]
+fn apply<S: Lanes>(s: S, act: Activation, x: S::V) -> S::V {
+    match act {
+        Activation::Linear => x,
+        Activation::Relu => s.max(s.splat(0.0), x),
+        Activation::Tanh => tanh(s, x),
+        Activation::Sigmoid => sigmoid(s, x),
+    }
+}
+
+/// Runs `$body` over the `H` rows in chunks of `S::L` lanes (the last
+/// chunk zero-padded), with each `$in` bound to its loaded chunk and each
+/// `$out` to the loaded chunk of `$arr`, stored back after the body. Every chunk is
+/// loaded before any of it is stored, so an array may be updated in place.
+/// A macro rather than a closure, so that the body inlines into the
+/// `#[target_feature]` caller together with the intrinsics.
+macro_rules! for_each_chunk {
+    ($s:ident, $h:expr, [$($in:ident),*], [$($out:ident = $arr:ident),+], $body:block) => {{
+        let mut i = 0;
+        while i < $h {
+            $(let $in = $s.load_slice(&$in.as_slice()[i..]);)*
+            {
+                // Output-only arrays are loaded too (and overwritten).
+                $(#[allow(unused_assignments)]
+                let mut $out = $s.load_slice(&$arr.as_slice()[i..]);)+
+                $body
+                $($s.store_slice(&mut $arr.as_mut_slice()[i..], $out);)+
+            }
+            i += S::L;
+        }
+    }};
+}
+
+/// `v = act(v)` (Dense output).
+#[inline(always)]
+pub(super) fn activate<S: Lanes, const H: usize>(s: S, act: Activation, v: &mut SVector<f32, H>) {
+    if act == Activation::Linear {
+        return;
+    }
+    for_each_chunk!(s, H, [], [y = v], {
+        y = apply(s, act, y);
+    });
+}
+
+/// `h = flush(act(h))`: a SimpleRNN state update.
+#[inline(always)]
+pub(super) fn activate_state<S: Lanes, const H: usize>(
+    s: S,
+    act: Activation,
+    h: &mut SVector<f32, H>,
+) {
+    for_each_chunk!(s, H, [], [y = h], {
+        y = s.flush(apply(s, act, y), FLUSH_BELOW);
+    });
+}
+
+/// LSTM state update from the gate pre-activations `z = [i, f, g, o]`:
+/// `c = flush(σ(f) c + σ(i) tanh(g))`, `h = σ(o) tanh(c)`.
+#[inline(always)]
+pub(super) fn lstm<S: Lanes, const H: usize>(
+    s: S,
+    z: &[SVector<f32, H>; 4],
+    c: &mut SVector<f32, H>,
+    h: &mut SVector<f32, H>,
+) {
+    let [i, f, g, o] = z;
+    for_each_chunk!(s, H, [i, f, g, o], [cv = c, hv = h], {
+        let ig = s.mul(sigmoid(s, i), tanh(s, g));
+        let c = s.mul_add(sigmoid(s, f), cv, ig);
+        // tanh takes the unflushed c (it flushes its own output), which
+        // keeps the flush off the critical path. The fast σ(o) is 0 or at
+        // least 2^-26 and tanh(c) is 0 or at least 2^-63 in magnitude, so h
+        // is normal or zero without a flush of its own.
+        hv = s.mul(sigmoid(s, o), tanh(s, c));
+        if cfg!(feature = "exact-activations") {
+            // libm's sigmoid has no such floor.
+            hv = s.flush(hv, FLUSH_BELOW);
+        }
+        cv = s.flush(c, FLUSH_BELOW);
+    });
+}
+
+/// The GRU blend `h = flush(z h + (1 - z) tanh(n))` with `z = σ(z_pre)`
+/// (Keras `z * h_tm1 + (1 - z) * hh`).
+#[inline(always)]
+fn gru_blend<S: Lanes>(s: S, z_pre: S::V, n_pre: S::V, h: S::V) -> S::V {
+    let z = sigmoid(s, z_pre);
+    let zn = s.mul(s.sub(s.splat(1.0), z), tanh(s, n_pre));
+    s.flush(s.mul_add(z, h, zn), FLUSH_BELOW)
+}
+
+/// GRU update with `reset_after` from the input parts `xp = [xz, xr, xn]`
+/// and recurrent parts `hp = [hz, hr, hn]` (biases included):
+/// `z = σ(xz + hz)`, `r = σ(xr + hr)`, `n = tanh(xn + r hn)`, then
+/// [`gru_blend`].
+#[inline(always)]
+pub(super) fn gru_reset_after<S: Lanes, const H: usize>(
+    s: S,
+    xp: &[SVector<f32, H>; 3],
+    hp: &[SVector<f32, H>; 3],
+    h: &mut SVector<f32, H>,
+) {
+    let [xz, xr, xn] = xp;
+    let [hz, hr, hn] = hp;
+    for_each_chunk!(s, H, [xz, xr, xn, hz, hr, hn], [hv = h], {
+        let r = sigmoid(s, s.add(xr, hr));
+        hv = gru_blend(s, s.add(xz, hz), s.mul_add(r, hn, xn), hv);
+    });
+}
+
+/// `rh = σ(r_pre) h`, the reset hidden state of a GRU without `reset_after`.
+#[inline(always)]
+pub(super) fn reset_hidden<S: Lanes, const H: usize>(
+    s: S,
+    r_pre: &SVector<f32, H>,
+    h: &SVector<f32, H>,
+    rh: &mut SVector<f32, H>,
+) {
+    for_each_chunk!(s, H, [r_pre, h], [v = rh], {
+        v = s.mul(sigmoid(s, r_pre), h);
+    });
+}
+
+/// GRU update without `reset_after`: [`gru_blend`] of the full candidate
+/// pre-activation `n_pre`.
+#[inline(always)]
+pub(super) fn gru_update<S: Lanes, const H: usize>(
+    s: S,
+    z_pre: &SVector<f32, H>,
+    n_pre: &SVector<f32, H>,
+    h: &mut SVector<f32, H>,
+) {
+    for_each_chunk!(s, H, [z_pre, n_pre], [hv = h], {
+        hv = gru_blend(s, z_pre, n_pre, hv);
+    });
+}
+
+/// `w · x` over `K` values with four vector accumulators (the one-output
+/// Dense layer, whose `[1 × K]` weights are contiguous).
+#[inline(always)]
+pub(super) fn dot<S: Lanes, const K: usize>(s: S, w: &[f32], x: &SVector<f32, K>) -> f32 {
+    let x = x.as_slice();
+    let mut acc = [s.splat(0.0); 4];
+    let mut k = 0;
+    while k + 4 * S::L <= K {
+        for (j, a) in acc.iter_mut().enumerate() {
+            let o = k + j * S::L;
+            *a = s.mul_add(s.load_slice(&w[o..]), s.load_slice(&x[o..]), *a);
+        }
+        k += 4 * S::L;
+    }
+    while k < K {
+        acc[0] = s.mul_add(s.load_slice(&w[k..]), s.load_slice(&x[k..]), acc[0]);
+        k += S::L;
+    }
+    let [a, b, c, d] = acc;
+    s.hsum(s.add(s.add(a, b), s.add(c, d)))
+}
