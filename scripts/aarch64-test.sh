@@ -19,5 +19,6 @@ rustup target add aarch64-unknown-linux-gnu
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
 # `std` for run-time NEON detection (NEON is also on by default on this target).
-cargo test -p rnn-core --target aarch64-unknown-linux-gnu --features std
+# The long-run subnormal test does 10^4 steps under emulation (10^6 natively).
+RNN_CORE_LONG_RUN_STEPS=10000 cargo test -p rnn-core --target aarch64-unknown-linux-gnu --features std
 cargo test -p rnn-core --target aarch64-unknown-linux-gnu --features std,exact-activations --test golden_keras --test golden_onnx

@@ -19,9 +19,17 @@ step "rnn-core on the microcontroller targets (no_std, no alloc)"
 cargo build -p rnn-core --target thumbv6m-none-eabi
 cargo build -p rnn-core --target thumbv7em-none-eabihf
 
-step "workspace tests"
+step "workspace tests (rnn-core: compile-time kernel choice, fast activations)"
 cargo test --workspace --exclude firmware-example
+
+step "rnn-core with run-time SIMD detection (std), and the golden cases on every path"
 cargo test -p rnn-core --features std
+cargo test -p rnn-core --features force-scalar --test golden_keras --test golden_onnx
+cargo test -p rnn-core --features exact-activations --test golden_keras --test golden_onnx
+cargo test -p rnn-core --features force-scalar,exact-activations --test golden_keras --test golden_onnx
+
+step "rnn-core on AArch64 (NEON) under qemu-aarch64"
+bash scripts/aarch64-test.sh
 
 step "benchmarks compile"
 cargo bench -p benches --no-run
