@@ -19,6 +19,11 @@ rustup target add aarch64-unknown-linux-gnu
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
 # `std` for run-time NEON detection (NEON is also on by default on this target).
-# The long-run subnormal test does 10^4 steps under emulation (10^6 natively).
-RNN_CORE_LONG_RUN_STEPS=10000 cargo test -p rnn-core --target aarch64-unknown-linux-gnu --features std
+# Under emulation, for time: the scalar activation sweeps are skipped (the
+# same IEEE arithmetic as on x86-64, where they run), and the long-run
+# subnormal tests do 10^4 steps instead of 10^6 (a halving state reaches the
+# subnormal range after ~150). The NEON activation sweep, kernel property
+# tests and golden tests run in full.
+RNN_CORE_LONG_RUN_STEPS=10000 cargo test -p rnn-core --target aarch64-unknown-linux-gnu --features std -- \
+    --skip scalar_sigmoid_within --skip scalar_tanh_within
 cargo test -p rnn-core --target aarch64-unknown-linux-gnu --features std,exact-activations --test golden_keras --test golden_onnx

@@ -141,7 +141,7 @@ pub(super) fn sigmoid<S: Lanes>(s: S, x: S::V) -> S::V {
 }
 
 /// Hyperbolic tangent (Keras `tanh`), lane-wise; error as in the module
-/// table, exactly 0 for |x| < 2^-63.
+/// table, exactly 0 for |x| < 2^-63 and ±1 for |x| > 9.
 #[inline(always)]
 pub(super) fn tanh<S: Lanes>(s: S, x: S::V) -> S::V {
     let a = s.abs(x);
@@ -149,8 +149,9 @@ pub(super) fn tanh<S: Lanes>(s: S, x: S::V) -> S::V {
     let z = s.mul(ac, ac);
     let p = s.mul(ac, estrin(s, z, &TANH_P));
     let q = estrin(s, z, &TANH_Q);
-    // The rational can exceed 1 by an ulp near the clamp.
+    // The rational can exceed 1 by an ulp near the clamp; beyond it, ±1.
     let m = s.min(s.splat(1.0), divide(s, p, q));
+    let m = s.select_lt(s.splat(TANH_CLAMP), a, s.splat(1.0), m);
     let m = s.select_lt(a, s.splat(LINEAR_BELOW), s.flush(a, FLUSH_BELOW), m);
     s.copysign(m, x)
 }
