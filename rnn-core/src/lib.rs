@@ -45,8 +45,9 @@
 //!
 //! | feature | effect |
 //! | --- | --- |
-//! | `std` | host helpers: source generation ([`format::codegen`]) |
+//! | `std` | host helpers: run-time SIMD detection ([`Kernel`]) and source generation ([`format::codegen`]) |
 //! | `force-scalar` | always use the scalar reference kernel |
+//! | `exact-activations` | libm sigmoid/tanh instead of the fast rational ones (errors stated in `kernels/fast_math.rs`) |
 #![no_std]
 #![deny(unsafe_code)]
 
