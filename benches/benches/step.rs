@@ -17,11 +17,10 @@ where
     let mut g = c.benchmark_group(group);
     let x = SVector::from_fn(|k, _| 0.1 * (k as f32 + 1.0));
     for imp in Impl::all() {
-        imp.activate();
         let mut state = M::zero_state();
         g.bench_with_input(BenchmarkId::new(imp.name(), h), &x, |b, x| match imp {
             Impl::Nalgebra => b.iter(|| m.nalgebra_step(&mut state, black_box(x))),
-            Impl::Core(_) => b.iter(|| m.step(&mut state, black_box(x))),
+            Impl::Core(k) => b.iter(|| m.step_with(k, &mut state, black_box(x))),
         });
     }
     g.finish();

@@ -20,7 +20,6 @@ where
         .collect();
     let mut g = c.benchmark_group("streams16");
     for imp in Impl::all() {
-        imp.activate();
         let mut states = [M::zero_state(); STREAMS];
         g.bench_function(BenchmarkId::new(imp.name(), kind), |b| match imp {
             Impl::Nalgebra => b.iter(|| {
@@ -30,10 +29,10 @@ where
                 }
                 sum
             }),
-            Impl::Core(_) => b.iter(|| {
+            Impl::Core(k) => b.iter(|| {
                 let mut sum = 0.0;
                 for (s, x) in states.iter_mut().zip(&xs) {
-                    sum += m.step(s, black_box(x))[0];
+                    sum += m.step_with(k, s, black_box(x))[0];
                 }
                 sum
             }),

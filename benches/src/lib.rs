@@ -2,7 +2,7 @@
 //! models, the plain nalgebra baseline, and the kernels compared.
 //!
 //! Every benchmark runs the scalar kernel, plain nalgebra and the vector
-//! kernels in the same process (switched with [`Kernel::select`]), so the
+//! kernels in the same process (each passed to [`Layer::step_with`]), so the
 //! ratios between them hold even on a noisy machine.
 
 use rnn_core::{
@@ -54,14 +54,10 @@ pub enum Impl {
 }
 
 impl Impl {
-    /// Name in benchmark ids.
+    /// Name in benchmark ids: the kernel's ISA (`scalar`, `avx2`, ...) or `nalgebra`.
     pub fn name(self) -> &'static str {
         match self {
-            Impl::Core(Kernel::Scalar) => "scalar",
-            Impl::Core(Kernel::Avx2) => "avx2",
-            Impl::Core(Kernel::Avx512) => "avx512",
-            Impl::Core(Kernel::Neon) => "neon",
-            Impl::Core(_) => "other",
+            Impl::Core(k) => k.isa().name(),
             Impl::Nalgebra => "nalgebra",
         }
     }
@@ -69,23 +65,13 @@ impl Impl {
     /// The scalar kernel, plain nalgebra, and every vector kernel this CPU
     /// runs.
     pub fn all() -> Vec<Impl> {
-        let mut v = vec![Impl::Core(Kernel::Scalar), Impl::Nalgebra];
+        let mut v = vec![Impl::Core(Kernel::SCALAR), Impl::Nalgebra];
         v.extend(
-            Kernel::ALL
-                .into_iter()
-                .filter(|&k| k != Kernel::Scalar && k.is_available())
+            Kernel::available()
+                .filter(|&k| k != Kernel::SCALAR)
                 .map(Impl::Core),
         );
         v
-    }
-
-    /// Makes the rnn-core kernel of `self` the active one (a no-op for nalgebra).
-    pub fn activate(self) {
-        let k = match self {
-            Impl::Core(k) => k,
-            Impl::Nalgebra => Kernel::detected(),
-        };
-        assert!(k.select(), "{k:?} not available");
     }
 }
 

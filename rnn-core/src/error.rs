@@ -88,6 +88,14 @@ pub enum Error {
     },
     /// A sequence call was given no timesteps.
     EmptySequence,
+    /// Encoding refused a model whose layer `layer` has `use_bias = false`
+    /// but a non-zero bias: `step` adds that bias, and the weight file
+    /// stores no bias for such a layer, so the file would run differently.
+    /// Zero the bias or set `use_bias = true`.
+    UnusedBias {
+        /// Index of the layer (0 = first layer).
+        layer: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -138,6 +146,10 @@ impl fmt::Display for Error {
                 write!(f, "wrong length: expected {expected} values, got {found}")
             }
             Error::EmptySequence => write!(f, "a sequence needs at least one timestep"),
+            Error::UnusedBias { layer } => write!(
+                f,
+                "layer {layer} has use_bias = false but a non-zero bias, which the weight file cannot store"
+            ),
         }
     }
 }

@@ -2,8 +2,13 @@
 
 use crate::error::Error;
 use crate::format::spec::{LayerShape, LayerSpec};
+use crate::kernels::Kernel;
 
 /// A fixed-size layer, or a stack of them, that runs one timestep at a time.
+///
+/// Implemented by this crate's layers and [`Stack`](crate::Stack) only (the
+/// trait is sealed): the weight format relies on every implementor's
+/// parameter layout. The hidden methods are that format's plumbing, not API.
 ///
 /// The state lives outside the layer, so one set of weights (in flash) can
 /// serve several sensors, each with its own `State`. This matches Keras
@@ -13,7 +18,7 @@ use crate::format::spec::{LayerShape, LayerSpec};
 /// # Shapes
 /// `Input` is `SVector<f32, INPUT_SIZE>`, `Output` is
 /// `SVector<f32, OUTPUT_SIZE>`; `State` is the layer's hidden (and cell) state.
-pub trait Layer: Sized {
+pub trait Layer: Sized + sealed::Sealed {
     /// Features per timestep, `I`.
     const INPUT_SIZE: usize;
     /// Values out per timestep: `H` for RNN layers, `O` for Dense.
@@ -43,28 +48,57 @@ pub trait Layer: Sized {
     /// Hidden (and cell) state of one stream.
     type State: ZeroState;
 
-    /// Runs one timestep: reads `input` and `state`, updates `state`, returns the output.
+    /// Runs one timestep on [`Kernel::detected`] (the default kernel: see
+    /// [`Kernel`]): reads `input` and `state`, updates `state`, returns the
+    /// output.
     ///
     /// # Panics
     /// Never.
-    fn step(&self, state: &mut Self::State, input: &Self::Input) -> Self::Output;
+    #[inline]
+    fn step(&self, state: &mut Self::State, input: &Self::Input) -> Self::Output {
+        self.step_with(Kernel::detected(), state, input)
+    }
 
+    /// [`Layer::step`] on a given kernel: for a caller that chose it once
+    /// (a loop over many steps or streams, a benchmark, a comparison of
+    /// kernels). Results differ between kernels by rounding only.
+    ///
+    /// # Panics
+    /// Never.
+    fn step_with(
+        &self,
+        kernel: Kernel,
+        state: &mut Self::State,
+        input: &Self::Input,
+    ) -> Self::Output;
+
+    #[doc(hidden)]
     /// Kind and sizes of layer `index` of this type (`None` past the last layer).
     fn shape(index: usize) -> Option<LayerShape>;
 
+    #[doc(hidden)]
     /// The full record of layer `index`, with its run-time options.
     fn spec(&self, index: usize) -> Option<LayerSpec>;
 
+    #[doc(hidden)]
     /// Sets the run-time options (activation, GRU variant, bias) from
     /// `specs[0..LAYERS]`. A spec of another kind is ignored; callers check
     /// shapes first. Biases are zeroed when `use_bias` is false.
     fn configure(&mut self, specs: &[LayerSpec]);
 
+    #[doc(hidden)]
     /// Visits every stored parameter slice in weight-file order.
     fn visit_params(&self, f: &mut dyn FnMut(&[f32]));
 
+    #[doc(hidden)]
     /// Visits every stored parameter slice mutably, in weight-file order.
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut [f32]));
+
+    #[doc(hidden)]
+    /// The index of the first layer with `use_bias = false` whose bias
+    /// storage is not zero (`step` would add a bias that the weight file
+    /// cannot hold), if any.
+    fn stray_bias(&self) -> Option<usize>;
 
     /// A fresh all-zero state (Keras's default initial state).
     fn zero_state() -> Self::State {
@@ -95,9 +129,10 @@ pub trait Layer: Sized {
         inputs: &[Self::Input],
         direction: Direction,
     ) -> Result<Self::Output, Error> {
+        let kernel = Kernel::detected();
         let mut last = None;
         for x in direction.order(inputs) {
-            last = Some(self.step(state, x));
+            last = Some(self.step_with(kernel, state, x));
         }
         last.ok_or(Error::EmptySequence)
     }
@@ -129,8 +164,9 @@ pub trait Layer: Sized {
                 found: outputs.len(),
             });
         }
+        let kernel = Kernel::detected();
         for (x, y) in direction.order(inputs).zip(outputs.iter_mut()) {
-            *y = self.step(state, x);
+            *y = self.step_with(kernel, state, x);
         }
         Ok(())
     }
@@ -176,4 +212,10 @@ impl<A: ZeroState, B: ZeroState> ZeroState for (A, B) {
     fn zeros() -> Self {
         (A::zeros(), B::zeros())
     }
+}
+
+/// Seals [`Layer`]: only this crate's layer types implement it.
+pub(crate) mod sealed {
+    /// Implemented by every layer type of this crate.
+    pub trait Sealed {}
 }

@@ -65,7 +65,7 @@ mod stack;
 
 pub use activation::Activation;
 pub use error::Error;
-pub use kernels::Kernel;
+pub use kernels::{Isa, Kernel};
 pub use layer::{Direction, Layer, ZeroState};
 pub use layers::dense::Dense;
 pub use layers::gru::Gru;

@@ -1,6 +1,7 @@
 //! Compile-time layer stacks: `Stack<A, B>` runs `A`, then `B` on its output.
 
 use crate::format::spec::{LayerShape, LayerSpec};
+use crate::kernels::Kernel;
 use crate::layer::Layer;
 
 /// Two layers (or stacks) run one after the other at every timestep; nest it
@@ -28,6 +29,8 @@ impl<A, B> Stack<A, B> {
     }
 }
 
+impl<A: Layer, B: Layer> crate::layer::sealed::Sealed for Stack<A, B> {}
+
 impl<A, B> Layer for Stack<A, B>
 where
     A: Layer,
@@ -42,9 +45,9 @@ where
     type State = (A::State, B::State);
 
     #[inline]
-    fn step(&self, state: &mut Self::State, input: &A::Input) -> B::Output {
-        let y = self.first.step(&mut state.0, input);
-        self.rest.step(&mut state.1, &y)
+    fn step_with(&self, kernel: Kernel, state: &mut Self::State, input: &A::Input) -> B::Output {
+        let y = self.first.step_with(kernel, &mut state.0, input);
+        self.rest.step_with(kernel, &mut state.1, &y)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {
@@ -76,5 +79,9 @@ where
     fn visit_params_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.first.visit_params_mut(f);
         self.rest.visit_params_mut(f);
+    }
+
+    fn stray_bias(&self) -> Option<usize> {
+        (self.first.stray_bias()).or_else(|| self.rest.stray_bias().map(|i| i + A::LAYERS))
     }
 }

@@ -51,7 +51,18 @@ fn header_bytes(header: &Header) -> Result<([u8; MAX_HEADER_BYTES], usize), Erro
 pub fn encoded_len(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<usize, Error> {
     let header = header_for(specs, metadata)?;
     let (_, n) = header_bytes(&header)?;
-    Ok(n + header.param_count as usize * PARAM_BYTES + CHECKSUM_BYTES)
+    total_len(n, header.param_count)
+}
+
+/// `header + count · 4 + 4` bytes, or [`Error::Decode`] where that
+/// overflows `usize` (16-bit targets).
+fn total_len(header_len: usize, param_count: u32) -> Result<usize, Error> {
+    usize::try_from(param_count)
+        .ok()
+        .and_then(|c| c.checked_mul(PARAM_BYTES))
+        .and_then(|p| p.checked_add(header_len))
+        .and_then(|t| t.checked_add(CHECKSUM_BYTES))
+        .ok_or(Error::Decode)
 }
 
 /// Calls its argument once per parameter slice, in weight-file order.
@@ -66,15 +77,17 @@ fn write(
     let header = header_for(specs, metadata)?;
     let (hbuf, hlen) = header_bytes(&header)?;
     let count = header.param_count as usize;
-    let total = hlen + count * PARAM_BYTES + CHECKSUM_BYTES;
-    if out.len() < total {
+    let total = total_len(hlen, header.param_count)?;
+    let end = total - CHECKSUM_BYTES;
+    let (Some(out), Some(head)) = (out.get_mut(..total), hbuf.get(..hlen)) else {
         return Err(Error::BufferTooSmall {
             needed: total,
             available: out.len(),
         });
-    }
-    out[..hlen].copy_from_slice(&hbuf[..hlen]);
-    let params = &mut out[hlen..hlen + count * PARAM_BYTES];
+    };
+    let (header_out, rest) = out.split_at_mut(hlen);
+    header_out.copy_from_slice(head);
+    let params = &mut rest[..end - hlen];
     let mut written = 0usize;
     let mut chunks = params.chunks_exact_mut(PARAM_BYTES);
     visit(&mut |slice: &[f32]| {
@@ -89,9 +102,8 @@ fn write(
             found: written,
         });
     }
-    let end = total - CHECKSUM_BYTES;
     let crc = CRC.checksum(&out[..end]);
-    out[end..total].copy_from_slice(&crc.to_le_bytes());
+    out[end..].copy_from_slice(&crc.to_le_bytes());
     Ok(total)
 }
 
@@ -100,12 +112,17 @@ fn write(
 ///
 /// # Errors
 /// [`Error::BufferTooSmall`] when `out` is shorter than [`encoded_len`];
-/// [`Error::Length`] for more than [`MAX_LAYERS`] layers.
+/// [`Error::Length`] for more than [`MAX_LAYERS`] layers;
+/// [`Error::UnusedBias`] when a layer with `use_bias = false` holds a
+/// non-zero bias (which `step` would add and the file cannot store).
 pub fn encode<L: Layer>(
     model: &L,
     metadata: Option<&Metadata>,
     out: &mut [u8],
 ) -> Result<usize, Error> {
+    if let Some(layer) = model.stray_bias() {
+        return Err(Error::UnusedBias { layer });
+    }
     let mut specs: heapless::Vec<LayerSpec, MAX_LAYERS> = heapless::Vec::new();
     for i in 0..L::LAYERS {
         let spec = model.spec(i).ok_or(Error::Decode)?;

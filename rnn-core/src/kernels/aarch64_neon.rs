@@ -4,7 +4,7 @@
 use core::arch::aarch64::*;
 
 use super::lanes::Lanes;
-use super::Kernel;
+use super::{Isa, Kernel};
 
 /// Proof that the CPU runs NEON (every AArch64 CPU with an FPU); the only
 /// way to reach this module's vector code.
@@ -12,17 +12,18 @@ use super::Kernel;
 pub(super) struct Neon(());
 
 impl Neon {
-    /// The token, if the CPU has NEON.
-    #[inline]
-    pub(super) fn new() -> Option<Self> {
-        Kernel::Neon.is_available().then_some(Neon(()))
+    /// The token for a kernel of this ISA: `kernel` proves that the CPU
+    /// runs NEON, since a [`Kernel`] exists only after detection.
+    #[inline(always)]
+    pub(super) fn of(kernel: Kernel) -> Option<Self> {
+        matches!(kernel.isa(), Isa::Neon).then_some(Neon(()))
     }
 }
 
 super::cells::entry_points!(Neon, "neon");
 
 // SAFETY (for every `unsafe` block in this impl): a value of `Neon` exists
-// only when the CPU supports NEON (see `Neon::new`), so these intrinsics may
+// only when the CPU supports NEON (see `Neon::of`), so these intrinsics may
 // execute; pointer arguments are covered by each method's contract.
 impl Lanes for Neon {
     type V = float32x4_t;

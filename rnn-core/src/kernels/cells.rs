@@ -1,252 +1,264 @@
-//! One timestep of each layer kind over [`Lanes`]: the fused gate products
-//! of [`tiled`], then the element-wise state update of [`pointwise`].
+//! One timestep of each layer kind over [`Lanes`], on slices with run-time
+//! lengths: the fused gate products of [`tiled`], then the element-wise
+//! state update of [`pointwise`].
 //!
 //! The ISA modules instantiate these inside `#[target_feature]` functions
-//! (see [`entry_points`]), so everything here inlines into vector code.
-
-use nalgebra::{SMatrix, SVector};
+//! (see [`entry_points`]), once per ISA whatever the layer sizes; the
+//! const-generic layers call them through [`super`] with their sizes. The
+//! lengths are taken from the slices (hidden size `H` = `h.len()`, input
+//! size `I` = `x.len()`); mismatched lengths never read or write out of
+//! bounds (the tiled products then fall back to the bounds-checked scalar
+//! ones), they only give a meaningless result.
 
 use super::lanes::Lanes;
 use super::{pointwise, tiled};
 use crate::activation::Activation;
-use crate::layers::lstm::LstmState;
+
+/// Weights of a layer with `G` gates: per gate `w: [H × I]`, `u: [H × H]`
+/// (column-major), `b: [H]`.
+#[derive(Clone, Copy)]
+pub(crate) struct Gates<'a, const G: usize> {
+    pub(crate) w: [&'a [f32]; G],
+    pub(crate) u: [&'a [f32]; G],
+    pub(crate) b: [&'a [f32]; G],
+}
 
 /// `out[g] = bias[g] + w[g] · x` (products with one operand).
 #[inline(always)]
-fn affine1<S: Lanes, const G: usize, const H: usize, const K: usize>(
+fn affine1<S: Lanes, const G: usize>(
     s: S,
-    out: &mut [SVector<f32, H>; G],
-    bias: [&SVector<f32, H>; G],
-    w: [&SMatrix<f32, H, K>; G],
-    x: &SVector<f32, K>,
+    out: [&mut [f32]; G],
+    bias: [&[f32]; G],
+    w: [&[f32]; G],
+    x: &[f32],
 ) {
-    let none = SMatrix::<f32, H, 0>::zeros();
-    tiled::affine(s, out, bias, w, x, [&none; G], &SVector::<f32, 0>::zeros());
+    tiled::affine(s, out, bias, w, x, [&[]; G], &[]);
 }
 
 /// SimpleRNN: `h = flush(act(W x + U h + b))`.
 #[inline(always)]
-pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
+pub(super) fn simple_rnn<S: Lanes>(
     s: S,
-    (w, u, b): (&SMatrix<f32, H, I>, &SMatrix<f32, H, H>, &SVector<f32, H>),
+    p: Gates<'_, 1>,
     act: Activation,
-    h: &mut SVector<f32, H>,
-    x: &SVector<f32, I>,
-) -> SVector<f32, H> {
-    let mut z = [SVector::zeros()];
-    tiled::affine(s, &mut z, [b], [w], x, [u], h);
-    let [mut z] = z;
-    pointwise::activate_state(s, act, &mut z);
-    *h = z;
-    z
+    [z]: [&mut [f32]; 1],
+    h: &mut [f32],
+    x: &[f32],
+) {
+    tiled::affine(s, [&mut *z], p.b, p.w, x, p.u, h);
+    pointwise::activate_state(s, act, z);
+    copy(h, z);
 }
 
-/// Weights of an LSTM: `w`, `u`, `b`, gates i, f, g, o.
-pub(crate) type LstmParams<'a, const I: usize, const H: usize> = (
-    &'a [SMatrix<f32, H, I>; 4],
-    &'a [SMatrix<f32, H, H>; 4],
-    &'a [SVector<f32, H>; 4],
-);
-
-/// LSTM: the four gate pre-activations in one pass, then the cell update.
+/// LSTM (gates i, f, g, o): the four gate pre-activations into `z` in one
+/// pass, then the cell update of `c` and `h`.
 #[inline(always)]
-pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
+pub(super) fn lstm<S: Lanes>(
     s: S,
-    (w, u, b): LstmParams<'_, I, H>,
-    state: &mut LstmState<H>,
-    x: &SVector<f32, I>,
-) -> SVector<f32, H> {
-    let mut z = [SVector::zeros(); 4];
+    p: Gates<'_, 4>,
+    z: [&mut [f32]; 4],
+    c: &mut [f32],
+    h: &mut [f32],
+    x: &[f32],
+) {
+    let [zi, zf, zg, zo] = z;
     tiled::affine(
         s,
-        &mut z,
-        b.each_ref(),
-        w.each_ref(),
+        [&mut *zi, &mut *zf, &mut *zg, &mut *zo],
+        p.b,
+        p.w,
         x,
-        u.each_ref(),
-        &state.h,
+        p.u,
+        h,
     );
-    pointwise::lstm(s, &z, &mut state.c, &mut state.h);
-    state.h
+    pointwise::lstm(s, [zi, zf, zg, zo], c, h);
 }
 
-/// Weights of a GRU: `w`, `u`, `b_input`, `b_recurrent`, gates z, r, n.
-pub(crate) type GruParams<'a, const I: usize, const H: usize> = (
-    &'a [SMatrix<f32, H, I>; 3],
-    &'a [SMatrix<f32, H, H>; 3],
-    &'a [SVector<f32, H>; 3],
-    &'a [SVector<f32, H>; 3],
-);
-
-/// GRU: update and reset gates in one pass; the candidate as Keras
-/// computes it for `reset_after` true or false.
+/// GRU (gates z, r, n), the candidate as Keras computes it for
+/// `reset_after` true or false; `b_recurrent` is the recurrent bias (Keras
+/// `bias[1]`, unused without `reset_after`); `scratch` holds six `[H]`.
 #[inline(always)]
-pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
+pub(super) fn gru<S: Lanes>(
     s: S,
-    (w, u, b_in, b_rec): GruParams<'_, I, H>,
+    p: Gates<'_, 3>,
+    b_recurrent: [&[f32]; 3],
     reset_after: bool,
-    h: &mut SVector<f32, H>,
-    x: &SVector<f32, I>,
-) -> SVector<f32, H> {
-    let [w_z, w_r, w_n] = w.each_ref();
-    let [u_z, u_r, u_n] = u.each_ref();
+    scratch: [&mut [f32]; 6],
+    h: &mut [f32],
+    x: &[f32],
+) {
+    let [a, b, c, d, e, f] = scratch;
     if reset_after {
         // Input and recurrent parts apart (Keras adds them before σ for z
         // and r, and gates only the recurrent part of n by r).
-        let mut xp = [SVector::zeros(); 3];
-        affine1(s, &mut xp, b_in.each_ref(), w.each_ref(), x);
-        let mut hp = [SVector::zeros(); 3];
-        affine1(s, &mut hp, b_rec.each_ref(), u.each_ref(), h);
-        pointwise::gru_reset_after(s, &xp, &hp, h);
+        affine1(s, [&mut *a, &mut *b, &mut *c], p.b, p.w, x);
+        affine1(s, [&mut *d, &mut *e, &mut *f], b_recurrent, p.u, h);
+        pointwise::gru_reset_after(s, [a, b, c], [d, e, f], h);
     } else {
-        let mut zr = [SVector::zeros(); 2];
+        let [w_z, w_r, w_n] = p.w;
+        let [u_z, u_r, u_n] = p.u;
+        let [b_z, b_r, b_n] = p.b;
         tiled::affine(
             s,
-            &mut zr,
-            [&b_in[0], &b_in[1]],
+            [&mut *a, &mut *b],
+            [b_z, b_r],
             [w_z, w_r],
             x,
             [u_z, u_r],
             h,
         );
-        let mut rh = SVector::zeros();
-        pointwise::reset_hidden(s, &zr[1], h, &mut rh);
-        let mut n = [SVector::zeros()];
-        tiled::affine(s, &mut n, [&b_in[2]], [w_n], x, [u_n], &rh);
-        pointwise::gru_update(s, &zr[0], &n[0], h);
+        pointwise::reset_hidden(s, b, h, c);
+        tiled::affine(s, [&mut *d], [b_n], [w_n], x, [u_n], c);
+        pointwise::gru_update(s, a, d, h);
     }
-    *h
 }
 
 /// Dense: `y = act(W x + b)`; one output is a vector dot product over `I`.
 #[inline(always)]
-pub(super) fn dense<S: Lanes, const I: usize, const O: usize>(
+pub(super) fn dense<S: Lanes>(
     s: S,
-    (w, b): (&SMatrix<f32, O, I>, &SVector<f32, O>),
+    w: &[f32],
+    b: &[f32],
     act: Activation,
-    x: &SVector<f32, I>,
-) -> SVector<f32, O> {
-    let mut y = [SVector::<f32, O>::zeros()];
-    if O == 1 && S::L > 1 {
-        if let (Some(y), Some(b)) = (y[0].get_mut(0), b.get(0)) {
-            *y = b + pointwise::dot(s, w.as_slice(), x);
-        }
+    y: &mut [f32],
+    x: &[f32],
+) {
+    if let ([y0], [b0], true) = (&mut *y, b, S::L > 1) {
+        *y0 = b0 + pointwise::dot(s, w, x);
     } else {
-        affine1(s, &mut y, [b], [w], x);
+        affine1(s, [&mut *y], [b], [w], x);
     }
-    let [mut y] = y;
-    pointwise::activate(s, act, &mut y);
-    y
+    pointwise::activate(s, act, y);
+}
+
+/// `dst = src` element by element (no panic on a length mismatch).
+#[inline(always)]
+fn copy(dst: &mut [f32], src: &[f32]) {
+    dst.iter_mut().zip(src).for_each(|(d, &s)| *d = s);
 }
 
 /// Defines, for an ISA token type, the four step entry points as safe
 /// methods that enter a `#[target_feature]` function and run this module's
-/// generic steps there. Soundness rests on the token: it is constructed only
-/// after the features were detected.
+/// generic steps there: one instance per ISA, whatever the layer sizes.
+/// Soundness rests on the token: it is constructed only from a [`Kernel`]
+/// of its ISA, which exists only after the features were detected.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 macro_rules! entry_points {
     ($token:ty, $features:literal) => {
-        use nalgebra::{SMatrix, SVector};
-
         use crate::activation::Activation;
-        use crate::kernels::cells::{self, GruParams, LstmParams};
-        use crate::layers::lstm::LstmState;
+        use crate::kernels::cells::{self, Gates};
 
         impl $token {
             /// [`cells::simple_rnn`] with this ISA.
             #[inline]
-            pub(in crate::kernels) fn simple_rnn<const I: usize, const H: usize>(
+            pub(in crate::kernels) fn simple_rnn(
                 self,
-                p: (&SMatrix<f32, H, I>, &SMatrix<f32, H, H>, &SVector<f32, H>),
+                p: Gates<'_, 1>,
                 act: Activation,
-                h: &mut SVector<f32, H>,
-                x: &SVector<f32, I>,
-            ) -> SVector<f32, H> {
+                z: [&mut [f32]; 1],
+                h: &mut [f32],
+                x: &[f32],
+            ) {
                 /// # Safety
                 /// The CPU must support the token's target features.
                 #[target_feature(enable = $features)]
-                unsafe fn imp<const I: usize, const H: usize>(
+                unsafe fn imp(
                     s: $token,
-                    p: (&SMatrix<f32, H, I>, &SMatrix<f32, H, H>, &SVector<f32, H>),
+                    p: Gates<'_, 1>,
                     act: Activation,
-                    h: &mut SVector<f32, H>,
-                    x: &SVector<f32, I>,
-                ) -> SVector<f32, H> {
-                    cells::simple_rnn(s, p, act, h, x)
+                    z: [&mut [f32]; 1],
+                    h: &mut [f32],
+                    x: &[f32],
+                ) {
+                    cells::simple_rnn(s, p, act, z, h, x)
                 }
                 // SAFETY: the token exists only on a CPU with these features.
-                unsafe { imp(self, p, act, h, x) }
+                unsafe { imp(self, p, act, z, h, x) }
             }
 
             /// [`cells::lstm`] with this ISA.
             #[inline]
-            pub(in crate::kernels) fn lstm<const I: usize, const H: usize>(
+            pub(in crate::kernels) fn lstm(
                 self,
-                p: LstmParams<'_, I, H>,
-                state: &mut LstmState<H>,
-                x: &SVector<f32, I>,
-            ) -> SVector<f32, H> {
+                p: Gates<'_, 4>,
+                z: [&mut [f32]; 4],
+                c: &mut [f32],
+                h: &mut [f32],
+                x: &[f32],
+            ) {
                 /// # Safety
                 /// The CPU must support the token's target features.
                 #[target_feature(enable = $features)]
-                unsafe fn imp<const I: usize, const H: usize>(
+                unsafe fn imp(
                     s: $token,
-                    p: LstmParams<'_, I, H>,
-                    state: &mut LstmState<H>,
-                    x: &SVector<f32, I>,
-                ) -> SVector<f32, H> {
-                    cells::lstm(s, p, state, x)
+                    p: Gates<'_, 4>,
+                    z: [&mut [f32]; 4],
+                    c: &mut [f32],
+                    h: &mut [f32],
+                    x: &[f32],
+                ) {
+                    cells::lstm(s, p, z, c, h, x)
                 }
                 // SAFETY: the token exists only on a CPU with these features.
-                unsafe { imp(self, p, state, x) }
+                unsafe { imp(self, p, z, c, h, x) }
             }
 
             /// [`cells::gru`] with this ISA.
             #[inline]
-            pub(in crate::kernels) fn gru<const I: usize, const H: usize>(
+            #[allow(clippy::too_many_arguments)]
+            pub(in crate::kernels) fn gru(
                 self,
-                p: GruParams<'_, I, H>,
+                p: Gates<'_, 3>,
+                b_recurrent: [&[f32]; 3],
                 reset_after: bool,
-                h: &mut SVector<f32, H>,
-                x: &SVector<f32, I>,
-            ) -> SVector<f32, H> {
+                scratch: [&mut [f32]; 6],
+                h: &mut [f32],
+                x: &[f32],
+            ) {
                 /// # Safety
                 /// The CPU must support the token's target features.
                 #[target_feature(enable = $features)]
-                unsafe fn imp<const I: usize, const H: usize>(
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn imp(
                     s: $token,
-                    p: GruParams<'_, I, H>,
+                    p: Gates<'_, 3>,
+                    b_recurrent: [&[f32]; 3],
                     reset_after: bool,
-                    h: &mut SVector<f32, H>,
-                    x: &SVector<f32, I>,
-                ) -> SVector<f32, H> {
-                    cells::gru(s, p, reset_after, h, x)
+                    scratch: [&mut [f32]; 6],
+                    h: &mut [f32],
+                    x: &[f32],
+                ) {
+                    cells::gru(s, p, b_recurrent, reset_after, scratch, h, x)
                 }
                 // SAFETY: the token exists only on a CPU with these features.
-                unsafe { imp(self, p, reset_after, h, x) }
+                unsafe { imp(self, p, b_recurrent, reset_after, scratch, h, x) }
             }
 
             /// [`cells::dense`] with this ISA.
             #[inline]
-            pub(in crate::kernels) fn dense<const I: usize, const O: usize>(
+            pub(in crate::kernels) fn dense(
                 self,
-                p: (&SMatrix<f32, O, I>, &SVector<f32, O>),
+                w: &[f32],
+                b: &[f32],
                 act: Activation,
-                x: &SVector<f32, I>,
-            ) -> SVector<f32, O> {
+                y: &mut [f32],
+                x: &[f32],
+            ) {
                 /// # Safety
                 /// The CPU must support the token's target features.
                 #[target_feature(enable = $features)]
-                unsafe fn imp<const I: usize, const O: usize>(
+                unsafe fn imp(
                     s: $token,
-                    p: (&SMatrix<f32, O, I>, &SVector<f32, O>),
+                    w: &[f32],
+                    b: &[f32],
                     act: Activation,
-                    x: &SVector<f32, I>,
-                ) -> SVector<f32, O> {
-                    cells::dense(s, p, act, x)
+                    y: &mut [f32],
+                    x: &[f32],
+                ) {
+                    cells::dense(s, w, b, act, y, x)
                 }
                 // SAFETY: the token exists only on a CPU with these features.
-                unsafe { imp(self, p, act, x) }
+                unsafe { imp(self, w, b, act, y, x) }
             }
         }
     };

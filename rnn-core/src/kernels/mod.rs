@@ -1,12 +1,14 @@
 //! Safe dispatch: the only door into the numeric kernels.
 //!
-//! Each layer's `step` calls one function here, which picks the kernel
-//! ([`Kernel::for_rows`]) and runs the whole timestep in it: the fused gate
+//! Each layer's `step` calls one function here with the [`Kernel`] it was
+//! given, which narrows it to the layer's width ([`Kernel::for_rows`]) and
+//! runs the whole timestep in it on slices: the fused gate
 //! products ([`tiled`], on the layer's own column-major weights) and the
 //! element-wise update ([`pointwise`], with the activations of
 //! [`fast_math`] or, with `exact-activations`, libm). The generic step code
-//! ([`cells`]) is written once over [`lanes::Lanes`] and instantiated per
-//! ISA inside `#[target_feature]` functions (one private module per ISA).
+//! ([`cells`]) is written once over [`lanes::Lanes`] and instantiated once
+//! per ISA, for every size, inside `#[target_feature]` functions (one
+//! private module per ISA).
 //! The scalar kernel ([`scalar`] products, one-lane [`lanes::Scalar`]) is
 //! always built: it serves targets without vector units and is the oracle
 //! of the property tests.
@@ -15,6 +17,8 @@ mod cells;
 mod fast_math;
 mod lanes;
 mod pointwise;
+#[cfg(test)]
+mod prop_tests;
 mod scalar;
 mod select;
 mod tiled;
@@ -28,38 +32,50 @@ mod x86_64_avx512;
 
 use nalgebra::{SMatrix, SVector};
 
-pub use select::Kernel;
+pub use select::{Isa, Kernel};
 
 use crate::activation::Activation;
 use crate::layers::lstm::LstmState;
+use cells::Gates;
 
-/// Runs `cells::$step` (or the token's method of that name) on the kernel
-/// for `$rows` output rows.
+/// Runs `cells::$step` (or the token's method of that name) with `$kernel`
+/// narrowed to `$rows` output rows.
 macro_rules! dispatch {
-    ($rows:expr, $step:ident($($arg:expr),*)) => {{
-        match Kernel::for_rows($rows) {
+    ($kernel:expr, $rows:expr, $step:ident($($arg:expr),*)) => {{
+        let kernel: Kernel = $kernel;
+        match kernel.for_rows($rows) {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => {
-                if let Some(t) = x86_64_avx512::Avx512::new() {
-                    return t.$step($($arg),*);
-                }
-            }
+            Isa::Avx512 => match x86_64_avx512::Avx512::of(kernel) {
+                Some(t) => t.$step($($arg),*),
+                None => cells::$step(lanes::Scalar, $($arg),*),
+            },
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => {
-                if let Some(t) = x86_64_avx2::Avx2::new() {
-                    return t.$step($($arg),*);
-                }
-            }
+            Isa::Avx2 => match x86_64_avx2::Avx2::of(kernel) {
+                Some(t) => t.$step($($arg),*),
+                None => cells::$step(lanes::Scalar, $($arg),*),
+            },
             #[cfg(target_arch = "aarch64")]
-            Kernel::Neon => {
-                if let Some(t) = aarch64_neon::Neon::new() {
-                    return t.$step($($arg),*);
-                }
-            }
-            _ => {}
+            Isa::Neon => match aarch64_neon::Neon::of(kernel) {
+                Some(t) => t.$step($($arg),*),
+                None => cells::$step(lanes::Scalar, $($arg),*),
+            },
+            _ => cells::$step(lanes::Scalar, $($arg),*),
         }
-        cells::$step(lanes::Scalar, $($arg),*)
     }};
+}
+
+/// The `G` gate matrices as column-major slices.
+#[inline(always)]
+fn slices<const G: usize, const R: usize, const C: usize>(
+    m: &[SMatrix<f32, R, C>; G],
+) -> [&[f32]; G] {
+    m.each_ref().map(|m| m.as_slice())
+}
+
+/// `G` scratch vectors `[H]` as slices.
+#[inline(always)]
+fn scratch<const G: usize, const H: usize>(z: &mut [[f32; H]; G]) -> [&mut [f32]; G] {
+    z.each_mut().map(|z| z.as_mut_slice())
 }
 
 /// One SimpleRNN timestep: `h = act(W x + U h + b)`; returns `h`.
@@ -68,12 +84,35 @@ macro_rules! dispatch {
 /// `w: [H × I]`, `u: [H × H]`, `b, h: [H]`, `x: [I]`.
 #[inline]
 pub(crate) fn simple_rnn_step<const I: usize, const H: usize>(
-    params: (&SMatrix<f32, H, I>, &SMatrix<f32, H, H>, &SVector<f32, H>),
+    kernel: Kernel,
+    (w, u, b): (&SMatrix<f32, H, I>, &SMatrix<f32, H, H>, &SVector<f32, H>),
     act: Activation,
     h: &mut SVector<f32, H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {
-    dispatch!(H, simple_rnn(params, act, h, x))
+    let p = Gates {
+        w: [w.as_slice()],
+        u: [u.as_slice()],
+        b: [b.as_slice()],
+    };
+    let mut z = [[0.0; H]; 1];
+    let (h_s, x_s) = (h.as_mut_slice(), x.as_slice());
+    simple_rnn(kernel, p, act, scratch(&mut z), h_s, x_s);
+    *h
+}
+
+/// [`simple_rnn_step`] on slices: `H = h.len()`, `I = x.len()`, scratch
+/// `z: [H]`.
+#[inline]
+pub(crate) fn simple_rnn(
+    kernel: Kernel,
+    p: Gates<'_, 1>,
+    act: Activation,
+    z: [&mut [f32]; 1],
+    h: &mut [f32],
+    x: &[f32],
+) {
+    dispatch!(kernel, h.len(), simple_rnn(p, act, z, h, x))
 }
 
 /// One LSTM timestep (gates i, f, g, o); updates `state`, returns `h`.
@@ -82,12 +121,47 @@ pub(crate) fn simple_rnn_step<const I: usize, const H: usize>(
 /// `w: 4 × [H × I]`, `u: 4 × [H × H]`, `b: 4 × [H]`, `x: [I]`.
 #[inline]
 pub(crate) fn lstm_step<const I: usize, const H: usize>(
-    params: cells::LstmParams<'_, I, H>,
+    kernel: Kernel,
+    (w, u, b): (
+        &[SMatrix<f32, H, I>; 4],
+        &[SMatrix<f32, H, H>; 4],
+        &[SVector<f32, H>; 4],
+    ),
     state: &mut LstmState<H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {
-    dispatch!(H, lstm(params, state, x))
+    let p = Gates {
+        w: slices(w),
+        u: slices(u),
+        b: slices(b),
+    };
+    let mut z = [[0.0; H]; 4];
+    let (c, h) = (state.c.as_mut_slice(), state.h.as_mut_slice());
+    lstm(kernel, p, scratch(&mut z), c, h, x.as_slice());
+    state.h
 }
+
+/// [`lstm_step`] on slices: `H = h.len()`, `I = x.len()`, scratch
+/// `z: 4 × [H]`.
+#[inline]
+pub(crate) fn lstm(
+    kernel: Kernel,
+    p: Gates<'_, 4>,
+    z: [&mut [f32]; 4],
+    c: &mut [f32],
+    h: &mut [f32],
+    x: &[f32],
+) {
+    dispatch!(kernel, h.len(), lstm(p, z, c, h, x))
+}
+
+/// Weights of a GRU: `w`, `u`, `b_input`, `b_recurrent`, gates z, r, n.
+pub(crate) type GruParams<'a, const I: usize, const H: usize> = (
+    &'a [SMatrix<f32, H, I>; 3],
+    &'a [SMatrix<f32, H, H>; 3],
+    &'a [SVector<f32, H>; 3],
+    &'a [SVector<f32, H>; 3],
+);
 
 /// One GRU timestep (gates z, r, n), either `reset_after` variant; returns `h`.
 ///
@@ -95,12 +169,41 @@ pub(crate) fn lstm_step<const I: usize, const H: usize>(
 /// `w: 3 × [H × I]`, `u: 3 × [H × H]`, biases `3 × [H]`, `x: [I]`.
 #[inline]
 pub(crate) fn gru_step<const I: usize, const H: usize>(
-    params: cells::GruParams<'_, I, H>,
+    kernel: Kernel,
+    (w, u, b_in, b_rec): GruParams<'_, I, H>,
     reset_after: bool,
     h: &mut SVector<f32, H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {
-    dispatch!(H, gru(params, reset_after, h, x))
+    let p = Gates {
+        w: slices(w),
+        u: slices(u),
+        b: slices(b_in),
+    };
+    let b_rec = slices(b_rec);
+    let mut z = [[0.0; H]; 6];
+    let (h_s, x_s) = (h.as_mut_slice(), x.as_slice());
+    gru(kernel, p, b_rec, reset_after, scratch(&mut z), h_s, x_s);
+    *h
+}
+
+/// [`gru_step`] on slices: `H = h.len()`, `I = x.len()`, scratch
+/// `6 × [H]`.
+#[inline]
+pub(crate) fn gru(
+    kernel: Kernel,
+    p: Gates<'_, 3>,
+    b_recurrent: [&[f32]; 3],
+    reset_after: bool,
+    scratch: [&mut [f32]; 6],
+    h: &mut [f32],
+    x: &[f32],
+) {
+    dispatch!(
+        kernel,
+        h.len(),
+        gru(p, b_recurrent, reset_after, scratch, h, x)
+    )
 }
 
 /// One Dense evaluation `y = act(W x + b)`.
@@ -109,13 +212,36 @@ pub(crate) fn gru_step<const I: usize, const H: usize>(
 /// `w: [O × I]`, `b: [O]`, `x: [I]`.
 #[inline]
 pub(crate) fn dense_step<const I: usize, const O: usize>(
-    params: (&SMatrix<f32, O, I>, &SVector<f32, O>),
+    kernel: Kernel,
+    (w, b): (&SMatrix<f32, O, I>, &SVector<f32, O>),
     act: Activation,
     x: &SVector<f32, I>,
 ) -> SVector<f32, O> {
+    let mut y = SVector::<f32, O>::zeros();
+    dense(
+        kernel,
+        w.as_slice(),
+        b.as_slice(),
+        act,
+        y.as_mut_slice(),
+        x.as_slice(),
+    );
+    y
+}
+
+/// [`dense_step`] on slices: `O = y.len()`, `I = x.len()`.
+#[inline]
+pub(crate) fn dense(
+    kernel: Kernel,
+    w: &[f32],
+    b: &[f32],
+    act: Activation,
+    y: &mut [f32],
+    x: &[f32],
+) {
     // One output is a dot product over the input, vectorized along `I`.
-    let rows = if O == 1 { I } else { O };
-    dispatch!(rows, dense(params, act, x))
+    let rows = if y.len() == 1 { x.len() } else { y.len() };
+    dispatch!(kernel, rows, dense(w, b, act, y, x))
 }
 
 #[cfg(test)]
@@ -125,6 +251,7 @@ mod tests {
     use super::fast_math::tests::*;
     use super::fast_math::{sigmoid, tanh};
     use super::lanes::Lanes;
+    use super::{Isa, Kernel};
 
     /// The fast activations of one vector ISA against float64.
     fn isa_activations<S: Lanes>(s: S, xs: fn() -> std::boxed::Box<dyn Iterator<Item = f32>>) {
@@ -148,15 +275,15 @@ mod tests {
     fn each_isa(sampled_or_every: fn() -> std::boxed::Box<dyn Iterator<Item = f32>>) {
         #[cfg(target_arch = "x86_64")]
         {
-            if let Some(t) = super::x86_64_avx2::Avx2::new() {
+            if let Some(t) = Kernel::new(Isa::Avx2).and_then(super::x86_64_avx2::Avx2::of) {
                 isa_activations(t, sampled_or_every);
             }
-            if let Some(t) = super::x86_64_avx512::Avx512::new() {
+            if let Some(t) = Kernel::new(Isa::Avx512).and_then(super::x86_64_avx512::Avx512::of) {
                 isa_activations(t, sampled_or_every);
             }
         }
         #[cfg(target_arch = "aarch64")]
-        if let Some(t) = super::aarch64_neon::Neon::new() {
+        if let Some(t) = Kernel::new(Isa::Neon).and_then(super::aarch64_neon::Neon::of) {
             isa_activations(t, sampled_or_every);
         }
     }

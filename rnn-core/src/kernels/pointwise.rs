@@ -5,8 +5,6 @@
 //! Activations are the fast bounded ones of [`fast_math`], or the exact
 //! libm ones of [`crate::activation`] with the `exact-activations` feature.
 
-use nalgebra::SVector;
-
 use super::fast_math::{self, FLUSH_BELOW};
 use super::lanes::Lanes;
 use crate::activation::{self, Activation};
@@ -39,23 +37,25 @@ fn apply<S: Lanes>(s: S, act: Activation, x: S::V) -> S::V {
     }
 }
 
-/// Runs `$body` over the `H` rows in chunks of `S::L` lanes (the last
+/// Runs `$body` over the `$h` rows in chunks of `S::L` lanes (the last
 /// chunk zero-padded), with each `$in` bound to its loaded chunk and each
 /// `$out` to the loaded chunk of `$arr`, stored back after the body. Every chunk is
 /// loaded before any of it is stored, so an array may be updated in place.
+/// A slice shorter than `$h` reads as zeros past its end and is not written
+/// there, so mismatched lengths never panic.
 /// A macro rather than a closure, so that the body inlines into the
 /// `#[target_feature]` caller together with the intrinsics.
 macro_rules! for_each_chunk {
     ($s:ident, $h:expr, [$($in:ident),*], [$($out:ident = $arr:ident),+], $body:block) => {{
         let mut i = 0;
         while i < $h {
-            $(let $in = $s.load_slice(&$in.as_slice()[i..]);)*
+            $(let $in = $s.load_slice($in.get(i..).unwrap_or(&[]));)*
             {
                 // Output-only arrays are loaded too (and overwritten).
                 $(#[allow(unused_assignments)]
-                let mut $out = $s.load_slice(&$arr.as_slice()[i..]);)+
+                let mut $out = $s.load_slice($arr.get(i..).unwrap_or(&[]));)+
                 $body
-                $($s.store_slice(&mut $arr.as_mut_slice()[i..], $out);)+
+                $($s.store_slice($arr.get_mut(i..).unwrap_or(&mut []), $out);)+
             }
             i += S::L;
         }
@@ -64,23 +64,19 @@ macro_rules! for_each_chunk {
 
 /// `v = act(v)` (Dense output).
 #[inline(always)]
-pub(super) fn activate<S: Lanes, const H: usize>(s: S, act: Activation, v: &mut SVector<f32, H>) {
+pub(super) fn activate<S: Lanes>(s: S, act: Activation, v: &mut [f32]) {
     if act == Activation::Linear {
         return;
     }
-    for_each_chunk!(s, H, [], [y = v], {
+    for_each_chunk!(s, v.len(), [], [y = v], {
         y = apply(s, act, y);
     });
 }
 
 /// `h = flush(act(h))`: a SimpleRNN state update.
 #[inline(always)]
-pub(super) fn activate_state<S: Lanes, const H: usize>(
-    s: S,
-    act: Activation,
-    h: &mut SVector<f32, H>,
-) {
-    for_each_chunk!(s, H, [], [y = h], {
+pub(super) fn activate_state<S: Lanes>(s: S, act: Activation, h: &mut [f32]) {
+    for_each_chunk!(s, h.len(), [], [y = h], {
         y = s.flush(apply(s, act, y), FLUSH_BELOW);
     });
 }
@@ -88,14 +84,9 @@ pub(super) fn activate_state<S: Lanes, const H: usize>(
 /// LSTM state update from the gate pre-activations `z = [i, f, g, o]`:
 /// `c = flush(σ(f) c + σ(i) tanh(g))`, `h = σ(o) tanh(c)`.
 #[inline(always)]
-pub(super) fn lstm<S: Lanes, const H: usize>(
-    s: S,
-    z: &[SVector<f32, H>; 4],
-    c: &mut SVector<f32, H>,
-    h: &mut SVector<f32, H>,
-) {
-    let [i, f, g, o] = z;
-    for_each_chunk!(s, H, [i, f, g, o], [cv = c, hv = h], {
+pub(super) fn lstm<S: Lanes>(s: S, z: [&mut [f32]; 4], c: &mut [f32], h: &mut [f32]) {
+    let [i, f, g, o] = z.map(|z| &*z);
+    for_each_chunk!(s, h.len(), [i, f, g, o], [cv = c, hv = h], {
         let ig = s.mul(sigmoid(s, i), tanh(s, g));
         let c = s.mul_add(sigmoid(s, f), cv, ig);
         // tanh takes the unflushed c (it flushes its own output), which
@@ -125,15 +116,15 @@ fn gru_blend<S: Lanes>(s: S, z_pre: S::V, n_pre: S::V, h: S::V) -> S::V {
 /// `z = σ(xz + hz)`, `r = σ(xr + hr)`, `n = tanh(xn + r hn)`, then
 /// [`gru_blend`].
 #[inline(always)]
-pub(super) fn gru_reset_after<S: Lanes, const H: usize>(
+pub(super) fn gru_reset_after<S: Lanes>(
     s: S,
-    xp: &[SVector<f32, H>; 3],
-    hp: &[SVector<f32, H>; 3],
-    h: &mut SVector<f32, H>,
+    xp: [&mut [f32]; 3],
+    hp: [&mut [f32]; 3],
+    h: &mut [f32],
 ) {
-    let [xz, xr, xn] = xp;
-    let [hz, hr, hn] = hp;
-    for_each_chunk!(s, H, [xz, xr, xn, hz, hr, hn], [hv = h], {
+    let [xz, xr, xn] = xp.map(|v| &*v);
+    let [hz, hr, hn] = hp.map(|v| &*v);
+    for_each_chunk!(s, h.len(), [xz, xr, xn, hz, hr, hn], [hv = h], {
         let r = sigmoid(s, s.add(xr, hr));
         hv = gru_blend(s, s.add(xz, hz), s.mul_add(r, hn, xn), hv);
     });
@@ -141,13 +132,8 @@ pub(super) fn gru_reset_after<S: Lanes, const H: usize>(
 
 /// `rh = σ(r_pre) h`, the reset hidden state of a GRU without `reset_after`.
 #[inline(always)]
-pub(super) fn reset_hidden<S: Lanes, const H: usize>(
-    s: S,
-    r_pre: &SVector<f32, H>,
-    h: &SVector<f32, H>,
-    rh: &mut SVector<f32, H>,
-) {
-    for_each_chunk!(s, H, [r_pre, h], [v = rh], {
+pub(super) fn reset_hidden<S: Lanes>(s: S, r_pre: &[f32], h: &[f32], rh: &mut [f32]) {
+    for_each_chunk!(s, rh.len(), [r_pre, h], [v = rh], {
         v = s.mul(sigmoid(s, r_pre), h);
     });
 }
@@ -155,35 +141,37 @@ pub(super) fn reset_hidden<S: Lanes, const H: usize>(
 /// GRU update without `reset_after`: [`gru_blend`] of the full candidate
 /// pre-activation `n_pre`.
 #[inline(always)]
-pub(super) fn gru_update<S: Lanes, const H: usize>(
-    s: S,
-    z_pre: &SVector<f32, H>,
-    n_pre: &SVector<f32, H>,
-    h: &mut SVector<f32, H>,
-) {
-    for_each_chunk!(s, H, [z_pre, n_pre], [hv = h], {
+pub(super) fn gru_update<S: Lanes>(s: S, z_pre: &[f32], n_pre: &[f32], h: &mut [f32]) {
+    for_each_chunk!(s, h.len(), [z_pre, n_pre], [hv = h], {
         hv = gru_blend(s, z_pre, n_pre, hv);
     });
 }
 
-/// `w · x` over `K` values with four vector accumulators (the one-output
-/// Dense layer, whose `[1 × K]` weights are contiguous).
+/// `w · x` over `K = x.len()` values with four vector accumulators (the
+/// one-output Dense layer, whose `[1 × K]` weights are contiguous). A
+/// shorter `w` reads as zeros past its end.
 #[inline(always)]
-pub(super) fn dot<S: Lanes, const K: usize>(s: S, w: &[f32], x: &SVector<f32, K>) -> f32 {
-    let x = x.as_slice();
+pub(super) fn dot<S: Lanes>(s: S, w: &[f32], x: &[f32]) -> f32 {
+    let k_len = x.len();
     let mut acc = [s.splat(0.0); 4];
     let mut k = 0;
-    while k + 4 * S::L <= K {
+    while k + 4 * S::L <= k_len {
         for (j, a) in acc.iter_mut().enumerate() {
             let o = k + j * S::L;
-            *a = s.mul_add(s.load_slice(&w[o..]), s.load_slice(&x[o..]), *a);
+            *a = s.mul_add(at(s, w, o), at(s, x, o), *a);
         }
         k += 4 * S::L;
     }
-    while k < K {
-        acc[0] = s.mul_add(s.load_slice(&w[k..]), s.load_slice(&x[k..]), acc[0]);
+    while k < k_len {
+        acc[0] = s.mul_add(at(s, w, k), at(s, x, k), acc[0]);
         k += S::L;
     }
     let [a, b, c, d] = acc;
     s.hsum(s.add(s.add(a, b), s.add(c, d)))
+}
+
+/// The `L` values of `v` from `o` (zero-padded past its end).
+#[inline(always)]
+fn at<S: Lanes>(s: S, v: &[f32], o: usize) -> S::V {
+    s.load_slice(v.get(o..).unwrap_or(&[]))
 }

@@ -1,22 +1,10 @@
-//! Which kernel runs the layers: detection, its cache, and the override.
+//! Which kernel runs a step: the instruction sets, detection, and the
+//! [`Kernel`] value that proves one is available.
 
-use core::sync::atomic::{AtomicU8, Ordering};
-
-/// The numeric kernel behind every layer's [`step`](crate::Layer::step).
-///
-/// Every kernel computes the same equations; the vector kernels differ from
-/// [`Kernel::Scalar`] only by rounding (fused multiply-add and summation
-/// order; the property tests bound it at 1e-5 relative for sizes 1 to 70).
-///
-/// Without `std` the choice is fixed at compile time by the target features
-/// (`-C target-feature=+avx2,+fma`, `+avx512f`, or NEON on AArch64). With
-/// `std` the CPU is queried once, at the first step, and the result cached.
-/// The feature `force-scalar` makes [`Kernel::Scalar`] the only kernel.
-/// Layers too small for the vector width (fewer than 16 rows for AVX-512, 8
-/// for AVX2, 4 for NEON) use the next narrower kernel.
+/// An instruction set a numeric kernel is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Kernel {
+pub enum Isa {
     /// Plain `f32` arithmetic, one lane: every target, and the reference.
     Scalar,
     /// x86-64 AVX2 with FMA, 8 lanes.
@@ -27,73 +15,146 @@ pub enum Kernel {
     Neon,
 }
 
-const UNSET: u8 = u8::MAX;
-static ACTIVE: AtomicU8 = AtomicU8::new(UNSET);
+impl Isa {
+    /// Every instruction set, scalar first.
+    pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon];
+
+    /// Lowercase name, as the benchmarks print it (`"scalar"`, `"avx2"`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Isa::Scalar => "scalar",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+            Isa::Neon => "neon",
+        }
+    }
+}
+
+/// The numeric kernel of a step: an [`Isa`] that this build can run on this
+/// CPU. A `Kernel` value exists only after that was checked, so passing one
+/// to [`Layer::step_with`](crate::Layer::step_with) costs no detection.
+///
+/// **Default**: [`Layer::step`](crate::Layer::step) uses
+/// [`Kernel::detected`]: without the `std` feature a constant fixed by the
+/// compile-time target features (`-C target-feature=+avx2,+fma`,
+/// `+avx512f`, or NEON on AArch64; the scalar kernel on Cortex-M); with
+/// `std`, the CPU is queried once per process and the answer cached (one
+/// relaxed atomic load per call after that). The feature `force-scalar`
+/// makes [`Isa::Scalar`] the only kernel. Layers too small for the vector
+/// width (fewer than 16 rows for AVX-512, 8 for AVX2, 4 for NEON) run on
+/// the next narrower kernel.
+///
+/// **Accuracy**: every kernel computes the same equations; the vector
+/// kernels differ from the scalar one by rounding only (fused multiply-add
+/// and summation order). The activations they share are the fast rational
+/// sigmoid and tanh of [`crate::activation`] unless the feature
+/// `exact-activations` selects libm; their error bounds are stated there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Kernel {
+    isa: Isa,
+}
 
 impl Kernel {
-    /// Every kernel, scalar first.
-    pub const ALL: [Kernel; 4] = [Kernel::Scalar, Kernel::Avx2, Kernel::Avx512, Kernel::Neon];
+    /// The scalar reference kernel, available everywhere.
+    pub const SCALAR: Kernel = Kernel { isa: Isa::Scalar };
 
-    /// Whether this build on this CPU can run the kernel.
-    pub fn is_available(self) -> bool {
-        if cfg!(feature = "force-scalar") {
-            return self == Kernel::Scalar;
-        }
-        match self {
-            Kernel::Scalar => true,
-            Kernel::Avx2 => cpu::avx2_fma(),
-            Kernel::Avx512 => cpu::avx2_fma() && cpu::avx512f(),
-            Kernel::Neon => cpu::neon(),
-        }
+    /// The kernel for `isa`, or `None` when this build on this CPU cannot
+    /// run it (the feature is missing, another architecture, or
+    /// `force-scalar`).
+    pub fn new(isa: Isa) -> Option<Kernel> {
+        let ok = match isa {
+            Isa::Scalar => true,
+            _ if cfg!(feature = "force-scalar") => false,
+            Isa::Avx2 => cpu::avx2_fma(),
+            Isa::Avx512 => cpu::avx2_fma() && cpu::avx512f(),
+            Isa::Neon => cpu::neon(),
+        };
+        ok.then_some(Kernel { isa })
     }
 
     /// The fastest available kernel: AVX-512, then AVX2, then NEON, then
-    /// scalar.
+    /// scalar. Without `std` this is decided at compile time; with `std`
+    /// the CPU is queried at the first call and the result cached.
+    #[inline]
     pub fn detected() -> Kernel {
-        [Kernel::Avx512, Kernel::Avx2, Kernel::Neon]
-            .into_iter()
-            .find(|k| k.is_available())
-            .unwrap_or(Kernel::Scalar)
+        cached::detected()
     }
 
-    /// The kernel layers use now: [`Kernel::detected`] unless
-    /// [`Kernel::select`] chose another.
+    /// Every kernel available here, scalar first.
+    pub fn available() -> impl Iterator<Item = Kernel> {
+        Isa::ALL.into_iter().filter_map(Kernel::new)
+    }
+
+    /// The instruction set this kernel runs.
+    pub const fn isa(self) -> Isa {
+        self.isa
+    }
+
+    /// The kernel for a layer of `rows` outputs: this one, or a narrower
+    /// one when `rows` is below its vector width (AVX-512 falls back to
+    /// AVX2, which it implies).
     #[inline]
-    pub fn active() -> Kernel {
-        match ACTIVE.load(Ordering::Relaxed) {
-            UNSET => {
-                let k = Kernel::detected();
-                ACTIVE.store(k as u8, Ordering::Relaxed);
+    pub(super) fn for_rows(self, rows: usize) -> Isa {
+        match self.isa {
+            Isa::Avx512 if rows >= 16 => Isa::Avx512,
+            Isa::Avx512 | Isa::Avx2 if rows >= 8 => Isa::Avx2,
+            Isa::Neon if rows >= 4 => Isa::Neon,
+            _ => Isa::Scalar,
+        }
+    }
+}
+
+/// The best kernel, computed once.
+#[cfg(feature = "std")]
+mod cached {
+    use super::{Isa, Kernel};
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    const UNSET: u8 = u8::MAX;
+    static BEST: AtomicU8 = AtomicU8::new(UNSET);
+
+    fn best() -> Kernel {
+        [Isa::Avx512, Isa::Avx2, Isa::Neon]
+            .into_iter()
+            .find_map(Kernel::new)
+            .unwrap_or(Kernel::SCALAR)
+    }
+
+    #[inline]
+    pub(super) fn detected() -> Kernel {
+        let v = BEST.load(Ordering::Relaxed);
+        match Isa::ALL.get(usize::from(v)) {
+            // Only a value stored below, from a detected kernel, is read.
+            Some(&isa) => Kernel { isa },
+            None => {
+                let k = best();
+                let index = Isa::ALL.iter().position(|&i| i == k.isa).unwrap_or(0);
+                BEST.store(index as u8, Ordering::Relaxed);
                 k
             }
-            v => Kernel::ALL
-                .into_iter()
-                .find(|&k| k as u8 == v)
-                .unwrap_or(Kernel::Scalar),
         }
     }
+}
 
-    /// Makes every layer of this process use `self` from now on, for
-    /// benchmarks and comparisons (results change by rounding only).
-    /// Returns `false` and changes nothing when `self` is not available.
-    pub fn select(self) -> bool {
-        let ok = self.is_available();
-        if ok {
-            ACTIVE.store(self as u8, Ordering::Relaxed);
-        }
-        ok
-    }
+/// The best kernel of the compile-time target features.
+#[cfg(not(feature = "std"))]
+mod cached {
+    use super::{cpu, Isa, Kernel};
 
-    /// The kernel for a layer of `rows` outputs: the active one, or a
-    /// narrower one when `rows` is below its vector width.
     #[inline]
-    pub(super) fn for_rows(rows: usize) -> Kernel {
-        match Kernel::active() {
-            Kernel::Avx512 if rows >= 16 => Kernel::Avx512,
-            Kernel::Avx512 | Kernel::Avx2 if rows >= 8 => Kernel::Avx2,
-            Kernel::Neon if rows >= 4 => Kernel::Neon,
-            _ => Kernel::Scalar,
-        }
+    pub(super) fn detected() -> Kernel {
+        let isa = if cfg!(feature = "force-scalar") {
+            Isa::Scalar
+        } else if cpu::avx2_fma() && cpu::avx512f() {
+            Isa::Avx512
+        } else if cpu::avx2_fma() {
+            Isa::Avx2
+        } else if cpu::neon() {
+            Isa::Neon
+        } else {
+            Isa::Scalar
+        };
+        Kernel { isa }
     }
 }
 
@@ -108,7 +169,7 @@ mod cpu {
         std::is_x86_feature_detected!("avx512f")
     }
     #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-    pub(super) fn avx2_fma() -> bool {
+    pub(super) const fn avx2_fma() -> bool {
         cfg!(all(
             target_arch = "x86_64",
             target_feature = "avx2",
@@ -116,7 +177,7 @@ mod cpu {
         ))
     }
     #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-    pub(super) fn avx512f() -> bool {
+    pub(super) const fn avx512f() -> bool {
         cfg!(all(target_arch = "x86_64", target_feature = "avx512f"))
     }
     #[cfg(all(target_arch = "aarch64", feature = "std"))]
@@ -124,7 +185,7 @@ mod cpu {
         std::arch::is_aarch64_feature_detected!("neon")
     }
     #[cfg(not(all(target_arch = "aarch64", feature = "std")))]
-    pub(super) fn neon() -> bool {
+    pub(super) const fn neon() -> bool {
         cfg!(all(target_arch = "aarch64", target_feature = "neon"))
     }
 }

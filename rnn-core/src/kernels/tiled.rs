@@ -17,8 +17,6 @@
 //! `H ≥ L`; smaller layers use the scalar reference.
 #![allow(unsafe_code)]
 
-use nalgebra::{SMatrix, SVector};
-
 use super::lanes::Lanes;
 use super::scalar;
 
@@ -27,46 +25,58 @@ use super::scalar;
 struct Source<const G: usize> {
     mats: [*const f32; G],
     v: *const f32,
+    k: usize,
 }
 
 /// `out[g] = bias[g] + w[g] · x + u[g] · h` for every gate `g`, in one
 /// pass over the weights.
 ///
 /// # Shapes
-/// `out`, `bias`: `G` vectors `[H]`; `w`: `G` matrices `[H × K1]`, `x: [K1]`;
-/// `u`: `G` matrices `[H × K2]`, `h: [K2]`.
+/// `out`, `bias`: `G` slices `[H]`; `w`: `G` matrices `[H × K1]`, `x: [K1]`;
+/// `u`: `G` matrices `[H × K2]`, `h: [K2]`, with `H = out[0].len()`. Other
+/// lengths run the bounds-checked scalar reference instead.
 #[inline(always)]
-pub(super) fn affine<S: Lanes, const G: usize, const H: usize, const K1: usize, const K2: usize>(
+pub(super) fn affine<S: Lanes, const G: usize>(
     s: S,
-    out: &mut [SVector<f32, H>; G],
-    bias: [&SVector<f32, H>; G],
-    w: [&SMatrix<f32, H, K1>; G],
-    x: &SVector<f32, K1>,
-    u: [&SMatrix<f32, H, K2>; G],
-    h: &SVector<f32, K2>,
+    out: [&mut [f32]; G],
+    bias: [&[f32]; G],
+    w: [&[f32]; G],
+    x: &[f32],
+    u: [&[f32]; G],
+    h: &[f32],
 ) {
-    if S::L == 1 || H < S::L {
+    let rows = out.first().map_or(0, |o| o.len());
+    let (k1, k2) = (x.len(), h.len());
+    let shaped = (0..G).all(|g| {
+        out[g].len() == rows
+            && bias[g].len() == rows
+            && Some(w[g].len()) == rows.checked_mul(k1)
+            && Some(u[g].len()) == rows.checked_mul(k2)
+    });
+    if S::L == 1 || rows < S::L || !shaped {
         return scalar::affine(out, bias, w, x, u, h);
     }
-    let out = out.each_mut().map(|o| o.as_mut_ptr());
+    let out = out.map(|o| o.as_mut_ptr());
     let bias = bias.map(|b| b.as_ptr());
     let w = Source {
         mats: w.map(|m| m.as_ptr()),
         v: x.as_ptr(),
+        k: k1,
     };
     let u = Source {
         mats: u.map(|m| m.as_ptr()),
         v: h.as_ptr(),
+        k: k2,
     };
-    let full = H / S::L;
-    let vectors = H.div_ceil(S::L);
+    let full = rows / S::L;
+    let vectors = rows.div_ceil(S::L);
     // At most 4 vectors per gate (the match below), at least 1.
     let r_max = (S::ACC_REGS / G).clamp(1, 4);
     let mut v = 0;
     while v < vectors {
         let r = r_max.min(vectors - v).min(full);
         // The last tile ends at row H (overlapping when H % L != 0).
-        let row = (v * S::L).min(H - r * S::L);
+        let row = (v * S::L).min(rows - r * S::L);
         // As many accumulator sets as the registers hold, up to 16
         // accumulators (2 FMA units × 4 cycles of latency, twice over).
         let budget = S::ACC_REGS.min(16);
@@ -77,26 +87,28 @@ pub(super) fn affine<S: Lanes, const G: usize, const H: usize, const K1: usize, 
         } else {
             1
         };
-        let t = (s, row, &out, &bias, &w, &u);
-        // SAFETY: `1 <= r <= full` and `row + r·L <= H`, so every access of
-        // `tile` (rows `row..row + r·L` of `H`-long columns, `K1`/`K2`
-        // columns, `G` gates) is inside `out`, `bias`, `w`, `u`, `x`, `h`;
-        // `out` is exclusively borrowed and so aliases none of the others.
+        let t = (s, rows, row, &out, &bias, &w, &u);
+        // SAFETY: every slice was checked above to have the lengths of the
+        // shapes (`out`, `bias`: H; `w`: H·K1; `u`: H·K2), `1 <= r <= full`
+        // and `row + r·L <= H`, so every access of `tile` (rows
+        // `row..row + r·L` of `H`-long columns, `K1`/`K2` columns, `G`
+        // gates) is inside `out`, `bias`, `w`, `u`, `x`, `h`; `out` is
+        // exclusively borrowed and so aliases none of the others.
         // Every `(r, p)` with `r` in 1..=4 and `p` in {1, 2, 4} has its arm.
         unsafe {
             match (r, p) {
-                (1, 1) => tile::<S, G, 1, 1, H, K1, K2>(t),
-                (1, 2) => tile::<S, G, 1, 2, H, K1, K2>(t),
-                (2, 1) => tile::<S, G, 2, 1, H, K1, K2>(t),
-                (2, 2) => tile::<S, G, 2, 2, H, K1, K2>(t),
-                (2, _) => tile::<S, G, 2, 4, H, K1, K2>(t),
-                (3, 1) => tile::<S, G, 3, 1, H, K1, K2>(t),
-                (3, 2) => tile::<S, G, 3, 2, H, K1, K2>(t),
-                (3, _) => tile::<S, G, 3, 4, H, K1, K2>(t),
-                (4, 1) => tile::<S, G, 4, 1, H, K1, K2>(t),
-                (4, 2) => tile::<S, G, 4, 2, H, K1, K2>(t),
-                (4, _) => tile::<S, G, 4, 4, H, K1, K2>(t),
-                _ => tile::<S, G, 1, 4, H, K1, K2>(t),
+                (1, 1) => tile::<S, G, 1, 1>(t),
+                (1, 2) => tile::<S, G, 1, 2>(t),
+                (2, 1) => tile::<S, G, 2, 1>(t),
+                (2, 2) => tile::<S, G, 2, 2>(t),
+                (2, _) => tile::<S, G, 2, 4>(t),
+                (3, 1) => tile::<S, G, 3, 1>(t),
+                (3, 2) => tile::<S, G, 3, 2>(t),
+                (3, _) => tile::<S, G, 3, 4>(t),
+                (4, 1) => tile::<S, G, 4, 1>(t),
+                (4, 2) => tile::<S, G, 4, 2>(t),
+                (4, _) => tile::<S, G, 4, 4>(t),
+                _ => tile::<S, G, 1, 4>(t),
             }
         }
         v += r;
@@ -105,6 +117,7 @@ pub(super) fn affine<S: Lanes, const G: usize, const H: usize, const K1: usize, 
 
 type TileArgs<'a, S, const G: usize> = (
     S,
+    usize,
     usize,
     &'a [*mut f32; G],
     &'a [*const f32; G],
@@ -116,20 +129,12 @@ type TileArgs<'a, S, const G: usize> = (
 /// recurrent columns, with `P` accumulator sets.
 ///
 /// # Safety
-/// `row + R·L <= H`; `out` and `bias` point to `G` arrays of `H` floats,
-/// `w.mats`/`u.mats` to `G` arrays of `H·K1`/`H·K2` floats, `w.v`/`u.v`
-/// to `K1`/`K2` floats; `out` aliases none of them.
+/// `row + R·L <= H` (the second argument); `out` and `bias` point to `G`
+/// arrays of `H` floats, `w.mats`/`u.mats` to `G` arrays of `H·K1`/`H·K2`
+/// floats, `w.v`/`u.v` to `K1`/`K2` floats; `out` aliases none of them.
 #[inline(always)]
-unsafe fn tile<
-    S: Lanes,
-    const G: usize,
-    const R: usize,
-    const P: usize,
-    const H: usize,
-    const K1: usize,
-    const K2: usize,
->(
-    (s, row, out, bias, w, u): TileArgs<'_, S, G>,
+unsafe fn tile<S: Lanes, const G: usize, const R: usize, const P: usize>(
+    (s, rows, row, out, bias, w, u): TileArgs<'_, S, G>,
 ) {
     let mut acc = [[[s.splat(0.0); R]; G]; P];
     for (a, b) in acc[0].iter_mut().zip(bias) {
@@ -140,8 +145,8 @@ unsafe fn tile<
     }
     // SAFETY: forwarded from this function's contract.
     unsafe {
-        columns::<S, G, R, P, H, K1>(s, &mut acc, row, w);
-        columns::<S, G, R, P, H, K2>(s, &mut acc, row, u);
+        columns::<S, G, R, P>(s, &mut acc, rows, row, w);
+        columns::<S, G, R, P>(s, &mut acc, rows, row, u);
     }
     let (sum, rest) = acc.split_at_mut(1);
     for set in rest {
@@ -157,36 +162,30 @@ unsafe fn tile<
     }
 }
 
-/// Adds `src.mats[g][row.., k] · src.v[k]` for the `K` columns to the
+/// Adds `src.mats[g][row.., k] · src.v[k]` for the `src.k` columns to the
 /// accumulators, column `k` into set `k % P` (the tail into set 0).
 ///
 /// # Safety
-/// As for [`tile`], for one source with `K` columns.
+/// As for [`tile`], for one source.
 #[inline(always)]
-unsafe fn columns<
-    S: Lanes,
-    const G: usize,
-    const R: usize,
-    const P: usize,
-    const H: usize,
-    const K: usize,
->(
+unsafe fn columns<S: Lanes, const G: usize, const R: usize, const P: usize>(
     s: S,
     acc: &mut [[[S::V; R]; G]; P],
+    rows: usize,
     row: usize,
     src: &Source<G>,
 ) {
     let mut k = 0;
-    while k + P <= K {
+    while k + P <= src.k {
         for (p, set) in acc.iter_mut().enumerate() {
             // SAFETY: `k + p < K`; the rest is this function's contract.
-            unsafe { column::<S, G, R, H>(s, set, row, src, k + p) };
+            unsafe { column::<S, G, R>(s, set, rows, row, src, k + p) };
         }
         k += P;
     }
-    while k < K {
+    while k < src.k {
         // SAFETY: `k < K`; the rest is this function's contract.
-        unsafe { column::<S, G, R, H>(s, &mut acc[0], row, src, k) };
+        unsafe { column::<S, G, R>(s, &mut acc[0], rows, row, src, k) };
         k += 1;
     }
 }
@@ -198,9 +197,10 @@ unsafe fn columns<
 /// # Safety
 /// As for [`columns`], with `k < K`.
 #[inline(always)]
-unsafe fn column<S: Lanes, const G: usize, const R: usize, const H: usize>(
+unsafe fn column<S: Lanes, const G: usize, const R: usize>(
     s: S,
     acc: &mut [[S::V; R]; G],
+    rows: usize,
     row: usize,
     src: &Source<G>,
     k: usize,
@@ -210,7 +210,7 @@ unsafe fn column<S: Lanes, const G: usize, const R: usize, const H: usize>(
     unsafe {
         let b = s.splat(*src.v.add(k));
         for (a, m) in acc.iter_mut().zip(&src.mats) {
-            let col = m.add(k * H + row);
+            let col = m.add(k * rows + row);
             for (j, a) in a.iter_mut().enumerate() {
                 *a = s.mul_add(s.load(col.add(j * S::L)), b, *a);
             }

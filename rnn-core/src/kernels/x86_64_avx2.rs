@@ -4,7 +4,7 @@
 use core::arch::x86_64::*;
 
 use super::lanes::Lanes;
-use super::Kernel;
+use super::{Isa, Kernel};
 
 /// Proof that the CPU runs AVX2 and FMA; the only way to reach this
 /// module's vector code.
@@ -12,18 +12,18 @@ use super::Kernel;
 pub(super) struct Avx2(());
 
 impl Avx2 {
-    /// The token, if the CPU has AVX2 and FMA (run-time detection with
-    /// `std`, the compile-time target features without).
-    #[inline]
-    pub(super) fn new() -> Option<Self> {
-        Kernel::Avx2.is_available().then_some(Avx2(()))
+    /// The token for a kernel of this ISA: `kernel` proves that the CPU
+    /// runs AVX2 and FMA (which AVX-512 kernels also imply), since a [`Kernel`] exists only after detection.
+    #[inline(always)]
+    pub(super) fn of(kernel: Kernel) -> Option<Self> {
+        matches!(kernel.isa(), Isa::Avx2 | Isa::Avx512).then_some(Avx2(()))
     }
 }
 
 super::cells::entry_points!(Avx2, "avx2,fma");
 
 // SAFETY (for every `unsafe` block in this impl): a value of `Avx2` exists
-// only when the CPU supports AVX2 and FMA (see `Avx2::new`), so these
+// only when the CPU supports AVX2 and FMA (see `Avx2::of`), so these
 // intrinsics may execute; pointer arguments are covered by each method's
 // contract.
 impl Lanes for Avx2 {

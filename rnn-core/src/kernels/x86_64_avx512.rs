@@ -4,7 +4,7 @@
 use core::arch::x86_64::*;
 
 use super::lanes::Lanes;
-use super::Kernel;
+use super::{Isa, Kernel};
 
 /// Proof that the CPU runs AVX-512F (and AVX2 + FMA); the only way to reach
 /// this module's vector code.
@@ -12,18 +12,18 @@ use super::Kernel;
 pub(super) struct Avx512(());
 
 impl Avx512 {
-    /// The token, if the CPU has AVX-512F (run-time detection with `std`,
-    /// the compile-time target features without).
-    #[inline]
-    pub(super) fn new() -> Option<Self> {
-        Kernel::Avx512.is_available().then_some(Avx512(()))
+    /// The token for a kernel of this ISA: `kernel` proves that the CPU
+    /// runs AVX-512F, AVX2 and FMA, since a [`Kernel`] exists only after detection.
+    #[inline(always)]
+    pub(super) fn of(kernel: Kernel) -> Option<Self> {
+        matches!(kernel.isa(), Isa::Avx512).then_some(Avx512(()))
     }
 }
 
 super::cells::entry_points!(Avx512, "avx512f,avx2,fma");
 
 // SAFETY (for every `unsafe` block in this impl): a value of `Avx512`
-// exists only when the CPU supports AVX-512F (see `Avx512::new`), so these
+// exists only when the CPU supports AVX-512F (see `Avx512::of`), so these
 // intrinsics may execute; pointer arguments are covered by each method's
 // contract.
 impl Lanes for Avx512 {

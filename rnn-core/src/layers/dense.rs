@@ -4,7 +4,7 @@ use nalgebra::{SMatrix, SVector};
 
 use crate::activation::Activation;
 use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
-use crate::kernels;
+use crate::kernels::{self, Kernel};
 use crate::layer::Layer;
 use crate::layers::zeros;
 
@@ -40,6 +40,8 @@ impl<const I: usize, const O: usize> Dense<I, O> {
     }
 }
 
+impl<const I: usize, const O: usize> crate::layer::sealed::Sealed for Dense<I, O> {}
+
 impl<const I: usize, const O: usize> Layer for Dense<I, O> {
     const INPUT_SIZE: usize = I;
     const OUTPUT_SIZE: usize = O;
@@ -49,8 +51,8 @@ impl<const I: usize, const O: usize> Layer for Dense<I, O> {
     type Output = SVector<f32, O>;
     type State = ();
 
-    fn step(&self, _state: &mut (), x: &SVector<f32, I>) -> SVector<f32, O> {
-        kernels::dense_step((&self.w, &self.b), self.activation, x)
+    fn step_with(&self, k: Kernel, _state: &mut (), x: &SVector<f32, I>) -> SVector<f32, O> {
+        kernels::dense_step(k, (&self.w, &self.b), self.activation, x)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {
@@ -93,5 +95,9 @@ impl<const I: usize, const O: usize> Layer for Dense<I, O> {
         if self.use_bias {
             f(self.b.as_mut_slice());
         }
+    }
+
+    fn stray_bias(&self) -> Option<usize> {
+        (!self.use_bias && self.b.iter().any(|&v| v != 0.0)).then_some(0)
     }
 }

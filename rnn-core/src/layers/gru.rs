@@ -3,7 +3,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
-use crate::kernels;
+use crate::kernels::{self, Kernel};
 use crate::layer::Layer;
 use crate::layers::zeros;
 
@@ -67,6 +67,8 @@ impl<const I: usize, const H: usize> Gru<I, H> {
     }
 }
 
+impl<const I: usize, const H: usize> crate::layer::sealed::Sealed for Gru<I, H> {}
+
 impl<const I: usize, const H: usize> Layer for Gru<I, H> {
     const INPUT_SIZE: usize = I;
     const OUTPUT_SIZE: usize = H;
@@ -76,9 +78,14 @@ impl<const I: usize, const H: usize> Layer for Gru<I, H> {
     type Output = SVector<f32, H>;
     type State = SVector<f32, H>;
 
-    fn step(&self, h: &mut SVector<f32, H>, x: &SVector<f32, I>) -> SVector<f32, H> {
+    fn step_with(
+        &self,
+        k: Kernel,
+        h: &mut SVector<f32, H>,
+        x: &SVector<f32, I>,
+    ) -> SVector<f32, H> {
         let params = (&self.w, &self.u, &self.b_input, &self.b_recurrent);
-        kernels::gru_step(params, self.reset_after, h, x)
+        kernels::gru_step(k, params, self.reset_after, h, x)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {
@@ -134,5 +141,15 @@ impl<const I: usize, const H: usize> Layer for Gru<I, H> {
                     .for_each(|b| f(b.as_mut_slice()));
             }
         }
+    }
+
+    fn stray_bias(&self) -> Option<usize> {
+        (!self.use_bias
+            && self
+                .b_input
+                .iter()
+                .chain(&self.b_recurrent)
+                .any(|b| b.iter().any(|&v| v != 0.0)))
+        .then_some(0)
     }
 }

@@ -3,7 +3,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
-use crate::kernels;
+use crate::kernels::{self, Kernel};
 use crate::layer::{Layer, ZeroState};
 use crate::layers::zeros;
 
@@ -77,6 +77,8 @@ impl<const I: usize, const H: usize> Lstm<I, H> {
     }
 }
 
+impl<const I: usize, const H: usize> crate::layer::sealed::Sealed for Lstm<I, H> {}
+
 impl<const I: usize, const H: usize> Layer for Lstm<I, H> {
     const INPUT_SIZE: usize = I;
     const OUTPUT_SIZE: usize = H;
@@ -86,8 +88,8 @@ impl<const I: usize, const H: usize> Layer for Lstm<I, H> {
     type Output = SVector<f32, H>;
     type State = LstmState<H>;
 
-    fn step(&self, s: &mut LstmState<H>, x: &SVector<f32, I>) -> SVector<f32, H> {
-        kernels::lstm_step((&self.w, &self.u, &self.b), s, x)
+    fn step_with(&self, k: Kernel, s: &mut LstmState<H>, x: &SVector<f32, I>) -> SVector<f32, H> {
+        kernels::lstm_step(k, (&self.w, &self.u, &self.b), s, x)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {
@@ -125,5 +127,9 @@ impl<const I: usize, const H: usize> Layer for Lstm<I, H> {
         if self.use_bias {
             self.b.iter_mut().for_each(|b| f(b.as_mut_slice()));
         }
+    }
+
+    fn stray_bias(&self) -> Option<usize> {
+        (!self.use_bias && self.b.iter().any(|b| b.iter().any(|&v| v != 0.0))).then_some(0)
     }
 }

@@ -4,7 +4,7 @@ use nalgebra::{SMatrix, SVector};
 
 use crate::activation::Activation;
 use crate::format::spec::{LayerKind, LayerShape, LayerSpec};
-use crate::kernels;
+use crate::kernels::{self, Kernel};
 use crate::layer::Layer;
 use crate::layers::zeros;
 
@@ -46,6 +46,8 @@ impl<const I: usize, const H: usize> SimpleRnn<I, H> {
     }
 }
 
+impl<const I: usize, const H: usize> crate::layer::sealed::Sealed for SimpleRnn<I, H> {}
+
 impl<const I: usize, const H: usize> Layer for SimpleRnn<I, H> {
     const INPUT_SIZE: usize = I;
     const OUTPUT_SIZE: usize = H;
@@ -55,8 +57,13 @@ impl<const I: usize, const H: usize> Layer for SimpleRnn<I, H> {
     type Output = SVector<f32, H>;
     type State = SVector<f32, H>;
 
-    fn step(&self, h: &mut SVector<f32, H>, x: &SVector<f32, I>) -> SVector<f32, H> {
-        kernels::simple_rnn_step((&self.w, &self.u, &self.b), self.activation, h, x)
+    fn step_with(
+        &self,
+        k: Kernel,
+        h: &mut SVector<f32, H>,
+        x: &SVector<f32, I>,
+    ) -> SVector<f32, H> {
+        kernels::simple_rnn_step(k, (&self.w, &self.u, &self.b), self.activation, h, x)
     }
 
     fn shape(index: usize) -> Option<LayerShape> {
@@ -101,5 +108,9 @@ impl<const I: usize, const H: usize> Layer for SimpleRnn<I, H> {
         if self.use_bias {
             f(self.b.as_mut_slice());
         }
+    }
+
+    fn stray_bias(&self) -> Option<usize> {
+        (!self.use_bias && self.b.iter().any(|&v| v != 0.0)).then_some(0)
     }
 }
