@@ -1,38 +1,87 @@
 #!/usr/bin/env bash
 # The one test command (README "Set-up", command 2; CI's .ci/run calls it).
-# Installs what a fresh machine lacks, then runs every check and test.
+# Installs what a fresh machine lacks (one apt step, started first and run
+# in the background while the host stages build), then runs every check and
+# test, printing each stage's time. Stages and what each covers:
+#   lint      rustfmt; clippy -D warnings on the workspace (benches included),
+#             on rnn-core alone (the no-std host configuration), with every
+#             feature, and for thumbv7em (no_std, no alloc)
+#   host      every workspace test (rnn-core with `std`: run-time detection,
+#             every kernel this CPU has, the golden cases on each), the
+#             no-std host configuration (compile-time kernel choice), and the
+#             libm activations (`exact-activations`)
+#   aarch64   the ISA-dependent rnn-core tests on NEON under qemu-aarch64
+#   firmware  the firmware on Cortex-M0, M4F and M7 in QEMU, host parity,
+#             size table
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n=== %s\n' "$*"; }
+stage_start=$SECONDS
+stage_name=""
+timings=()
+stage() {
+    if [ -n "$stage_name" ]; then
+        timings+=("$(printf '%5d s  %s' $((SECONDS - stage_start)) "$stage_name")")
+        printf '=== %s: %d s\n' "$stage_name" $((SECONDS - stage_start))
+    fi
+    stage_name=$1
+    stage_start=$SECONDS
+    [ -z "$stage_name" ] || printf '\n=== %s\n' "$stage_name"
+}
 
-step "toolchain targets and components"
-rustup target add thumbv6m-none-eabi thumbv7em-none-eabihf
-rustup component add rustfmt clippy
+stage "install (Debian packages in the background, rustup targets and components)"
+packages=()
+command -v qemu-system-arm > /dev/null || packages+=(qemu-system-arm)
+command -v qemu-aarch64 > /dev/null || packages+=(qemu-user)
+command -v aarch64-linux-gnu-gcc > /dev/null || packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+apt_log=$(mktemp)
+apt_pid=""
+if ((${#packages[@]})); then
+    echo "apt-get install ${packages[*]} (log: $apt_log)"
+    (
+        apt-get update -q &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}"
+    ) > "$apt_log" 2>&1 &
+    apt_pid=$!
+fi
+wait_for_apt() {
+    if [ -n "$apt_pid" ]; then
+        if ! wait "$apt_pid"; then
+            cat "$apt_log" >&2
+            echo "apt-get install ${packages[*]} failed" >&2
+            exit 1
+        fi
+        apt_pid=""
+    fi
+}
+# rust-toolchain.toml names the toolchain, its components and targets.
+rustup show active-toolchain
+rustup component add rustfmt clippy llvm-tools
+rustup target add thumbv6m-none-eabi thumbv7em-none-eabihf aarch64-unknown-linux-gnu
 
-step "format and lints"
+stage "lint"
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo clippy -p rnn-core --all-targets --features std -- -D warnings
+cargo clippy -p rnn-core --all-targets -- -D warnings
+cargo clippy -p rnn-core --all-targets --features std,force-scalar,exact-activations -- -D warnings
+cargo clippy -p rnn-core --target thumbv7em-none-eabihf -- -D warnings
 
-step "rnn-core on the microcontroller targets (no_std, no alloc)"
-cargo build -p rnn-core --target thumbv6m-none-eabi
-cargo build -p rnn-core --target thumbv7em-none-eabihf
-
-step "workspace tests (rnn-core: compile-time kernel choice, fast activations)"
+stage "host tests"
 cargo test --workspace --exclude firmware-example
+# `-p rnn-core` alone: no `std` (feature unification adds it in the
+# workspace run), so the kernel is the compile-time one.
+cargo test -p rnn-core
+cargo test -p rnn-core --features std,exact-activations --lib --test golden_keras --test golden_onnx --test kernels_prop
 
-step "rnn-core with run-time SIMD detection (std), and the golden cases on every path"
-cargo test -p rnn-core --features std
-cargo test -p rnn-core --features force-scalar --test golden_keras --test golden_onnx
-cargo test -p rnn-core --features exact-activations --test golden_keras --test golden_onnx
-cargo test -p rnn-core --features force-scalar,exact-activations --test golden_keras --test golden_onnx
-
-step "rnn-core on AArch64 (NEON) under qemu-aarch64"
+stage "aarch64 (NEON) under qemu-aarch64"
+wait_for_apt
 bash scripts/aarch64-test.sh
 
-step "benchmarks compile"
-cargo bench -p benches --no-run
-
-step "firmware on Cortex-M0, M4F and M7 in QEMU (parity with the host)"
+stage "firmware on Cortex-M0, M4F and M7 in QEMU"
 bash scripts/firmware-test.sh
+
+stage ""
+echo
+echo "stage times:"
+printf '%s\n' "${timings[@]}"
+printf '%5d s  total\n' "$SECONDS"

@@ -1,4 +1,39 @@
-//! Element-wise activations on libm, finite for every finite input.
+//! Element-wise activations, and what the layers run.
+//!
+//! # What the layers run by default
+//!
+//! The layers' `step` does **not** call the functions of this module for
+//! sigmoid and tanh: every kernel uses fast rational approximations (the
+//! minimax rationals of Eigen's `generic_fast_tanh_float` and
+//! `scalar_logistic_op`, which ONNX Runtime's MLAS also uses), about half
+//! the latency of an `exp`-based sigmoid. Their maximum error against the
+//! float64 function, measured over **every** f32 input on the scalar, AVX2
+//! and AVX-512 paths (`cargo test --release -p rnn-core --features std --lib
+//! exhaustive -- --ignored`; the regular tests check every 65th bit pattern
+//! on every kernel the CPU has, NEON included):
+//!
+//! | function | absolute | relative |
+//! | --- | --- | --- |
+//! | sigmoid | 2.5e-7 | 4 ulp for x ≥ 0 |
+//! | tanh | 4.3e-7 | 7 ulp for \|x\| ≥ 2^-63 |
+//!
+//! Where they differ from the exact functions beyond rounding:
+//! - **Sigmoid floor**: for x below about −17.3 (including −∞) the fast
+//!   sigmoid returns 2^-25 ≈ 2.98e-8, where the true value keeps falling
+//!   (1e-44 at x = −100). The absolute error stays below 2.5e-7; only the
+//!   relative error is large there. Above x = 18 it returns exactly 1.
+//! - **Subnormal flush**: tanh outputs below 2^-63 ≈ 1.08e-19 in magnitude
+//!   are 0, and after every step each hidden and cell state value below
+//!   2^-63 in magnitude is set to +0 (LSTM `c` and `h`, GRU and SimpleRNN
+//!   `h`; also with `exact-activations`), so a long run never falls into
+//!   slow subnormal arithmetic. A state that small has no effect on any
+//!   output above 1e-19.
+//!
+//! The feature **`exact-activations`** makes the layers use this module's
+//! libm [`sigmoid`] and [`tanh`] instead (slower; no floor; the flush of
+//! states stays).
+//!
+//! # The exact functions of this module
 //!
 //! | function | formula | source |
 //! | --- | --- | --- |
@@ -19,10 +54,14 @@ use serde::{Deserialize, Serialize};
 /// The activation of a SimpleRNN, LSTM, GRU or Dense layer, as named in Keras.
 ///
 /// Source: [Keras activations](https://keras.io/api/layers/activations/).
+///
+/// `repr(u8)` with `Linear = 0`, so an all-zero-byte layer is valid (see
+/// [`Layer::ZEROED`](crate::Layer::ZEROED)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Activation {
     /// Identity, `f(x) = x` (Keras `"linear"`).
-    Linear,
+    Linear = 0,
     /// `f(x) = max(x, 0)` (Keras `"relu"`), NaN propagated.
     Relu,
     /// Hyperbolic tangent (Keras `"tanh"`).

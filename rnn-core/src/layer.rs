@@ -116,7 +116,8 @@ pub trait Layer: Sized + sealed::Sealed {
     /// `state` is the initial state on entry (Keras `initial_state`; use
     /// [`Layer::zero_state`] for zeros) and the final state on return (Keras
     /// `return_state=True`). With [`Direction::Backward`] the timesteps are
-    /// processed from last to first (Keras `go_backwards=True`).
+    /// processed from last to first (Keras `go_backwards=True`). Runs on
+    /// [`Kernel::detected`], chosen once for the whole sequence.
     ///
     /// Feeding a sequence in chunks, carrying `state`, gives bit-identical
     /// results to feeding it whole.
@@ -129,7 +130,20 @@ pub trait Layer: Sized + sealed::Sealed {
         inputs: &[Self::Input],
         direction: Direction,
     ) -> Result<Self::Output, Error> {
-        let kernel = Kernel::detected();
+        self.run_sequence_with(Kernel::detected(), state, inputs, direction)
+    }
+
+    /// [`Layer::run_sequence`] on a given kernel.
+    ///
+    /// # Errors
+    /// As [`Layer::run_sequence`].
+    fn run_sequence_with(
+        &self,
+        kernel: Kernel,
+        state: &mut Self::State,
+        inputs: &[Self::Input],
+        direction: Direction,
+    ) -> Result<Self::Output, Error> {
         let mut last = None;
         for x in direction.order(inputs) {
             last = Some(self.step_with(kernel, state, x));
@@ -143,13 +157,28 @@ pub trait Layer: Sized + sealed::Sealed {
     /// Outputs are in processing order: with [`Direction::Backward`],
     /// `outputs[k]` is the output after consuming `inputs[T-1-k]`, as Keras 3
     /// returns it (it does not re-reverse). `state` is as in
-    /// [`Layer::run_sequence`].
+    /// [`Layer::run_sequence`]. Runs on [`Kernel::detected`].
     ///
     /// # Errors
     /// [`Error::EmptySequence`] for no timesteps; [`Error::Length`] when
     /// `outputs.len() != inputs.len()`. On error nothing is written.
     fn run_sequence_into(
         &self,
+        state: &mut Self::State,
+        inputs: &[Self::Input],
+        direction: Direction,
+        outputs: &mut [Self::Output],
+    ) -> Result<(), Error> {
+        self.run_sequence_into_with(Kernel::detected(), state, inputs, direction, outputs)
+    }
+
+    /// [`Layer::run_sequence_into`] on a given kernel.
+    ///
+    /// # Errors
+    /// As [`Layer::run_sequence_into`].
+    fn run_sequence_into_with(
+        &self,
+        kernel: Kernel,
         state: &mut Self::State,
         inputs: &[Self::Input],
         direction: Direction,
@@ -164,7 +193,6 @@ pub trait Layer: Sized + sealed::Sealed {
                 found: outputs.len(),
             });
         }
-        let kernel = Kernel::detected();
         for (x, y) in direction.order(inputs).zip(outputs.iter_mut()) {
             *y = self.step_with(kernel, state, x);
         }

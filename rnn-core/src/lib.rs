@@ -22,6 +22,8 @@
 //! model that lives in flash.
 //!
 //! ```
+//! # #[cfg(feature = "std")] // `boxed_zeroed` needs `std`
+//! # fn main() -> Result<(), rnn_core::Error> {
 //! use rnn_core::{format, Dense, Layer, Lstm, SVector, Stack};
 //!
 //! // LSTM(16) on one input feature, then Dense(1): sizes are types.
@@ -31,23 +33,28 @@
 //! # let n = format::encode(&trained, None, &mut blob).unwrap();
 //! # let blob = &blob[..n];
 //!
-//! // Load a weight blob into caller-provided storage (a `static` on a
-//! // device); the header is checked against `Model` before anything is written.
-//! let mut model: Box<Model> = Box::new(Stack::new(Lstm::zeroed(), Dense::zeroed()));
+//! // Load a weight blob into caller-provided storage: a `static` on a
+//! // device, zeroed heap memory on a host (never built on the stack); the
+//! // header is checked against `Model` before anything is written.
+//! let mut model: Box<Model> = rnn_core::boxed_zeroed();
 //! let metadata = format::load_into(&mut *model, blob)?;
 //!
 //! // Streaming: one timestep in, one prediction out, the state kept apart.
 //! let mut state = Model::zero_state();
 //! let y = model.step(&mut state, &SVector::from([0.42]));
 //! assert!(y[0].is_finite());
-//! # Ok::<(), rnn_core::Error>(())
+//! # let _ = metadata;
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "std"))]
+//! # fn main() {}
 //! ```
 //!
 //! | feature | effect |
 //! | --- | --- |
-//! | `std` | host helpers: run-time SIMD detection ([`Kernel`]) and source generation ([`format::codegen`]) |
+//! | `std` | host helpers: run-time SIMD detection ([`Kernel`]), [`boxed_zeroed`] and source generation ([`format::codegen`]) |
 //! | `force-scalar` | always use the scalar reference kernel |
-//! | `exact-activations` | libm sigmoid/tanh instead of the fast rational ones (errors stated in `kernels/fast_math.rs`) |
+//! | `exact-activations` | libm sigmoid/tanh instead of the fast rational ones (errors of both in [`activation`]) |
 #![no_std]
 #![deny(unsafe_code)]
 
@@ -55,6 +62,8 @@
 extern crate std;
 
 pub mod activation;
+#[cfg(feature = "std")]
+mod boxed;
 mod error;
 pub mod format;
 pub mod import;
@@ -64,6 +73,8 @@ pub mod layers;
 mod stack;
 
 pub use activation::Activation;
+#[cfg(feature = "std")]
+pub use boxed::boxed_zeroed;
 pub use error::Error;
 pub use kernels::{Isa, Kernel};
 pub use layer::{Direction, Layer, ZeroState};

@@ -1,10 +1,12 @@
 //! Every Keras golden case in `testdata/golden/keras/` (Keras 3.15, JAX CPU),
-//! checked within 1e-5 absolute on every tensor the case gives.
+//! checked on every kernel this build and CPU run, on every tensor the case
+//! gives, within the case's measured tolerance (`common/tolerances.rs`,
+//! never above 1e-5 absolute).
 
 mod common;
 
-use common::{assert_close, flat, load, sequences, FromKeras, KerasState};
-use rnn_core::{Dense, Direction, Gru, Layer, Lstm, SVector, SimpleRnn, Stack};
+use common::{flat, load, sequences, Check, FromKeras, KerasState};
+use rnn_core::{Dense, Direction, Gru, Kernel, Layer, Lstm, SVector, SimpleRnn, Stack};
 use serde_json::Value;
 
 fn dims(case: &Value) -> (usize, usize) {
@@ -39,47 +41,52 @@ where
     };
     let hs = initial_rows(&case, "h", batch);
     let cs = initial_rows(&case, "c", batch);
-    let (mut seq, mut final_h, mut final_c) = (Vec::new(), Vec::new(), Vec::new());
-    for (b, xs) in sequences::<F>(&flat(&case["input"]), batch)
-        .iter()
-        .enumerate()
-    {
-        let init = match &hs {
-            Some(h) => M::State::from_keras(&h[b], cs.as_ref().map(|c| c[b].as_slice())),
-            None => M::zero_state(),
-        };
-        let mut state = init;
-        let mut outs = vec![SVector::<f32, H>::zeros(); steps];
-        model
-            .run_sequence_into(&mut state, xs, direction, &mut outs)
-            .unwrap();
-        // return_sequences=False gives the last element, bit for bit.
-        let mut state2 = init;
-        let last = model.run_sequence(&mut state2, xs, direction).unwrap();
-        assert_eq!(last, outs[steps - 1]);
-        assert_eq!(state2, state);
-        seq.extend(outs.iter().flat_map(|o| o.iter().copied()));
-        final_h.extend(state.h());
-        if let Some(c) = state.c() {
-            final_c.extend(c);
+    for kernel in Kernel::available() {
+        let check = Check::new(name, kernel);
+        let (mut seq, mut final_h, mut final_c) = (Vec::new(), Vec::new(), Vec::new());
+        for (b, xs) in sequences::<F>(&flat(&case["input"]), batch)
+            .iter()
+            .enumerate()
+        {
+            let init = match &hs {
+                Some(h) => M::State::from_keras(&h[b], cs.as_ref().map(|c| c[b].as_slice())),
+                None => M::zero_state(),
+            };
+            let mut state = init;
+            let mut outs = vec![SVector::<f32, H>::zeros(); steps];
+            model
+                .run_sequence_into_with(kernel, &mut state, xs, direction, &mut outs)
+                .unwrap();
+            // return_sequences=False gives the last element, bit for bit.
+            let mut state2 = init;
+            let last = model
+                .run_sequence_with(kernel, &mut state2, xs, direction)
+                .unwrap();
+            assert_eq!(last, outs[steps - 1]);
+            assert_eq!(state2, state);
+            seq.extend(outs.iter().flat_map(|o| o.iter().copied()));
+            final_h.extend(state.h());
+            if let Some(c) = state.c() {
+                final_c.extend(c);
+            }
         }
+        let expected = &case["expected"];
+        if let Some(want) = expected.get("sequence") {
+            check.close("sequence", &seq, &flat(want));
+        }
+        if let Some(want) = expected.get("final_h") {
+            check.close("final_h", &final_h, &flat(want));
+        }
+        if let Some(want) = expected.get("final_c") {
+            check.close("final_c", &final_c, &flat(want));
+        }
+        let output = if layers[0]["return_sequences"].as_bool().unwrap() {
+            seq.clone()
+        } else {
+            final_h.clone()
+        };
+        check.close("output", &output, &flat(&expected["output"]));
     }
-    let expected = &case["expected"];
-    if let Some(want) = expected.get("sequence") {
-        assert_close("sequence", &seq, &flat(want));
-    }
-    if let Some(want) = expected.get("final_h") {
-        assert_close("final_h", &final_h, &flat(want));
-    }
-    if let Some(want) = expected.get("final_c") {
-        assert_close("final_c", &final_c, &flat(want));
-    }
-    let output = if layers[0]["return_sequences"].as_bool().unwrap() {
-        seq.clone()
-    } else {
-        final_h.clone()
-    };
-    assert_close("output", &output, &flat(&expected["output"]));
 }
 
 /// A stack ending in Dense: the model output for each batch row.
@@ -94,15 +101,17 @@ where
         .all(|l| l.get("go_backwards").is_none_or(|g| g == false)));
     let model = M::from_keras(layers, case["weights"].as_array().unwrap());
     let (batch, _) = dims(&case);
-    let mut out = Vec::new();
-    for xs in sequences::<F>(&flat(&case["input"]), batch) {
-        let mut state = M::zero_state();
-        let y = model
-            .run_sequence(&mut state, &xs, Direction::Forward)
-            .unwrap();
-        out.extend(y.iter().copied());
+    for kernel in Kernel::available() {
+        let mut out = Vec::new();
+        for xs in sequences::<F>(&flat(&case["input"]), batch) {
+            let mut state = M::zero_state();
+            let y = model
+                .run_sequence_with(kernel, &mut state, &xs, Direction::Forward)
+                .unwrap();
+            out.extend(y.iter().copied());
+        }
+        Check::new(name, kernel).close("output", &out, &flat(&case["expected"]["output"]));
     }
-    assert_close("output", &out, &flat(&case["expected"]["output"]));
 }
 
 macro_rules! rnn_case {
@@ -198,51 +207,54 @@ fn streaming_lstm_u8_f3_t120_b2() {
     );
     let (batch, steps) = dims(&case);
     let xs = sequences::<3>(&flat(&case["input"]), batch);
-    let mut states = vec![Lstm::<3, 8>::zero_state(); batch];
-    let mut whole = Vec::new();
-    for (k, chunk) in case["chunks"].as_array().unwrap().iter().enumerate() {
-        let start = chunk["start"].as_u64().unwrap() as usize;
-        let len = chunk["length"].as_u64().unwrap() as usize;
-        let (mut out, mut fh, mut fc) = (Vec::new(), Vec::new(), Vec::new());
-        for (b, state) in states.iter_mut().enumerate() {
-            for x in &xs[b][start..start + len] {
-                out.extend(model.step(state, x).iter().copied());
+    for kernel in Kernel::available() {
+        let check = Check::new("streaming_lstm_u8_f3_t120_b2", kernel);
+        let mut states = vec![Lstm::<3, 8>::zero_state(); batch];
+        let mut whole = Vec::new();
+        for (k, chunk) in case["chunks"].as_array().unwrap().iter().enumerate() {
+            let start = chunk["start"].as_u64().unwrap() as usize;
+            let len = chunk["length"].as_u64().unwrap() as usize;
+            let (mut out, mut fh, mut fc) = (Vec::new(), Vec::new(), Vec::new());
+            for (b, state) in states.iter_mut().enumerate() {
+                for x in &xs[b][start..start + len] {
+                    out.extend(model.step_with(kernel, state, x).iter().copied());
+                }
+                fh.extend(state.h.iter().copied());
+                fc.extend(state.c.iter().copied());
             }
-            fh.extend(state.h.iter().copied());
-            fc.extend(state.c.iter().copied());
+            let want = &case["expected"]["chunks"][k];
+            check.close("chunk output", &out, &flat(&want["output"]));
+            check.close("chunk final_h", &fh, &flat(&want["final_h"]));
+            check.close("chunk final_c", &fc, &flat(&want["final_c"]));
+            whole.push(out);
         }
-        let want = &case["expected"]["chunks"][k];
-        assert_close("chunk output", &out, &flat(&want["output"]));
-        assert_close("chunk final_h", &fh, &flat(&want["final_h"]));
-        assert_close("chunk final_c", &fc, &flat(&want["final_c"]));
-        whole.push(out);
-    }
-    // The chunks concatenated equal one stateless pass, bit for bit.
-    let mut full = Vec::new();
-    for seq in &xs {
-        let mut state = Lstm::<3, 8>::zero_state();
-        let mut outs = vec![SVector::<f32, 8>::zeros(); steps];
-        model
-            .run_sequence_into(&mut state, seq, Direction::Forward, &mut outs)
-            .unwrap();
-        full.push(outs);
-    }
-    let expected_full = flat(&case["expected"]["full_sequence_output"]);
-    let full_flat: Vec<f32> = full
-        .iter()
-        .flatten()
-        .flat_map(|o| o.iter().copied())
-        .collect();
-    assert_close("full_sequence_output", &full_flat, &expected_full);
-    let (first, second) = (&whole[0], &whole[1]);
-    let per_b = |chunk: &Vec<f32>, b: usize| -> Vec<f32> {
-        let n = chunk.len() / batch;
-        chunk[b * n..(b + 1) * n].to_vec()
-    };
-    for (b, seq_out) in full.iter().enumerate() {
-        let flat_b: Vec<f32> = seq_out.iter().flat_map(|o| o.iter().copied()).collect();
-        let chunked = [per_b(first, b), per_b(second, b)].concat();
-        assert_eq!(flat_b, chunked, "batch {b}: chunked differs from whole");
+        // The chunks concatenated equal one stateless pass, bit for bit.
+        let mut full = Vec::new();
+        for seq in &xs {
+            let mut state = Lstm::<3, 8>::zero_state();
+            let mut outs = vec![SVector::<f32, 8>::zeros(); steps];
+            model
+                .run_sequence_into_with(kernel, &mut state, seq, Direction::Forward, &mut outs)
+                .unwrap();
+            full.push(outs);
+        }
+        let expected_full = flat(&case["expected"]["full_sequence_output"]);
+        let full_flat: Vec<f32> = full
+            .iter()
+            .flatten()
+            .flat_map(|o| o.iter().copied())
+            .collect();
+        check.close("full_sequence_output", &full_flat, &expected_full);
+        let (first, second) = (&whole[0], &whole[1]);
+        let per_b = |chunk: &Vec<f32>, b: usize| -> Vec<f32> {
+            let n = chunk.len() / batch;
+            chunk[b * n..(b + 1) * n].to_vec()
+        };
+        for (b, seq_out) in full.iter().enumerate() {
+            let flat_b: Vec<f32> = seq_out.iter().flat_map(|o| o.iter().copied()).collect();
+            let chunked = [per_b(first, b), per_b(second, b)].concat();
+            assert_eq!(flat_b, chunked, "batch {b}: chunked differs from whole");
+        }
     }
 }
 

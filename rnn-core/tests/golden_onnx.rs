@@ -1,17 +1,29 @@
 //! Every ONNX Runtime golden case in `testdata/golden/onnx/` (onnxruntime
-//! 1.32, opset 14, forward direction, layout 0), within 1e-5 absolute.
+//! 1.32, opset 14, forward direction, layout 0), on every kernel this build
+//! and CPU run, within the case's measured tolerance (`common/tolerances.rs`,
+//! never above 1e-5 absolute).
 //! ONNX orders LSTM gates i, o, f, c and places the GRU reset differently,
 //! so these cases check the import mapping as much as the layers.
 
 mod common;
 
-use common::{activation, assert_close, flat, load, KerasState};
-use rnn_core::{Direction, Gru, Layer, Lstm, SVector, SimpleRnn};
+use common::{activation, flat, load, Check, KerasState};
+use rnn_core::{Direction, Gru, Kernel, Layer, Lstm, SVector, SimpleRnn};
 use serde_json::Value;
 
 /// Runs `model` over X `(T, batch, I)` from initial_h (and initial_c), and
 /// checks Y `(T, 1, batch, H)`, Y_h and Y_c.
-fn run<M, const I: usize, const H: usize>(model: &M, case: &Value)
+fn run<M, const I: usize, const H: usize>(model: &M, name: &str, case: &Value)
+where
+    M: Layer<Input = SVector<f32, I>, Output = SVector<f32, H>>,
+    M::State: KerasState,
+{
+    for kernel in Kernel::available() {
+        run_on(model, Check::new(name, kernel), case);
+    }
+}
+
+fn run_on<M, const I: usize, const H: usize>(model: &M, check: Check, case: &Value)
 where
     M: Layer<Input = SVector<f32, I>, Output = SVector<f32, H>>,
     M::State: KerasState,
@@ -32,7 +44,7 @@ where
         let mut state = M::State::from_keras(hb, cb);
         let mut outs = vec![SVector::<f32, H>::zeros(); steps];
         model
-            .run_sequence_into(&mut state, &xs, Direction::Forward, &mut outs)
+            .run_sequence_into_with(check.kernel, &mut state, &xs, Direction::Forward, &mut outs)
             .unwrap();
         for (t, o) in outs.iter().enumerate() {
             y[(t * batch + b) * H..][..H].copy_from_slice(o.as_slice());
@@ -43,10 +55,10 @@ where
         }
     }
     let expected = &case["expected"];
-    assert_close("Y", &y, &flat(&expected["Y"]));
-    assert_close("Y_h", &yh, &flat(&expected["Y_h"]));
+    check.close("Y", &y, &flat(&expected["Y"]));
+    check.close("Y_h", &yh, &flat(&expected["Y_h"]));
     if let Some(want) = expected.get("Y_c") {
-        assert_close("Y_c", &yc, &flat(want));
+        check.close("Y_c", &yc, &flat(want));
     }
 }
 
@@ -61,7 +73,7 @@ fn lstm<const I: usize, const H: usize>(name: &str) {
     let (w, r, b) = arrays(&case);
     let mut m = Box::new(Lstm::<I, H>::zeroed());
     m.set_onnx_weights(&w, &r, b.as_deref()).unwrap();
-    run(&*m, &case);
+    run(&*m, name, &case);
 }
 
 fn gru<const I: usize, const H: usize>(name: &str) {
@@ -71,7 +83,7 @@ fn gru<const I: usize, const H: usize>(name: &str) {
     let (w, r, b) = arrays(&case);
     let mut m = Box::new(Gru::<I, H>::zeroed());
     m.set_onnx_weights(&w, &r, b.as_deref(), lbr).unwrap();
-    run(&*m, &case);
+    run(&*m, name, &case);
 }
 
 fn rnn<const I: usize, const H: usize>(name: &str) {
@@ -84,7 +96,7 @@ fn rnn<const I: usize, const H: usize>(name: &str) {
     let mut m = Box::new(SimpleRnn::<I, H>::zeroed());
     m.set_onnx_weights(&w, &r, b.as_deref(), activation(act))
         .unwrap();
-    run(&*m, &case);
+    run(&*m, name, &case);
 }
 
 #[test]

@@ -254,8 +254,15 @@ pub(super) mod tests {
     }
 
     /// A sample of the whole f32 range (every 65th bit pattern, both signs,
-    /// plus specials) and a dense grid on [-20, 20].
+    /// plus specials) and a dense grid on [-20, 20]. The environment
+    /// variable `RNN_CORE_SAMPLE_STRIDE` sets another stride (the aarch64
+    /// script under emulation uses a coarser one, for time).
     pub(crate) fn sample() -> impl Iterator<Item = f32> {
+        let stride: u32 = std::env::var("RNN_CORE_SAMPLE_STRIDE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .filter(|&s| s > 0)
+            .unwrap_or(65);
         let specials = [
             0.0f32,
             -0.0,
@@ -279,7 +286,7 @@ pub(super) mod tests {
             f32::NEG_INFINITY,
             f32::NAN,
         ];
-        let wide = (0..u32::MAX / 65).map(|i| f32::from_bits(i * 65));
+        let wide = (0..u32::MAX / stride).map(move |i| f32::from_bits(i * stride));
         let grid = (-2_000_000..=2_000_000).map(|i| i as f32 * 1e-5);
         specials.into_iter().chain(wide).chain(grid)
     }
