@@ -81,6 +81,21 @@ pub enum TrainError {
         /// The header's column names.
         available: Vec<String>,
     },
+    /// A CSV lacks columns a model's data contract (or the flags) name.
+    #[error(
+        "{}: line 1: no column named {}; the columns are {available:?} (give --input/--target \
+         to read others)",
+        path.display(),
+        missing.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(", ")
+    )]
+    MissingColumns {
+        /// The CSV file.
+        path: PathBuf,
+        /// The columns not in the header.
+        missing: Vec<String>,
+        /// The header's column names.
+        available: Vec<String>,
+    },
     /// A cell of a used column is not a number.
     #[error("{}: line {line}, column {column:?}: {value:?} is not a number", path.display())]
     NotNumeric {
@@ -206,6 +221,22 @@ pub enum TrainError {
         fraction: f64,
         /// Samples before the test split.
         available: usize,
+    },
+    /// The test or validation split has too few windows to mean anything.
+    #[error(
+        "the {part} split has {found} {part} window(s); at least {min} are needed, since with \
+         fewer one window outweighs a tenth of the mean and the {part} loss follows noise \
+         (raise {option}, or give a longer series)"
+    )]
+    TooFewWindows {
+        /// `"test"` or `"validation"`.
+        part: &'static str,
+        /// The option that sets its size.
+        option: &'static str,
+        /// Windows the split has.
+        found: usize,
+        /// [`crate::data::contract::MIN_EVAL_WINDOWS`].
+        min: usize,
     },
     /// A numeric option is out of its range.
     #[error("invalid {option}: {reason}")]

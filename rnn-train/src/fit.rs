@@ -272,6 +272,18 @@ fn diverged(train_loss: f64, val_loss: Option<f64>, params: &[f64]) -> bool {
         && params.iter().all(|&p| finite_f32(p)))
 }
 
+impl FitConfig {
+    /// Checks the settings without training (so a command can refuse them
+    /// before reading any data).
+    ///
+    /// # Errors
+    /// [`FitError::ZeroEpochs`], [`FitError::ZeroBatchSize`],
+    /// [`FitError::LearningRate`], [`FitError::ClipNorm`].
+    pub fn check(&self) -> Result<(), FitError> {
+        check_config(self)
+    }
+}
+
 fn check_config(cfg: &FitConfig) -> Result<(), FitError> {
     if cfg.epochs == 0 {
         return Err(FitError::ZeroEpochs);
