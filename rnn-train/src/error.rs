@@ -280,13 +280,15 @@ pub enum TrainError {
     /// A loss or weight became NaN or too large for `f32` before any epoch
     /// finished with finite values, so there is no checkpoint to export.
     #[error(
-        "training diverged: the loss or the weights became NaN or too large for f32 in epoch \
-         {epoch}, before any epoch finished with finite values; nothing was written \
-         (lower --lr or set --clip-norm)"
+        "training diverged: {} in epoch {epoch}, before any epoch finished with finite values; \
+         nothing was written (lower --lr or set --clip-norm)",
+        cause.map_or("the loss or the weights became NaN or too large for f32".to_string(), |g| g.to_string())
     )]
     Diverged {
         /// The epoch (1-based) whose loss was not finite.
         epoch: usize,
+        /// The refused gradient, when that was the cause.
+        cause: Option<crate::fit::GradientStop>,
     },
     /// `rnn-core` refused to encode a weight blob (too many layers, a
     /// parameter count that differs from the layers').

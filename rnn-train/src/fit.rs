@@ -8,7 +8,7 @@ use rand_chacha::ChaCha20Rng;
 
 pub use crate::loss::Loss;
 use crate::nn::{Network, Tape};
-use crate::optim::{clip_global_norm, Adam};
+use crate::optim::{check_gradient, clip_global_norm, Adam, GradientFault, MAX_GRADIENT};
 
 /// Windows ready for training.
 ///
@@ -125,9 +125,42 @@ pub struct FitReport {
     pub best_epoch: usize,
     /// Whether early stopping ended training.
     pub stopped_early: bool,
-    /// Epoch where a loss or a weight stopped being a finite `f32` (see
-    /// [`fit`]); its weights were discarded.
+    /// Epoch where a loss or a weight stopped being a finite `f32`, or a
+    /// gradient was refused (see [`fit`]); its weights were discarded.
     pub diverged: Option<usize>,
+    /// The refused gradient, if that is what stopped training.
+    pub gradient_fault: Option<GradientStop>,
+}
+
+/// Where and why a gradient was refused.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GradientStop {
+    /// Epoch, from 1.
+    pub epoch: usize,
+    /// Batch within the epoch, from 1.
+    pub batch: usize,
+    /// What was wrong with it.
+    pub fault: GradientFault,
+}
+
+impl std::fmt::Display for GradientStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "epoch {}, batch {}: the gradient ",
+            self.epoch, self.batch
+        )?;
+        match self.fault {
+            GradientFault::NonFinite { index } => {
+                write!(f, "is NaN or infinite (parameter {index})")
+            }
+            GradientFault::TooLarge { index } => write!(
+                f,
+                "exceeds {MAX_GRADIENT:e} (parameter {index}), too large for Adam's squared moment"
+            ),
+        }?;
+        write!(f, "; the step was not taken")
+    }
 }
 
 /// Why [`fit`] refused to start.
@@ -177,6 +210,12 @@ pub enum FitError {
 /// (which are all finite in `f32`) and is reported in
 /// [`FitReport::diverged`] (not an error).
 ///
+/// Every batch's gradient is checked after clipping (whose norm cannot
+/// overflow): a NaN, infinite or over-[`MAX_GRADIENT`] value stops training
+/// before that step, so it never reaches the weights; it counts as
+/// divergence of that epoch and is reported in
+/// [`FitReport::gradient_fault`] with the epoch and batch.
+///
 /// # Errors
 /// [`FitError::ZeroEpochs`], [`FitError::ZeroBatchSize`],
 /// [`FitError::LearningRate`], [`FitError::ClipNorm`],
@@ -208,6 +247,7 @@ pub fn fit(
         best_epoch: 0,
         stopped_early: false,
         diverged: None,
+        gradient_fault: None,
     };
     let mut waited = 0;
     for epoch in 1..=cfg.epochs {
@@ -215,7 +255,7 @@ pub fn fit(
             order.shuffle(&mut rng);
         }
         let mut sum = 0.0;
-        for chunk in order.chunks(batch) {
+        for (b, chunk) in order.chunks(batch).enumerate() {
             let tape = if chunk.len() == batch {
                 &mut full
             } else {
@@ -228,7 +268,19 @@ pub fn fit(
             if let Some(max_norm) = cfg.clip_norm {
                 clip_global_norm(&mut grad, max_norm);
             }
+            if let Err(fault) = check_gradient(&grad) {
+                report.gradient_fault = Some(GradientStop {
+                    epoch,
+                    batch: b + 1,
+                    fault,
+                });
+                break;
+            }
             adam.step(net.params_mut(), &grad);
+        }
+        if report.gradient_fault.is_some() {
+            report.diverged = Some(epoch);
+            break;
         }
         let train_loss = sum / n as f64;
         let val_loss = val.map(|v| evaluate(net, v, cfg.loss));
@@ -430,7 +482,9 @@ mod tests {
         for net in [&mut net, &mut net_linear] {
             let report = fit(net, &train, None, &cfg, &mut |_| {}).unwrap();
             let epoch = report.diverged.expect("diverges");
-            assert!(epoch < 50 && report.history.len() == epoch);
+            // A refused gradient stops inside the epoch, before its report.
+            let finished = epoch - usize::from(report.gradient_fault.is_some());
+            assert!(epoch < 50 && report.history.len() == finished);
             assert!(net.params().iter().all(|p| p.is_finite()));
         }
     }

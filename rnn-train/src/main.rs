@@ -451,10 +451,14 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
         }
     );
     if let Some(epoch) = f.diverged {
+        let cause = f.gradient_fault.map_or(
+            "a loss or weight became NaN or too large for f32 (the weight file's type)".to_string(),
+            |g| g.to_string(),
+        );
         eprintln!(
-            "warning: training diverged at epoch {epoch}: a loss or weight became NaN or too \
-             large for f32 (the weight file's type); training stopped and the weights of the best \
-             epoch ({}) were exported. Lower --lr or set --clip-norm for a better model.",
+            "warning: training diverged at epoch {epoch}: {cause}; training stopped and the \
+             weights of the best epoch ({}) were exported. Lower --lr or set --clip-norm for a \
+             better model.",
             f.best_epoch
         );
     }

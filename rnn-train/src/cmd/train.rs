@@ -340,7 +340,10 @@ impl Prepared {
             on_epoch(e);
         })?;
         if let (Some(epoch), 0) = (report.diverged, report.best_epoch) {
-            return Err(TrainError::Diverged { epoch });
+            return Err(TrainError::Diverged {
+                epoch,
+                cause: report.gradient_fault,
+            });
         }
 
         // Check the model before writing anything: the blob must load back
