@@ -322,6 +322,14 @@ pub enum TrainError {
         /// The current directory it was resolved against.
         cwd: PathBuf,
     },
+    /// A training checkpoint cannot be resumed from.
+    #[error("{}: checkpoint: {reason}", path.display())]
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A plot could not be drawn or written.
     #[error("plot {}: {reason}", path.display())]
     Plot {

@@ -228,29 +228,105 @@ pub fn fit(
     cfg: &FitConfig,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<FitReport, FitError> {
+    fit_from(net, train, val, cfg, None, on_epoch).map(|(report, _)| report)
+}
+
+/// Everything training carries from one epoch to the next: with it,
+/// [`fit_from`] continues a run exactly where it stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainState {
+    /// Epochs finished.
+    pub epoch: usize,
+    /// The current weights (not the best ones), in [`Network::params`] order.
+    pub params: Vec<f64>,
+    /// Adam's moments and step count.
+    pub adam: Adam,
+    /// The shuffling generator, as it stands after `epoch` epochs.
+    pub rng: ChaCha20Rng,
+    /// The sample order after the last shuffle (shuffling permutes it in place).
+    pub order: Vec<usize>,
+    /// Lowest monitored loss so far, its epoch and its weights.
+    pub best: (f64, usize, Vec<f64>),
+    /// Epochs since the best one (early stopping's counter).
+    pub waited: usize,
+    /// The reports of the finished epochs.
+    pub history: Vec<EpochReport>,
+}
+
+/// [`fit`], continuing from `resume` (a state [`fit_from`] returned
+/// earlier, with the same data and settings) up to `cfg.epochs` epochs in
+/// all; returns the report over all epochs and the state after the last
+/// one, to resume again. Resuming gives bit-identical weights to training
+/// all epochs at once.
+///
+/// # Errors
+/// Those of [`fit`]; [`FitError::ShapeMismatch`] when `resume` holds
+/// another number of parameters or samples than `net` and `train`.
+pub fn fit_from(
+    net: &mut Network,
+    train: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &FitConfig,
+    resume: Option<TrainState>,
+    on_epoch: &mut dyn FnMut(&EpochReport),
+) -> Result<(FitReport, TrainState), FitError> {
     check_config(cfg)?;
     train.check(net, "training")?;
     if let Some(v) = val {
         v.check(net, "validation")?;
     }
     let n = train.len();
-    let mut rng = ChaCha20Rng::seed_from_u64(cfg.seed);
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut adam = Adam::new(net.param_count(), cfg.learning_rate);
+    let mismatch = |what, expected, found| FitError::ShapeMismatch {
+        which: "resumed",
+        what,
+        expected,
+        found,
+    };
+    let state = match resume {
+        Some(s) => {
+            if s.params.len() != net.param_count() {
+                return Err(mismatch("parameters", net.param_count(), s.params.len()));
+            }
+            if s.order.len() != n {
+                return Err(mismatch("training samples", n, s.order.len()));
+            }
+            net.params_mut().copy_from_slice(&s.params);
+            s
+        }
+        None => TrainState {
+            epoch: 0,
+            params: Vec::new(),
+            adam: Adam::new(net.param_count(), cfg.learning_rate),
+            rng: ChaCha20Rng::seed_from_u64(cfg.seed),
+            order: (0..n).collect(),
+            best: (f64::INFINITY, 0, net.params().to_vec()),
+            waited: 0,
+            history: Vec::with_capacity(cfg.epochs),
+        },
+    };
+    let TrainState {
+        epoch: start,
+        mut adam,
+        mut rng,
+        mut order,
+        mut best,
+        mut waited,
+        history,
+        ..
+    } = state;
     let mut grad = vec![0.0; net.param_count()];
     let batch = cfg.batch_size.min(n);
     let mut full = Tape::new(net, train.window, batch);
     let mut tail = Tape::new(net, train.window, n % batch);
-    let mut best = (f64::INFINITY, 0, net.params().to_vec());
     let mut report = FitReport {
-        history: Vec::with_capacity(cfg.epochs),
+        history,
         best_epoch: 0,
         stopped_early: false,
         diverged: None,
         gradient_fault: None,
     };
-    let mut waited = 0;
-    for epoch in 1..=cfg.epochs {
+    let mut done = start;
+    for epoch in start + 1..=cfg.epochs {
         if cfg.shuffle {
             order.shuffle(&mut rng);
         }
@@ -290,6 +366,7 @@ pub fn fit(
             val_loss,
         };
         report.history.push(epoch_report);
+        done = epoch;
         on_epoch(&epoch_report);
         if diverged(train_loss, val_loss, net.params()) {
             report.diverged = Some(epoch);
@@ -309,9 +386,19 @@ pub fn fit(
             }
         }
     }
+    let state = TrainState {
+        epoch: done,
+        params: net.params().to_vec(),
+        adam,
+        rng,
+        order,
+        best: best.clone(),
+        waited,
+        history: report.history.clone(),
+    };
     net.params_mut().copy_from_slice(&best.2);
     report.best_epoch = best.1;
-    Ok(report)
+    Ok((report, state))
 }
 
 /// Whether an epoch diverged: a loss or a weight that is not a finite

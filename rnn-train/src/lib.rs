@@ -10,6 +10,7 @@
 //! it back, [`plot`] and [`report`] show the result. [`cmd`] has the four
 //! commands of the `rnn-train` tool.
 
+pub mod checkpoint;
 pub mod cmd;
 pub mod data;
 pub mod error;

@@ -307,8 +307,8 @@ fn huge_learning_rate_keeps_the_earlier_model_and_outputs() {
     let before = snapshot(&dir.0.join("out"));
     assert_eq!(
         before.len(),
-        5,
-        "model, two CSVs (test predictions, history) and two plots"
+        6,
+        "model, two CSVs (test predictions, history), checkpoint and two plots"
     );
     let (ok, stderr) = run(
         &dir.0,

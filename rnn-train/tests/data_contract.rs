@@ -354,3 +354,61 @@ fn history_csv_has_one_row_per_epoch_and_every_epoch_is_logged() {
     assert!(stdout.contains("MAE model / persistence:"), "{stdout}");
     assert!(stdout.contains("out/history.csv"), "{stdout}");
 }
+
+#[test]
+fn ten_plus_ten_resumed_epochs_equal_twenty_at_once_bit_for_bit() {
+    let dir = TempDir::new("resume");
+    dir.file("d.csv", &series(200, "\n"));
+    let common = ["-e", "20", "--patience", "0", "--seed", "3"];
+    let (ok, _, err) = train(&dir, "d.csv", &common);
+    assert!(ok, "{err}");
+    std::fs::rename(dir.0.join("out"), dir.0.join("once")).unwrap();
+    let (ok, _, err) = train(
+        &dir,
+        "d.csv",
+        &["-e", "10", "--patience", "0", "--seed", "3"],
+    );
+    assert!(ok, "{err}");
+    std::fs::rename(dir.0.join("out"), dir.0.join("first")).unwrap();
+    let mut resumed = common.to_vec();
+    resumed.extend(["--resume", "first/checkpoint.rnnt"]);
+    let (ok, _, err) = train(&dir, "d.csv", &resumed);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("epoch  11/20") && !err.contains("epoch  10/20"),
+        "{err}"
+    );
+    let bytes = |p: &str| std::fs::read(dir.0.join(p)).unwrap();
+    assert_eq!(bytes("out/model.rnnw"), bytes("once/model.rnnw"));
+    assert_eq!(bytes("out/checkpoint.rnnt"), bytes("once/checkpoint.rnnt"));
+    assert_ne!(bytes("first/model.rnnw"), bytes("once/model.rnnw"));
+    // The history holds all 20 epochs, the first 10 without their seconds.
+    let h = dir.read("out/history.csv");
+    let once = dir.read("once/history.csv");
+    let losses = |h: &str| -> Vec<String> {
+        h.lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    assert_eq!(losses(&h), losses(&once));
+    assert!(h.lines().nth(10).unwrap().ends_with(','), "{h}");
+
+    // Other options, or a damaged file, are refused.
+    let mut other = resumed.clone();
+    other.extend(["--lr", "0.05"]);
+    let (ok, _, err) = train(&dir, "d.csv", &other);
+    assert!(
+        !ok && err.contains("checkpoint: it was made with other options"),
+        "{err}"
+    );
+    let mut cut = bytes("first/checkpoint.rnnt");
+    cut.truncate(cut.len() - 9);
+    std::fs::write(dir.0.join("cut.rnnt"), cut).unwrap();
+    let mut damaged = common.to_vec();
+    damaged.extend(["--resume", "cut.rnnt"]);
+    let (ok, _, err) = train(&dir, "d.csv", &damaged);
+    assert!(
+        !ok && err.contains("cut.rnnt: checkpoint: checksum mismatch"),
+        "{err}"
+    );
+}

@@ -74,6 +74,7 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
         test_size: TestSize::Count(50),
         nonnegative: false,
         allow_outliers: false,
+        resume: None,
         fit: FitConfig {
             epochs: 4,
             batch_size: 16,

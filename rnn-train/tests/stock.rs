@@ -33,6 +33,7 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
         test_size: TestSize::Count(200),
         nonnegative: false,
         allow_outliers: false,
+        resume: None,
         fit: FitConfig {
             epochs: 30,
             batch_size: 16,

@@ -18,11 +18,14 @@ use crate::data::scale;
 use crate::data::split::{Split, TestSize};
 use crate::data::window::dataset;
 use crate::error::{Result, TrainError};
-use crate::fit::{fit, Dataset, EpochReport, FitConfig, FitReport, Loss};
+use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport, Loss};
 use crate::forecast::{scale_columns, test_split, TestResult};
 use crate::nn::{Activation, Architecture, CellKind, Network};
 use crate::report::{summarize, Summary};
-use crate::{export, import, plot};
+use crate::{checkpoint, export, import, plot};
+
+/// File name of the training checkpoint in the output directory.
+pub const CHECKPOINT_FILE: &str = "checkpoint.rnnt";
 
 /// Everything `train` needs; `main.rs` fills it from the command line.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +63,9 @@ pub struct TrainOptions {
     pub nonnegative: bool,
     /// Do not warn about values beyond the robust range.
     pub allow_outliers: bool,
+    /// Continue from this checkpoint (written by an earlier run with the
+    /// same options but `fit.epochs`) up to `fit.epochs` epochs in all.
+    pub resume: Option<PathBuf>,
     /// Optimisation settings (epochs, batch, Adam learning rate, clipping,
     /// patience, shuffling, seed, loss).
     pub fit: FitConfig,
@@ -78,6 +84,8 @@ pub struct Outputs {
     pub test_predictions: PathBuf,
     /// Per-epoch losses, learning rate and seconds, as CSV.
     pub history: PathBuf,
+    /// The checkpoint to resume from (`train --resume`).
+    pub checkpoint: PathBuf,
     /// Loss curves PNG (if plots were drawn).
     pub loss_plot: Option<PathBuf>,
     /// Predicted vs actual PNG (if plots were drawn).
@@ -116,8 +124,9 @@ pub struct Trained {
     pub exported: Network,
     /// Loss history, best epoch, early stop, divergence.
     pub fit: FitReport,
-    /// Wall-clock seconds of each epoch, as in `history.csv`.
-    pub epoch_seconds: Vec<f64>,
+    /// Wall-clock seconds of each epoch, as in `history.csv` (`None` for
+    /// epochs of the run resumed from).
+    pub epoch_seconds: Vec<Option<f64>>,
     /// The split used.
     pub split: Split,
     /// The scaler, window and horizon saved in the weight file.
@@ -306,7 +315,8 @@ impl Prepared {
     /// Trains, exports and evaluates; calls `on_epoch` after every epoch.
     ///
     /// Deterministic for a given seed: the same options give bit-identical
-    /// weight files. A loss or weight that is not a finite `f32` stops
+    /// weight files, also across a `resume`. Writes `checkpoint.rnnt` (the
+    /// state after the last epoch, see [`checkpoint`]) next to the model. A loss or weight that is not a finite `f32` stops
     /// training (see [`FitReport::diverged`]); the best weights so far are
     /// exported, or, if no epoch finished with finite values, nothing is
     /// written. Every output is written only after the model blob was
@@ -318,8 +328,10 @@ impl Prepared {
     /// [`TrainError::Fit`] for zero epochs, zero batch size, a bad learning
     /// rate or clip norm, or a gradient that is not finite;
     /// [`TrainError::File`] / [`TrainError::Plot`] when an output cannot be
-    /// written.
+    /// written; [`TrainError::Checkpoint`] when the `resume` checkpoint is
+    /// damaged or was made with other options.
     pub fn train(self, on_epoch: &mut dyn FnMut(&EpochReport)) -> Result<Trained> {
+        let fingerprint_contract = self.contract.clone();
         let Prepared {
             opts,
             data,
@@ -332,13 +344,40 @@ impl Prepared {
             summary,
             ..
         } = self;
-        let mut epoch_seconds = Vec::new();
+        // Everything that must match for a resume to continue the same run.
+        let fingerprint = format!(
+            "{:?}",
+            (
+                &fingerprint_contract,
+                network.architecture(),
+                opts.scaler,
+                opts.nonnegative,
+                FitConfig {
+                    epochs: 0,
+                    ..opts.fit.clone()
+                }
+            )
+        );
+        let resume = opts
+            .resume
+            .as_deref()
+            .map(|p| checkpoint::load(p, &fingerprint, opts.fit.learning_rate))
+            .transpose()?;
+        let mut epoch_seconds: Vec<Option<f64>> =
+            vec![None; resume.as_ref().map_or(0, |s| s.epoch)];
         let mut last = Instant::now();
-        let report = fit(&mut network, &train, val.as_ref(), &opts.fit, &mut |e| {
-            epoch_seconds.push(last.elapsed().as_secs_f64());
-            last = Instant::now();
-            on_epoch(e);
-        })?;
+        let (report, state) = fit_from(
+            &mut network,
+            &train,
+            val.as_ref(),
+            &opts.fit,
+            resume,
+            &mut |e| {
+                epoch_seconds.push(Some(last.elapsed().as_secs_f64()));
+                last = Instant::now();
+                on_epoch(e);
+            },
+        )?;
         if let (Some(epoch), 0) = (report.diverged, report.best_epoch) {
             return Err(TrainError::Diverged {
                 epoch,
@@ -361,6 +400,8 @@ impl Prepared {
         write_test_predictions(&test_predictions, &test)?;
         let history = opts.out_dir.join("history.csv");
         write_history(&history, &report, &epoch_seconds, opts.fit.learning_rate)?;
+        let checkpoint_path = opts.out_dir.join(CHECKPOINT_FILE);
+        checkpoint::save(&checkpoint_path, &fingerprint, &state)?;
         let (loss_plot, predictions_plot) = if opts.plots {
             let loss_path = opts.out_dir.join("loss.png");
             let train_loss: Vec<f64> = report.history.iter().map(|e| e.train_loss).collect();
@@ -397,6 +438,7 @@ impl Prepared {
                 model: model_path,
                 test_predictions,
                 history,
+                checkpoint: checkpoint_path,
                 loss_plot,
                 predictions_plot,
             },
@@ -437,8 +479,9 @@ fn write_test_predictions(path: &Path, test: &TestResult) -> Result<()> {
 }
 
 /// Writes `epoch,train_loss,val_loss,learning_rate,seconds` for every
-/// finished epoch (`val_loss` empty without validation).
-fn write_history(path: &Path, fit: &FitReport, seconds: &[f64], lr: f64) -> Result<()> {
+/// finished epoch (`val_loss` empty without validation, `seconds` empty for
+/// the epochs of a run resumed from).
+fn write_history(path: &Path, fit: &FitReport, seconds: &[Option<f64>], lr: f64) -> Result<()> {
     let mut records = vec![[
         "epoch",
         "train_loss",
@@ -454,7 +497,7 @@ fn write_history(path: &Path, fit: &FitReport, seconds: &[f64], lr: f64) -> Resu
             e.train_loss.to_string(),
             e.val_loss.map(|v| v.to_string()).unwrap_or_default(),
             lr.to_string(),
-            format!("{s:.3}"),
+            s.map(|s| format!("{s:.3}")).unwrap_or_default(),
         ]
     }));
     export::write_csv(path, &records)
