@@ -3,13 +3,13 @@
 //! best epoch so far and the history, so a resumed run continues bit for
 //! bit. Written atomically (see [`crate::export::write_atomic`]).
 //!
-//! Layout (all little-endian): `b"RNNTCKP1"`, the options fingerprint
-//! (u64 length + UTF-8), epoch u64, params, Adam `m`, `v` (each u64 length
-//! + f64s), Adam step i32, ChaCha20 seed (32 bytes), stream u64, word
-//! position u128, order (u64 length + u64s), best loss f64, best epoch
-//! u64, best params, waited u64, history (u64 length, then per epoch:
-//! epoch u64, train loss f64, validation flag u8, validation loss f64),
-//! then a CRC-32/ISO-HDLC of every byte before it.
+//! Layout (all little-endian), each vector as a u64 length then its items:
+//! `b"RNNTCKP1"`; the options fingerprint (UTF-8 bytes); epoch u64; the
+//! params, Adam `m` and `v` (f64s); Adam step i32; ChaCha20 seed (32
+//! bytes), stream u64, word position u128; the sample order (u64s); best
+//! loss f64, best epoch u64, best params (f64s); waited u64; the history
+//! (per epoch: epoch u64, train loss f64, validation flag u8, validation
+//! loss f64); then a CRC-32/ISO-HDLC of every byte before it.
 
 use std::path::Path;
 
