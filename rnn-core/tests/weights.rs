@@ -3,8 +3,9 @@
 
 use proptest::prelude::*;
 use rnn_core::format::{
-    encode, encode_raw, encoded_len, load_into, read_header, FeatureScale, Header, LayerKind,
-    LayerShape, LayerSpec, Metadata, ScalerKind, FORMAT_VERSION, MAGIC,
+    encode, encode_raw, encode_raw_with_contract, encoded_len, encoded_len_with_contract,
+    load_into, read_header, DataContract, FeatureScale, Header, LayerKind, LayerShape, LayerSpec,
+    Metadata, ScalerKind, SplitRecord, TestSplit, FORMAT_VERSION, MAGIC, MAX_NAME_BYTES,
 };
 use rnn_core::{Activation, Dense, Error, Gru, Layer, Lstm, SimpleRnn, Stack};
 
@@ -214,6 +215,7 @@ fn wrong_magic_and_version_are_named() {
         version: FORMAT_VERSION + 1,
         layers: heapless::Vec::new(),
         metadata: None,
+        contract: None,
         param_count: 0,
     };
     let bytes = postcard::to_allocvec(&header).unwrap();
@@ -375,4 +377,125 @@ fn weight_and_state_bytes_are_exact() {
         Lstm::<1, 16>::WEIGHT_BYTES + Dense::<16, 1>::WEIGHT_BYTES
     );
     assert_eq!(M::STATE_BYTES, 2 * 16 * 4);
+}
+
+fn contract() -> DataContract {
+    DataContract {
+        inputs: heapless::Vec::from_slice(&["temperature_c".try_into().unwrap()]).unwrap(),
+        targets: heapless::Vec::from_slice(&["temperature_c".try_into().unwrap()]).unwrap(),
+        time: Some("time".try_into().unwrap()),
+        split: SplitRecord {
+            rows: 8760,
+            val_fraction: 0.1,
+            test: TestSplit::Fraction(0.1),
+            train_samples: 7075,
+            val_samples: 787,
+            test_samples: 874,
+        },
+    }
+}
+
+/// `lstm_model()` as a raw blob with `contract` in its header.
+fn blob_with_contract(meta: Option<&Metadata>, contract: &DataContract) -> Vec<u8> {
+    let model = lstm_model();
+    let specs: Vec<LayerSpec> = (0..LstmModel::LAYERS)
+        .map(|i| model.spec(i).unwrap())
+        .collect();
+    let mut out = vec![0u8; encoded_len_with_contract(&specs, meta, Some(contract)).unwrap()];
+    let n = encode_raw_with_contract(&specs, meta, Some(contract), &params_of(&*model), &mut out)
+        .unwrap();
+    assert_eq!(n, out.len());
+    out
+}
+
+#[test]
+fn the_data_contract_round_trips_in_version_2() {
+    let blob = blob_with_contract(Some(&metadata()), &contract());
+    let checked = read_header(&blob).unwrap();
+    assert_eq!(checked.header.version, FORMAT_VERSION);
+    assert_eq!(FORMAT_VERSION, 2);
+    assert_eq!(checked.header.contract, Some(contract()));
+    let mut loaded = zeroed();
+    assert_eq!(load_into(&mut *loaded, &blob).unwrap(), Some(metadata()));
+    assert_eq!(*loaded, *lstm_model());
+    // Longest names and 16 columns still fit the header bound.
+    let long: heapless::String<MAX_NAME_BYTES> =
+        "x".repeat(MAX_NAME_BYTES).as_str().try_into().unwrap();
+    let mut wide = contract();
+    let mut meta = metadata();
+    for _ in 1..16 {
+        wide.inputs.push(long.clone()).unwrap();
+        meta.inputs.push(meta.inputs[0]).unwrap();
+    }
+    wide.time = Some(long);
+    let specs = [LayerSpec::Lstm {
+        input_size: 16,
+        hidden_size: 8,
+        use_bias: true,
+    }];
+    assert!(encoded_len_with_contract(&specs, Some(&meta), Some(&wide)).is_ok());
+}
+
+#[test]
+fn a_contract_that_does_not_match_the_metadata_is_refused() {
+    // Two input names but one input scale; or names without any scales.
+    let mut two = contract();
+    two.inputs.push("salinity".try_into().unwrap()).unwrap();
+    for blob in [
+        blob_with_contract(Some(&metadata()), &two),
+        blob_with_contract(None, &contract()),
+    ] {
+        let mut target = filled(zeroed(), 7.0);
+        let before = target.clone();
+        assert_eq!(load_into(&mut *target, &blob).unwrap_err(), Error::Decode);
+        assert_eq!(*target, *before);
+    }
+}
+
+#[test]
+fn contract_blobs_refuse_every_truncation_and_corruption() {
+    let blob = blob_with_contract(Some(&metadata()), &contract());
+    let mut target = filled(zeroed(), 7.0);
+    let before = target.clone();
+    for len in 0..blob.len() {
+        assert!(
+            matches!(
+                load_into(&mut *target, &blob[..len]),
+                Err(Error::Truncated { .. })
+            ),
+            "length {len}"
+        );
+    }
+    for pos in 0..blob.len() {
+        let mut bad = blob.clone();
+        bad[pos] ^= 0x01;
+        assert!(
+            load_into(&mut *target, &bad).is_err(),
+            "flip at {pos} accepted"
+        );
+    }
+    assert_eq!(*target, *before);
+}
+
+/// A version-1 file written before the data contract existed (the LSTM(16)
+/// sea-temperature model of `firmware-example`, exported by rnn-train).
+const V1_BLOB: &[u8] = include_bytes!("../../testdata/weights/v1_lstm16_sea_temperature.rnnw");
+
+#[test]
+fn version_1_files_still_load_without_a_contract() {
+    let checked = read_header(V1_BLOB).unwrap();
+    assert_eq!(checked.header.version, 1);
+    assert_eq!(checked.header.contract, None);
+    let meta = checked.header.metadata.clone().expect("v1 metadata");
+    assert_eq!((meta.window, meta.horizon), (24, 1));
+    let mut model = Box::new(Stack::new(
+        Lstm::<1, 16>::zeroed(),
+        Dense::<16, 1>::zeroed(),
+    ));
+    assert_eq!(load_into(&mut *model, V1_BLOB).unwrap(), Some(meta));
+    assert!(params_of(&*model).iter().any(|&p| p != 0.0));
+    // Its truncations are still refused.
+    for len in [0, 5, V1_BLOB.len() / 2, V1_BLOB.len() - 1] {
+        assert!(read_header(&V1_BLOB[..len]).is_err(), "length {len}");
+    }
 }

@@ -81,6 +81,21 @@ pub enum TrainError {
         /// The header's column names.
         available: Vec<String>,
     },
+    /// A CSV lacks columns a model's data contract (or the flags) name.
+    #[error(
+        "{}: line 1: no column named {}; the columns are {available:?} (give --input/--target \
+         to read others)",
+        path.display(),
+        missing.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(", ")
+    )]
+    MissingColumns {
+        /// The CSV file.
+        path: PathBuf,
+        /// The columns not in the header.
+        missing: Vec<String>,
+        /// The header's column names.
+        available: Vec<String>,
+    },
     /// A cell of a used column is not a number.
     #[error("{}: line {line}, column {column:?}: {value:?} is not a number", path.display())]
     NotNumeric {
@@ -207,6 +222,22 @@ pub enum TrainError {
         /// Samples before the test split.
         available: usize,
     },
+    /// The test or validation split has too few windows to mean anything.
+    #[error(
+        "the {part} split has {found} {part} window(s); at least {min} are needed, since with \
+         fewer one window outweighs a tenth of the mean and the {part} loss follows noise \
+         (raise {option}, or give a longer series)"
+    )]
+    TooFewWindows {
+        /// `"test"` or `"validation"`.
+        part: &'static str,
+        /// The option that sets its size.
+        option: &'static str,
+        /// Windows the split has.
+        found: usize,
+        /// [`crate::data::contract::MIN_EVAL_WINDOWS`].
+        min: usize,
+    },
     /// A numeric option is out of its range.
     #[error("invalid {option}: {reason}")]
     InvalidOption {
@@ -249,13 +280,15 @@ pub enum TrainError {
     /// A loss or weight became NaN or too large for `f32` before any epoch
     /// finished with finite values, so there is no checkpoint to export.
     #[error(
-        "training diverged: the loss or the weights became NaN or too large for f32 in epoch \
-         {epoch}, before any epoch finished with finite values; nothing was written \
-         (lower --lr or set --clip-norm)"
+        "training diverged: {} in epoch {epoch}, before any epoch finished with finite values; \
+         nothing was written (lower --lr or set --clip-norm)",
+        cause.map_or("the loss or the weights became NaN or too large for f32".to_string(), |g| g.to_string())
     )]
     Diverged {
         /// The epoch (1-based) whose loss was not finite.
         epoch: usize,
+        /// The refused gradient, when that was the cause.
+        cause: Option<crate::fit::GradientStop>,
     },
     /// `rnn-core` refused to encode a weight blob (too many layers, a
     /// parameter count that differs from the layers').
@@ -288,6 +321,14 @@ pub enum TrainError {
         path: PathBuf,
         /// The current directory it was resolved against.
         cwd: PathBuf,
+    },
+    /// A training checkpoint cannot be resumed from.
+    #[error("{}: checkpoint: {reason}", path.display())]
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
     },
     /// A plot could not be drawn or written.
     #[error("plot {}: {reason}", path.display())]

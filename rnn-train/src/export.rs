@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use rnn_core::format::{FeatureScale, LayerSpec, Metadata, ScalerKind, MAX_FEATURES};
+use rnn_core::format::{DataContract, FeatureScale, LayerSpec, Metadata, ScalerKind, MAX_FEATURES};
 
 use crate::error::{Result, TrainError};
 
@@ -39,16 +39,23 @@ pub fn metadata(
     })
 }
 
-/// Encodes layers, metadata and weight-file-order parameters into a blob.
+/// Encodes layers, metadata, the data contract (if given) and
+/// weight-file-order parameters into a blob (weight format version 2).
 ///
 /// # Errors
 /// [`TrainError::Model`] with rnn-core's reason: more than 8 layers, a
 /// parameter count that differs from the layers' (`Length`), or a header too
 /// large.
-pub fn encode(specs: &[LayerSpec], metadata: &Metadata, params: &[f32]) -> Result<Vec<u8>> {
-    let len = rnn_core::format::encoded_len(specs, Some(metadata))?;
+pub fn encode(
+    specs: &[LayerSpec],
+    metadata: &Metadata,
+    contract: Option<&DataContract>,
+    params: &[f32],
+) -> Result<Vec<u8>> {
+    use rnn_core::format::{encode_raw_with_contract, encoded_len_with_contract};
+    let len = encoded_len_with_contract(specs, Some(metadata), contract)?;
     let mut blob = vec![0u8; len];
-    let n = rnn_core::format::encode_raw(specs, Some(metadata), params, &mut blob)?;
+    let n = encode_raw_with_contract(specs, Some(metadata), contract, params, &mut blob)?;
     blob.truncate(n);
     Ok(blob)
 }
@@ -204,13 +211,13 @@ mod tests {
         };
         let meta = metadata(ScalerKind::MinMax, &[scale], &[scale], 24, 1).unwrap();
         let params: Vec<f32> = (0..11).map(|i| i as f32 * 0.25 - 1.0).collect();
-        let blob = encode(&specs(), &meta, &params).unwrap();
+        let blob = encode(&specs(), &meta, None, &params).unwrap();
         let checked = rnn_core::format::read_header(&blob).unwrap();
         assert_eq!(checked.header.metadata, Some(meta.clone()));
         assert_eq!(&checked.header.layers[..], &specs()[..]);
         assert_eq!(checked.params().collect::<Vec<_>>(), params);
         assert!(matches!(
-            encode(&specs(), &meta, &params[1..]),
+            encode(&specs(), &meta, None, &params[1..]),
             Err(TrainError::Model(rnn_core::Error::Length {
                 expected: 11,
                 found: 10

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha20Rng;
 
 pub use crate::loss::Loss;
 use crate::nn::{Network, Tape};
-use crate::optim::{clip_global_norm, Adam};
+use crate::optim::{check_gradient, clip_global_norm, Adam, GradientFault, MAX_GRADIENT};
 
 /// Windows ready for training.
 ///
@@ -125,9 +125,42 @@ pub struct FitReport {
     pub best_epoch: usize,
     /// Whether early stopping ended training.
     pub stopped_early: bool,
-    /// Epoch where a loss or a weight stopped being a finite `f32` (see
-    /// [`fit`]); its weights were discarded.
+    /// Epoch where a loss or a weight stopped being a finite `f32`, or a
+    /// gradient was refused (see [`fit`]); its weights were discarded.
     pub diverged: Option<usize>,
+    /// The refused gradient, if that is what stopped training.
+    pub gradient_fault: Option<GradientStop>,
+}
+
+/// Where and why a gradient was refused.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GradientStop {
+    /// Epoch, from 1.
+    pub epoch: usize,
+    /// Batch within the epoch, from 1.
+    pub batch: usize,
+    /// What was wrong with it.
+    pub fault: GradientFault,
+}
+
+impl std::fmt::Display for GradientStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "epoch {}, batch {}: the gradient ",
+            self.epoch, self.batch
+        )?;
+        match self.fault {
+            GradientFault::NonFinite { index } => {
+                write!(f, "is NaN or infinite (parameter {index})")
+            }
+            GradientFault::TooLarge { index } => write!(
+                f,
+                "exceeds {MAX_GRADIENT:e} (parameter {index}), too large for Adam's squared moment"
+            ),
+        }?;
+        write!(f, "; the step was not taken")
+    }
 }
 
 /// Why [`fit`] refused to start.
@@ -177,6 +210,12 @@ pub enum FitError {
 /// (which are all finite in `f32`) and is reported in
 /// [`FitReport::diverged`] (not an error).
 ///
+/// Every batch's gradient is checked after clipping (whose norm cannot
+/// overflow): a NaN, infinite or over-[`MAX_GRADIENT`] value stops training
+/// before that step, so it never reaches the weights; it counts as
+/// divergence of that epoch and is reported in
+/// [`FitReport::gradient_fault`] with the epoch and batch.
+///
 /// # Errors
 /// [`FitError::ZeroEpochs`], [`FitError::ZeroBatchSize`],
 /// [`FitError::LearningRate`], [`FitError::ClipNorm`],
@@ -189,33 +228,110 @@ pub fn fit(
     cfg: &FitConfig,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<FitReport, FitError> {
+    fit_from(net, train, val, cfg, None, on_epoch).map(|(report, _)| report)
+}
+
+/// Everything training carries from one epoch to the next: with it,
+/// [`fit_from`] continues a run exactly where it stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainState {
+    /// Epochs finished.
+    pub epoch: usize,
+    /// The current weights (not the best ones), in [`Network::params`] order.
+    pub params: Vec<f64>,
+    /// Adam's moments and step count.
+    pub adam: Adam,
+    /// The shuffling generator, as it stands after `epoch` epochs.
+    pub rng: ChaCha20Rng,
+    /// The sample order after the last shuffle (shuffling permutes it in place).
+    pub order: Vec<usize>,
+    /// Lowest monitored loss so far, its epoch and its weights.
+    pub best: (f64, usize, Vec<f64>),
+    /// Epochs since the best one (early stopping's counter).
+    pub waited: usize,
+    /// The reports of the finished epochs.
+    pub history: Vec<EpochReport>,
+}
+
+/// [`fit`], continuing from `resume` (a state [`fit_from`] returned
+/// earlier, with the same data and settings) up to `cfg.epochs` epochs in
+/// all; returns the report over all epochs and the state after the last
+/// one, to resume again. Resuming gives bit-identical weights to training
+/// all epochs at once.
+///
+/// # Errors
+/// Those of [`fit`]; [`FitError::ShapeMismatch`] when `resume` holds
+/// another number of parameters or samples than `net` and `train`.
+pub fn fit_from(
+    net: &mut Network,
+    train: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &FitConfig,
+    resume: Option<TrainState>,
+    on_epoch: &mut dyn FnMut(&EpochReport),
+) -> Result<(FitReport, TrainState), FitError> {
     check_config(cfg)?;
     train.check(net, "training")?;
     if let Some(v) = val {
         v.check(net, "validation")?;
     }
     let n = train.len();
-    let mut rng = ChaCha20Rng::seed_from_u64(cfg.seed);
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut adam = Adam::new(net.param_count(), cfg.learning_rate);
+    let mismatch = |what, expected, found| FitError::ShapeMismatch {
+        which: "resumed",
+        what,
+        expected,
+        found,
+    };
+    let state = match resume {
+        Some(s) => {
+            if s.params.len() != net.param_count() {
+                return Err(mismatch("parameters", net.param_count(), s.params.len()));
+            }
+            if s.order.len() != n {
+                return Err(mismatch("training samples", n, s.order.len()));
+            }
+            net.params_mut().copy_from_slice(&s.params);
+            s
+        }
+        None => TrainState {
+            epoch: 0,
+            params: Vec::new(),
+            adam: Adam::new(net.param_count(), cfg.learning_rate),
+            rng: ChaCha20Rng::seed_from_u64(cfg.seed),
+            order: (0..n).collect(),
+            best: (f64::INFINITY, 0, net.params().to_vec()),
+            waited: 0,
+            history: Vec::with_capacity(cfg.epochs),
+        },
+    };
+    let TrainState {
+        epoch: start,
+        mut adam,
+        mut rng,
+        mut order,
+        mut best,
+        mut waited,
+        history,
+        ..
+    } = state;
     let mut grad = vec![0.0; net.param_count()];
     let batch = cfg.batch_size.min(n);
     let mut full = Tape::new(net, train.window, batch);
     let mut tail = Tape::new(net, train.window, n % batch);
-    let mut best = (f64::INFINITY, 0, net.params().to_vec());
     let mut report = FitReport {
-        history: Vec::with_capacity(cfg.epochs),
+        history,
         best_epoch: 0,
         stopped_early: false,
         diverged: None,
+        gradient_fault: None,
     };
-    let mut waited = 0;
-    for epoch in 1..=cfg.epochs {
+    let mut done = start;
+    for epoch in start + 1..=cfg.epochs {
         if cfg.shuffle {
             order.shuffle(&mut rng);
         }
         let mut sum = 0.0;
-        for chunk in order.chunks(batch) {
+        for (b, chunk) in order.chunks(batch).enumerate() {
             let tape = if chunk.len() == batch {
                 &mut full
             } else {
@@ -228,7 +344,19 @@ pub fn fit(
             if let Some(max_norm) = cfg.clip_norm {
                 clip_global_norm(&mut grad, max_norm);
             }
+            if let Err(fault) = check_gradient(&grad) {
+                report.gradient_fault = Some(GradientStop {
+                    epoch,
+                    batch: b + 1,
+                    fault,
+                });
+                break;
+            }
             adam.step(net.params_mut(), &grad);
+        }
+        if report.gradient_fault.is_some() {
+            report.diverged = Some(epoch);
+            break;
         }
         let train_loss = sum / n as f64;
         let val_loss = val.map(|v| evaluate(net, v, cfg.loss));
@@ -238,6 +366,7 @@ pub fn fit(
             val_loss,
         };
         report.history.push(epoch_report);
+        done = epoch;
         on_epoch(&epoch_report);
         if diverged(train_loss, val_loss, net.params()) {
             report.diverged = Some(epoch);
@@ -257,9 +386,19 @@ pub fn fit(
             }
         }
     }
+    let state = TrainState {
+        epoch: done,
+        params: net.params().to_vec(),
+        adam,
+        rng,
+        order,
+        best: best.clone(),
+        waited,
+        history: report.history.clone(),
+    };
     net.params_mut().copy_from_slice(&best.2);
     report.best_epoch = best.1;
-    Ok(report)
+    Ok((report, state))
 }
 
 /// Whether an epoch diverged: a loss or a weight that is not a finite
@@ -270,6 +409,18 @@ fn diverged(train_loss: f64, val_loss: Option<f64>, params: &[f64]) -> bool {
     !(finite_f32(train_loss)
         && val_loss.is_none_or(finite_f32)
         && params.iter().all(|&p| finite_f32(p)))
+}
+
+impl FitConfig {
+    /// Checks the settings without training (so a command can refuse them
+    /// before reading any data).
+    ///
+    /// # Errors
+    /// [`FitError::ZeroEpochs`], [`FitError::ZeroBatchSize`],
+    /// [`FitError::LearningRate`], [`FitError::ClipNorm`].
+    pub fn check(&self) -> Result<(), FitError> {
+        check_config(self)
+    }
 }
 
 fn check_config(cfg: &FitConfig) -> Result<(), FitError> {
@@ -418,7 +569,9 @@ mod tests {
         for net in [&mut net, &mut net_linear] {
             let report = fit(net, &train, None, &cfg, &mut |_| {}).unwrap();
             let epoch = report.diverged.expect("diverges");
-            assert!(epoch < 50 && report.history.len() == epoch);
+            // A refused gradient stops inside the epoch, before its report.
+            let finished = epoch - usize::from(report.gradient_fault.is_some());
+            assert!(epoch < 50 && report.history.len() == finished);
             assert!(net.params().iter().all(|p| p.is_finite()));
         }
     }

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use rnn_core::format::{LayerSpec, Metadata};
+use rnn_core::format::{DataContract, LayerSpec, Metadata};
 
 use crate::error::{Result, TrainError};
 use crate::nn::{Activation, Architecture, CellKind, Network};
@@ -24,6 +24,9 @@ pub struct Model {
     /// The preprocessing saved with the model (`None` for files not written
     /// by `rnn-train train`).
     pub metadata: Option<Metadata>,
+    /// The columns and split the model was trained on (`None` for files of
+    /// weight format 1 or not written by `rnn-train train`).
+    pub contract: Option<DataContract>,
 }
 
 /// The [`Architecture`] that layer records describe: the inverse of
@@ -143,6 +146,7 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
         network,
         specs,
         metadata: checked.header.metadata,
+        contract: checked.header.contract,
     })
 }
 
@@ -218,7 +222,8 @@ mod tests {
         let net = Network::new(&a, 3).unwrap();
         let meta =
             crate::export::metadata(rnn_core::format::ScalerKind::MinMax, &[], &[], 5, 1).unwrap();
-        let blob = crate::export::encode(&net.layer_specs(), &meta, &net.export_params()).unwrap();
+        let blob =
+            crate::export::encode(&net.layer_specs(), &meta, None, &net.export_params()).unwrap();
         let model = from_blob(Path::new("m.rnnw"), &blob).unwrap();
         assert_eq!(model.metadata, Some(meta));
         let mut rounded = net.clone();

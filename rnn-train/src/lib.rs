@@ -1,20 +1,23 @@
 //! Train SimpleRNN / LSTM / GRU predictors on sensor CSVs and export weights
 //! that `rnn-core` runs on a microcontroller.
 //!
-//! Pipeline: [`data::csv`] reads columns, [`data::split`] splits the samples
+//! Pipeline: [`data::contract`] says which columns and split a model uses
+//! (saved in its weight file), [`data::csv`] reads columns, [`data::split`] splits the samples
 //! by time (test last), [`data::scale`] fits the scaler on the training rows,
 //! [`data::window`] builds the windows, [`fit`] trains in f64 (BPTT, Adam,
-//! gradient clipping), [`eval`] compares with persistence, [`export`] writes
+//! gradient clipping), [`forecast`] runs a network over windows in the series' units, [`eval`] compares with persistence, [`export`] writes
 //! the rnn-core weight file with the scaler in its metadata, [`import`] reads
 //! it back, [`plot`] and [`report`] show the result. [`cmd`] has the four
 //! commands of the `rnn-train` tool.
 
+pub mod checkpoint;
 pub mod cmd;
 pub mod data;
 pub mod error;
 pub mod eval;
 pub mod export;
 pub mod fit;
+pub mod forecast;
 pub mod import;
 pub mod loss;
 pub mod nn;

@@ -15,8 +15,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rnn_core::format::ScalerKind;
 use rnn_train::cmd::eval::EvalOptions;
 use rnn_train::cmd::predict::PredictOptions;
-use rnn_train::cmd::train::{loss_name, TrainOptions, Trained};
+use rnn_train::cmd::train::{loss_name, Prepared, TrainOptions, Trained};
 use rnn_train::cmd::{CsvSource, DEFAULT_COLUMN, DEFAULT_OUT_DIR};
+use rnn_train::data::contract::Overrides;
+use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::split::TestSize;
 use rnn_train::error::TrainError;
 use rnn_train::fit::{EpochReport, FitConfig, Loss};
@@ -70,6 +72,18 @@ impl DataArgs {
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
+    /// Time column, saved with the model and written next to forecasts.
+    /// [default: the first column whose name starts with `time` or `date`]
+    #[arg(long, value_name = "COLUMN")]
+    time: Option<String>,
+    /// Keep forecasts at 0 or above (power, counts): the target is scaled
+    /// by its training maximum without a shift and the last Dense layer
+    /// gets a ReLU. Refused when a training target is negative.
+    #[arg(long)]
+    nonnegative: bool,
+    /// Do not warn about training values more than 20 MADs from the median.
+    #[arg(long)]
+    allow_outliers: bool,
     /// Past timesteps per sample.
     #[arg(short, long, default_value_t = 24, allow_negative_numbers = true)]
     window: usize,
@@ -126,42 +140,67 @@ struct TrainArgs {
     /// Seed of the initial weights and the shuffling: same seed, same weights.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
-    /// Output directory: model.rnnw, test_predictions.csv, loss.png, test_predictions.png.
+    /// Output directory: model.rnnw, test_predictions.csv, history.csv,
+    /// checkpoint.rnnt, loss.png, test_predictions.png.
     #[arg(short, long, default_value = DEFAULT_OUT_DIR)]
     out: PathBuf,
     /// Do not draw the PNG plots.
     #[arg(long)]
     no_plots: bool,
+    /// Continue training from a checkpoint (`OUT/checkpoint.rnnt`, written
+    /// by every run) up to --epochs in all; every other option must be the
+    /// one it was made with. 10 epochs, then a resume to 20, gives the same
+    /// weights bit for bit as 20 at once.
+    #[arg(long, value_name = "CHECKPOINT")]
+    resume: Option<PathBuf>,
+}
+
+/// The columns of `eval` and `predict`: the model's stored ones unless given.
+#[derive(Args)]
+struct ModelDataArgs {
+    /// CSV file: one header row, `,` separated, `.` decimal point.
+    /// [default: data/sea_surface_temperature_hourly.csv]
+    csv: Option<PathBuf>,
+    /// Input column; repeat for several, in training order. [default: the
+    /// model's stored inputs; `temperature_c` for models without them]
+    #[arg(short, long = "input", value_name = "COLUMN")]
+    inputs: Option<Vec<String>>,
+    /// Target column. [default: the model's stored target; `temperature_c`
+    /// for models without it]
+    #[arg(short, long, value_name = "COLUMN")]
+    target: Option<String>,
+}
+
+impl ModelDataArgs {
+    fn source(&self) -> CsvSource {
+        self.csv.clone().map_or(CsvSource::Default, CsvSource::Path)
+    }
 }
 
 #[derive(Args)]
 struct EvalArgs {
     #[command(flatten)]
-    data: DataArgs,
+    data: ModelDataArgs,
     /// Weight file written by `rnn-train train`.
     #[arg(short, long, default_value = "out/model.rnnw")]
     model: PathBuf,
-    /// Test split: the same count or fraction as in training.
-    #[arg(long, default_value = "0.1")]
-    test_size: TestSize,
+    /// Test split, a count or a fraction. [default: the model's stored
+    /// split; 0.1 for models without it]
+    #[arg(long)]
+    test_size: Option<TestSize>,
 }
 
 #[derive(Args)]
 struct PredictArgs {
-    /// CSV file: one header row, `,` separated, `.` decimal point.
-    /// [default: data/sea_surface_temperature_hourly.csv]
-    csv: Option<PathBuf>,
-    /// Input column; repeat for several, in training order.
-    #[arg(short, long = "input", value_name = "COLUMN", default_value = DEFAULT_COLUMN)]
-    inputs: Vec<String>,
-    /// Also write this column's actual value at each forecast row.
-    #[arg(short, long, value_name = "COLUMN")]
-    target: Option<String>,
+    /// The CSV and its columns; the `actual` column is written when the CSV
+    /// has the target column.
+    #[command(flatten)]
+    data: ModelDataArgs,
     /// Weight file written by `rnn-train train`.
     #[arg(short, long, default_value = "out/model.rnnw")]
     model: PathBuf,
-    /// Output CSV: last_input_line,horizon,prediction[,actual]. Missing
-    /// folders are created; it may not be the model or the input CSV.
+    /// Output CSV: last_input_line,horizon,prediction[,actual][,last_input_time].
+    /// Missing folders are created; it may not be the model or the input CSV.
     #[arg(short, long, default_value = "out/predictions.csv")]
     output: PathBuf,
 }
@@ -251,6 +290,10 @@ impl TrainArgs {
             csv: self.data.source(),
             inputs: self.data.inputs.clone(),
             target: self.data.target.clone(),
+            time: self
+                .time
+                .clone()
+                .map_or(TimeColumn::Auto, TimeColumn::Named),
             window: self.window,
             horizon: self.horizon,
             cell: match self.cell {
@@ -269,6 +312,9 @@ impl TrainArgs {
             },
             val_fraction: self.val_fraction,
             test_size: self.test_size,
+            nonnegative: self.nonnegative,
+            allow_outliers: self.allow_outliers,
+            resume: self.resume.clone(),
             fit: FitConfig {
                 epochs: self.epochs,
                 batch_size: self.batch_size,
@@ -289,37 +335,28 @@ impl TrainArgs {
     }
 }
 
-/// Shows one progress bar over the epochs on a terminal; elsewhere (CI logs)
-/// prints a line every `epochs / 10` epochs instead.
+/// Shows one progress bar over the epochs on a terminal, with one line
+/// per epoch printed above it (never overwritten); elsewhere (CI logs)
+/// prints the per-epoch line only.
 struct Progress {
     bar: ProgressBar,
-    every: usize,
     epochs: usize,
 }
 
 impl Progress {
     fn new(epochs: usize) -> Progress {
-        let terminal = std::io::stderr().is_terminal();
-        let target = if terminal {
+        let target = if std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
         };
         let bar = ProgressBar::with_draw_target(Some(epochs as u64), target);
         bar.set_style(
-            ProgressStyle::with_template("epoch {pos:>3}/{len} [{bar:30}] {elapsed_precise} {msg}")
+            ProgressStyle::with_template("epoch {pos:>3}/{len} [{bar:30}] {elapsed_precise}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        Progress {
-            every: if terminal {
-                0
-            } else {
-                epochs.div_ceil(10).max(1)
-            },
-            bar,
-            epochs,
-        }
+        Progress { bar, epochs }
     }
 
     fn epoch(&self, e: &EpochReport) {
@@ -327,34 +364,60 @@ impl Progress {
             Some(v) => format!("train loss {:.4e}  val loss {v:.4e}", e.train_loss),
             None => format!("train loss {:.4e}", e.train_loss),
         };
-        self.bar.set_position(e.epoch as u64);
-        if self.every > 0 && (e.epoch.is_multiple_of(self.every) || e.epoch == self.epochs) {
-            eprintln!("epoch {:>3}/{}: {msg}", e.epoch, self.epochs);
+        let line = format!("epoch {:>3}/{}: {msg}", e.epoch, self.epochs);
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
         }
-        self.bar.set_message(msg);
+        self.bar.set_position(e.epoch as u64);
+    }
+
+    /// Removes the bar, wherever it stopped (early stopping, divergence),
+    /// so the next output starts on a clean line.
+    fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
+    let prepared = rnn_train::cmd::train::prepare(&opts)?;
+    print_prepared(&opts, &prepared);
     let progress = Progress::new(opts.fit.epochs);
     let start = Instant::now();
-    let t = rnn_train::cmd::train::run(&opts, &mut |e| progress.epoch(e))?;
-    progress.bar.finish();
-    print_training(&opts, &t, start.elapsed().as_secs_f64());
+    let result = prepared.train(&mut |e| progress.epoch(e));
+    progress.finish();
+    print_training(&opts, &result?, start.elapsed().as_secs_f64());
     Ok(())
 }
 
-fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
-    let s = &t.split;
+fn print_notes(notes: &[String]) {
+    for n in notes {
+        if n.starts_with("warning:") || n.starts_with("hint:") {
+            eprintln!("{n}");
+        } else {
+            eprintln!("note: {n}");
+        }
+    }
+}
+
+/// What is about to be trained: data, split, model summary, warnings.
+fn print_prepared(opts: &TrainOptions, p: &Prepared) {
+    let s = &p.split;
     println!(
-        "Data: {} ({} samples of window {}, horizon {}); inputs {:?}, target {:?}",
+        "Data: {} ({} samples of window {}, horizon {}); inputs {:?}, target {:?}{}",
         opts.csv.path().display(),
         s.samples(),
         s.window,
         s.horizon,
-        opts.inputs,
-        opts.target
+        p.contract.inputs,
+        p.contract.target,
+        p.contract
+            .time
+            .as_ref()
+            .map(|t| format!(", time {t:?}"))
+            .unwrap_or_default()
     );
     println!(
         "Split by time: train {} | validation {} | test {} samples (test = the last {}); \
@@ -366,13 +429,17 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
             TestSize::Count(n) => n.to_string(),
             TestSize::Fraction(f) => format!("{}%", f * 100.0),
         },
-        match t.metadata.scaler {
+        match p.metadata.scaler {
             ScalerKind::MinMax => "min-max",
             ScalerKind::Standard => "standard",
         },
         s.train_rows().end
     );
-    println!("\n{}\n", t.summary);
+    println!("\n{}\n", p.summary);
+    print_notes(&p.notes);
+}
+
+fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
     let f = &t.fit;
     println!(
         "Trained {} epoch(s) in {seconds:.1} s; best epoch {} (lowest {} loss, {}){}",
@@ -391,10 +458,14 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
         }
     );
     if let Some(epoch) = f.diverged {
+        let cause = f.gradient_fault.map_or(
+            "a loss or weight became NaN or too large for f32 (the weight file's type)".to_string(),
+            |g| g.to_string(),
+        );
         eprintln!(
-            "warning: training diverged at epoch {epoch}: a loss or weight became NaN or too \
-             large for f32 (the weight file's type); training stopped and the weights of the best \
-             epoch ({}) were exported. Lower --lr or set --clip-norm for a better model.",
+            "warning: training diverged at epoch {epoch}: {cause}; training stopped and the \
+             weights of the best epoch ({}) were exported. Lower --lr or set --clip-norm for a \
+             better model.",
             f.best_epoch
         );
     }
@@ -402,10 +473,12 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
     let o = &t.outputs;
     let size = std::fs::metadata(&o.model).map(|m| m.len()).unwrap_or(0);
     println!(
-        "Wrote {} ({} bytes), {}",
+        "Wrote {} ({} bytes), {}, {}, {} (for --resume)",
         o.model.display(),
         thousands(size as usize),
-        o.test_predictions.display()
+        o.test_predictions.display(),
+        o.history.display(),
+        o.checkpoint.display()
     );
     if let (Some(a), Some(b)) = (&o.loss_plot, &o.predictions_plot) {
         println!("Plots: {}, {}", a.display(), b.display());
@@ -419,31 +492,48 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = EvalOptions {
                 model: args.model,
                 csv: args.data.source(),
-                inputs: args.data.inputs.clone(),
-                target: args.data.target.clone(),
-                test_size: args.test_size,
+                overrides: Overrides {
+                    inputs: args.data.inputs,
+                    target: args.data.target,
+                    test_size: args.test_size,
+                },
             };
-            let (result, split) = rnn_train::cmd::eval::run(&opts)?;
+            let e = rnn_train::cmd::eval::run(&opts)?;
+            print_notes(&e.notes);
             println!(
-                "Model {} on {}: window {}, horizon {}",
+                "Model {} on {}: inputs {:?}, target {:?}, window {}, horizon {}, test size {}",
                 opts.model.display(),
                 opts.csv.path().display(),
-                split.window,
-                split.horizon
+                e.contract.inputs,
+                e.contract.target,
+                e.split.window,
+                e.split.horizon,
+                e.contract.test_size
             );
-            println!("{}", evaluation_table(&result.evaluation, &opts.target));
+            println!(
+                "{}",
+                evaluation_table(&e.result.evaluation, &e.contract.target)
+            );
             Ok(())
         }
         Command::Predict(args) => {
             let opts = PredictOptions {
                 model: args.model,
-                csv: args.csv.map_or(CsvSource::Default, CsvSource::Path),
-                inputs: args.inputs,
-                target: args.target,
+                csv: args.data.source(),
+                overrides: Overrides {
+                    inputs: args.data.inputs,
+                    target: args.data.target,
+                    test_size: None,
+                },
                 output: args.output,
             };
-            let n = rnn_train::cmd::predict::run(&opts)?;
-            println!("Wrote {n} forecasts to {}", opts.output.display());
+            let f = rnn_train::cmd::predict::run(&opts)?;
+            print_notes(&f.notes);
+            println!(
+                "Wrote {} forecasts to {}",
+                f.forecasts.len(),
+                opts.output.display()
+            );
             Ok(())
         }
         Command::Inspect(args) => {

@@ -62,6 +62,7 @@ fn line_chart(
     (x_desc, y_desc): (&str, &str),
     series: &[Series<'_>],
     log_y: bool,
+    x_labels: Option<&[String]>,
 ) -> Result<()> {
     if !font_ready() {
         return Err(plot_error(path, "the embedded font could not be loaded"));
@@ -106,11 +107,16 @@ fn line_chart(
         // Head room above the data for the legend.
         let y1 = y1 + 0.2 * (y1 - y0);
         let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
+        let x_label = |x: &f64| match x_labels {
+            Some(l) if *x >= 0.0 => l.get(x.round() as usize).cloned().unwrap_or_default(),
+            _ => format!("{x:.0}"),
+        };
         chart
             .configure_mesh()
             .x_desc(x_desc)
             .y_desc(y_desc)
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_labels(if x_labels.is_some() { 5 } else { 10 })
+            .x_label_formatter(&x_label)
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 17))
             .draw()
@@ -178,11 +184,23 @@ pub fn loss_curves(path: &Path, loss_name: &str, train: &[f64], val: Option<&[f6
             width: 2,
         });
     }
-    line_chart(path, "Loss per epoch", ("epoch", loss_name), &series, true)
+    line_chart(
+        path,
+        "Loss per epoch",
+        ("epoch", loss_name),
+        &series,
+        true,
+        None,
+    )
 }
 
 /// Writes the actual test targets, the model's predictions and the
-/// persistence forecast (all in the series' units) against the sample index.
+/// persistence forecast (all in the series' units) against the sample
+/// index, labelled with `times` (the time column at each target) when given.
+///
+/// The actual series is drawn first and widest, the model over it, and the
+/// persistence line last in a thin distinct colour, so it stays visible
+/// although it is the actual series shifted by the horizon.
 ///
 /// # Errors
 /// [`TrainError::Plot`] if the chart cannot be drawn or the file written.
@@ -192,6 +210,7 @@ pub fn predictions(
     actual: &[f64],
     predicted: &[f64],
     persistence: &[f64],
+    times: Option<&[String]>,
 ) -> Result<()> {
     let points = |v: &[f64]| {
         v.iter()
@@ -201,30 +220,38 @@ pub fn predictions(
     };
     let series = [
         Series {
-            label: "persistence",
-            points: points(persistence),
-            color: RGBColor(160, 160, 160),
-            width: 1,
-        },
-        Series {
             label: "actual",
             points: points(actual),
             color: BLACK,
-            width: 1,
+            width: 3,
         },
         Series {
             label: "model",
             points: points(predicted),
             color: RGBColor(220, 30, 30),
+            width: 2,
+        },
+        Series {
+            label: "persistence",
+            points: points(persistence),
+            color: RGBColor(0, 150, 255),
             width: 1,
         },
     ];
     line_chart(
         path,
         &format!("Test split: predicted vs actual {target}"),
-        ("test sample (timestep)", target),
+        (
+            if times.is_some() {
+                "time of the test target"
+            } else {
+                "test sample (timestep)"
+            },
+            target,
+        ),
         &series,
         false,
+        times,
     )
 }
 
@@ -245,6 +272,7 @@ mod tests {
             &[1.0, 2.0, 3.0],
             &[1.1, 2.1, 2.9],
             &[0.9, 1.0, 2.0],
+            Some(&["a".to_string(), "b".to_string(), "c".to_string()]),
         )
         .unwrap();
         for p in [&loss, &pred] {

@@ -203,6 +203,32 @@ pub fn describe_metadata(m: &Metadata) -> String {
     )
 }
 
+/// One line describing a model's data contract: columns and split.
+pub fn describe_contract(c: &rnn_core::format::DataContract) -> String {
+    fn names(v: &[rnn_core::format::ColumnName]) -> Vec<&str> {
+        v.iter().map(|n| n.as_str()).collect()
+    }
+    let test = match c.split.test {
+        rnn_core::format::TestSplit::Count(n) => n.to_string(),
+        rnn_core::format::TestSplit::Fraction(f) => f.to_string(),
+    };
+    format!(
+        "Data: inputs {:?}, target {:?}{}; split of {} rows by time: validation fraction {}, \
+         test size {test} (train {} | validation {} | test {} samples)",
+        names(&c.inputs),
+        names(&c.targets).first().copied().unwrap_or_default(),
+        c.time
+            .as_ref()
+            .map(|t| format!(", time {:?}", t.as_str()))
+            .unwrap_or_default(),
+        c.split.rows,
+        c.split.val_fraction,
+        c.split.train_samples,
+        c.split.val_samples,
+        c.split.test_samples
+    )
+}
+
 /// One table cell: 6 decimals for ordinary magnitudes, scientific notation
 /// (`1.234568e31`) for magnitudes from 1e6 up or below 1e-4 (not 0), so the
 /// digits stay readable; right-aligned in 14 characters with at least one
@@ -229,21 +255,38 @@ pub fn evaluation_table(e: &Evaluation, unit: &str) -> String {
             table_cell(m.mae)
         )
     };
-    let ratio = if e.persistence.rmse == 0.0 {
-        "undefined (persistence has zero error on the test split: every test target equals \
-         the value before it, as in a constant series)"
+    let ratio = |model: f64, base: f64| {
+        let r = model / base;
+        if r.abs() < 1e6 {
+            format!("{r:.3}")
+        } else {
+            format!("{r:.3e}")
+        }
+    };
+    let verdict = if e.persistence.rmse == 0.0 {
+        "RMSE model / persistence: undefined (persistence has zero error on the test split: every \
+         test target equals the value before it, as in a constant series)"
             .to_string()
     } else {
-        let verdict = if e.rmse_ratio() < 1.0 {
-            "the model beats persistence"
+        let wins = |m: f64, p: f64| if m < p { "beats" } else { "does NOT beat" };
+        let (r, a) = (
+            wins(e.model.rmse, e.persistence.rmse),
+            wins(e.model.mae, e.persistence.mae),
+        );
+        let summary = if r == a {
+            format!("the model {r} persistence on both RMSE and MAE")
         } else {
-            "the model does NOT beat persistence"
+            format!("the model {r} persistence on RMSE but {a} it on MAE")
         };
-        format!("{:.3} ({verdict})", e.rmse_ratio())
+        format!(
+            "RMSE model / persistence: {} ({r}); MAE model / persistence: {} ({a}): {summary}",
+            ratio(e.model.rmse, e.persistence.rmse),
+            ratio(e.model.mae, e.persistence.mae),
+        )
     };
     format!(
         "Test split: {} samples; errors in the units of {unit} (MSE in squared units)\n\
-         {:<13}{:>14}{:>14}{:>14}\n{}{}RMSE model / persistence: {ratio}",
+         {:<13}{:>14}{:>14}{:>14}\n{}{}{verdict}",
         e.model.count,
         "",
         "MSE",
@@ -375,6 +418,39 @@ mod tests {
         assert_eq!(
             cells,
             ["model", "1.345600e62", "1.160000e31", "1.160000e31"]
+        );
+    }
+
+    #[test]
+    fn the_verdict_says_which_metric_the_model_wins() {
+        // RMSE 0.9 < 1.0 but MAE 0.8 > 0.7: beats persistence on RMSE only.
+        let e = Evaluation {
+            model: metrics(0.81, 0.8),
+            persistence: metrics(1.0, 0.7),
+        };
+        let table = evaluation_table(&e, "w");
+        assert!(
+            table.contains("RMSE model / persistence: 0.900 (beats)"),
+            "{table}"
+        );
+        assert!(
+            table.contains("the model beats persistence on RMSE but does NOT beat it on MAE"),
+            "{table}"
+        );
+        let both = Evaluation {
+            model: metrics(0.25, 0.4),
+            persistence: metrics(1.0, 0.7),
+        };
+        assert!(evaluation_table(&both, "w").contains("beats persistence on both RMSE and MAE"));
+        // A huge ratio is printed in scientific notation, not with 27 digits.
+        let huge = Evaluation {
+            model: metrics(1e60, 1e30),
+            persistence: metrics(1.0, 1.0),
+        };
+        let table = evaluation_table(&huge, "w");
+        assert!(
+            table.contains("RMSE model / persistence: 1.000e30"),
+            "{table}"
         );
     }
 

@@ -205,7 +205,7 @@ fn ragged_row() {
 #[test]
 fn corrupt_or_missing_weight_file() {
     let dir = TempDir::new("model");
-    dir.file("d.csv", &series(40));
+    dir.file("d.csv", &series(200));
     dir.file("bad.rnnw", "RNNW but not a model");
     let (ok, stderr) = run(&dir.0, &["predict", "d.csv", "-i", "v", "-m", "bad.rnnw"]);
     assert!(!ok);
@@ -290,7 +290,7 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 /// Trains a small good model (with plots) into `dir/out`.
 fn train_good(dir: &TempDir) {
-    dir.file("good.csv", &series(100));
+    dir.file("good.csv", &series(200));
     let (ok, stderr) = run(
         &dir.0,
         &[
@@ -305,7 +305,11 @@ fn huge_learning_rate_keeps_the_earlier_model_and_outputs() {
     let dir = TempDir::new("hugelr");
     train_good(&dir);
     let before = snapshot(&dir.0.join("out"));
-    assert_eq!(before.len(), 4, "model, CSV and two plots");
+    assert_eq!(
+        before.len(),
+        6,
+        "model, two CSVs (test predictions, history), checkpoint and two plots"
+    );
     let (ok, stderr) = run(
         &dir.0,
         &[
@@ -355,7 +359,7 @@ fn huge_stock_prices_with_huge_learning_rate_are_divergence_not_success() {
 #[test]
 fn divergence_after_a_good_epoch_warns_and_exports_the_best_epoch() {
     let dir = TempDir::new("latediverge");
-    dir.file("good.csv", &series(100));
+    dir.file("good.csv", &series(200));
     let (ok, stdout, stderr) = run_out(
         &dir.0,
         &[
@@ -581,7 +585,7 @@ fn ambiguous_columns_and_cell_specific_flags_are_refused() {
 fn constant_series_says_the_ratio_is_undefined() {
     let dir = TempDir::new("constant");
     let mut text = String::from("t,v\n");
-    for i in 0..60 {
+    for i in 0..160 {
         text.push_str(&format!("{i},5\n"));
     }
     dir.file("c.csv", &text);
@@ -624,7 +628,7 @@ fn missing_relative_model_names_the_current_directory() {
 #[test]
 fn best_epoch_says_which_loss_chose_it() {
     let dir = TempDir::new("bestepoch");
-    dir.file("d.csv", &series(100));
+    dir.file("d.csv", &series(200));
     let base = [
         "train",
         "d.csv",

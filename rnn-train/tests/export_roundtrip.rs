@@ -13,6 +13,7 @@ use rnn_core::{Dense, Direction, Layer, Lstm, SVector, Stack};
 use rnn_train::cmd::eval::EvalOptions;
 use rnn_train::cmd::train::{run, TrainOptions, Trained};
 use rnn_train::cmd::CsvSource;
+use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::scale;
 use rnn_train::data::split::TestSize;
 use rnn_train::fit::{FitConfig, Loss};
@@ -61,6 +62,7 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
         csv: CsvSource::Path(csv.to_path_buf()),
         inputs: vec!["value".into()],
         target: "value".into(),
+        time: TimeColumn::Auto,
         window: WINDOW,
         horizon: 1,
         cell: CellKind::Lstm,
@@ -70,6 +72,9 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
         scaler: ScalerKind::MinMax,
         val_fraction: 0.1,
         test_size: TestSize::Count(50),
+        nonnegative: false,
+        allow_outliers: false,
+        resume: None,
         fit: FitConfig {
             epochs: 4,
             batch_size: 16,
@@ -97,7 +102,7 @@ fn read_predictions(path: &Path) -> Vec<(u64, f64)> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("last_input_line,horizon,prediction,actual")
+        Some("last_input_line,horizon,prediction,actual,last_input_time")
     );
     lines
         .map(|l| {
@@ -183,14 +188,15 @@ fn predict_through_the_weight_file_matches_in_process_and_rnn_core() {
 fn eval_reproduces_the_training_report_and_test_csv() {
     let dir = TempDir::new("eval");
     let t = train(&dir.0, "out");
-    let (result, split) = rnn_train::cmd::eval::run(&EvalOptions {
+    // No flags: the columns and the test split come from the weight file.
+    let e = rnn_train::cmd::eval::run(&EvalOptions {
         model: t.outputs.model.clone(),
         csv: CsvSource::Path(dir.0.join("d.csv")),
-        inputs: vec!["value".into()],
-        target: "value".into(),
-        test_size: TestSize::Count(50),
+        overrides: Default::default(),
     })
     .unwrap();
+    assert!(e.notes.is_empty(), "{:?}", e.notes);
+    let (result, split) = (e.result, e.split);
     assert_eq!(split.test, t.split.test);
     assert_eq!(result, t.test);
     let e = result.evaluation;

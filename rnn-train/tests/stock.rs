@@ -7,6 +7,7 @@
 use rnn_core::format::ScalerKind;
 use rnn_train::cmd::train::{run, TrainOptions};
 use rnn_train::cmd::CsvSource;
+use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::split::TestSize;
 use rnn_train::fit::{FitConfig, Loss};
 use rnn_train::nn::{Activation, CellKind};
@@ -20,6 +21,7 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
         csv: CsvSource::Path(csv.into()),
         inputs: vec!["open_usd".into()],
         target: "open_usd".into(),
+        time: TimeColumn::Auto,
         window: 30,
         horizon: 1,
         cell: CellKind::Lstm,
@@ -29,6 +31,9 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
         scaler: ScalerKind::MinMax,
         val_fraction: 0.0,
         test_size: TestSize::Count(200),
+        nonnegative: false,
+        allow_outliers: false,
+        resume: None,
         fit: FitConfig {
             epochs: 30,
             batch_size: 16,

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::spec::{Header, Metadata, FORMAT_VERSION, MAGIC};
+use super::spec::{Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS, OLDEST_VERSION};
 use super::{CHECKSUM_BYTES, CRC, PARAM_BYTES};
 use crate::error::Error;
 use crate::layer::Layer;
@@ -32,6 +32,50 @@ struct Prelude {
     version: u16,
 }
 
+/// The version-1 header: version 2 without `contract`.
+#[derive(Deserialize)]
+struct HeaderV1 {
+    magic: [u8; 4],
+    version: u16,
+    layers: heapless::Vec<LayerSpec, MAX_LAYERS>,
+    metadata: Option<Metadata>,
+    param_count: u32,
+}
+
+impl From<HeaderV1> for Header {
+    fn from(h: HeaderV1) -> Header {
+        Header {
+            magic: h.magic,
+            version: h.version,
+            layers: h.layers,
+            metadata: h.metadata,
+            contract: None,
+            param_count: h.param_count,
+        }
+    }
+}
+
+/// Decodes the header of `version`; returns it and the bytes after it.
+fn take_header(blob: &[u8], version: u16) -> Result<(Header, &[u8]), Error> {
+    let decoded = if version == 1 {
+        postcard::take_from_bytes::<HeaderV1>(blob).map(|(h, rest)| (h.into(), rest))
+    } else {
+        postcard::take_from_bytes::<Header>(blob)
+    };
+    decoded.map_err(|e| decode_error(e, blob.len()))
+}
+
+/// Whether a data contract names one column per scale of the metadata.
+fn contract_fits(header: &Header) -> bool {
+    match (&header.contract, &header.metadata) {
+        (None, _) => true,
+        (Some(c), Some(m)) => {
+            c.inputs.len() == m.inputs.len() && c.targets.len() == m.targets.len()
+        }
+        (Some(_), None) => false,
+    }
+}
+
 fn decode_error(e: postcard::Error, available: usize) -> Error {
     match e {
         postcard::Error::DeserializeUnexpectedEnd => Error::Truncated {
@@ -43,7 +87,8 @@ fn decode_error(e: postcard::Error, available: usize) -> Error {
 }
 
 /// Verifies a blob's magic, version, header, lengths and CRC-32, in that
-/// order, and returns the header with the parameter bytes.
+/// order, and returns the header with the parameter bytes. Version-1 blobs
+/// (no data contract) are read with `contract: None`.
 ///
 /// # Errors
 /// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::Truncated`],
@@ -63,14 +108,16 @@ pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
             found: prelude.magic,
         });
     }
-    if prelude.version != FORMAT_VERSION {
+    if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&prelude.version) {
         return Err(Error::UnsupportedVersion {
             found: prelude.version,
             supported: FORMAT_VERSION,
         });
     }
-    let (header, rest) =
-        postcard::take_from_bytes::<Header>(blob).map_err(|e| decode_error(e, blob.len()))?;
+    let (header, rest) = take_header(blob, prelude.version)?;
+    if !contract_fits(&header) {
+        return Err(Error::Decode);
+    }
     let mut expected = 0usize;
     for layer in &header.layers {
         expected = layer

@@ -1,15 +1,20 @@
 //! Writing weight blobs, from a compile-time model or from flat parameters.
 
-use super::spec::{Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS};
+use super::spec::{DataContract, Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS};
 use super::{CHECKSUM_BYTES, CRC, PARAM_BYTES};
 use crate::error::Error;
 use crate::layer::Layer;
 
-/// Upper bound on the bytes of an encoded [`Header`] (8 layers and 2 × 16
-/// feature scales need well under this).
-pub const MAX_HEADER_BYTES: usize = 512;
+/// Upper bound on the bytes of an encoded [`Header`] (8 layers, 2 × 16
+/// feature scales and 33 column names of [`super::MAX_NAME_BYTES`] need
+/// under 3 KiB).
+pub const MAX_HEADER_BYTES: usize = 4096;
 
-fn header_for(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<Header, Error> {
+fn header_for(
+    specs: &[LayerSpec],
+    metadata: Option<&Metadata>,
+    contract: Option<&DataContract>,
+) -> Result<Header, Error> {
     let layers = heapless::Vec::from_slice(specs).map_err(|_| Error::Length {
         expected: MAX_LAYERS,
         found: specs.len(),
@@ -26,31 +31,47 @@ fn header_for(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<Header
         version: FORMAT_VERSION,
         layers,
         metadata: metadata.cloned(),
+        contract: contract.cloned(),
         param_count: u32::try_from(count).map_err(|_| Error::Decode)?,
     })
 }
 
-/// Encodes the header into a scratch buffer; returns it and its length.
-fn header_bytes(header: &Header) -> Result<([u8; MAX_HEADER_BYTES], usize), Error> {
-    let mut buf = [0u8; MAX_HEADER_BYTES];
-    let n = postcard::to_slice(header, &mut buf)
-        .map_err(|_| Error::BufferTooSmall {
-            needed: MAX_HEADER_BYTES + 1,
+/// The encoded header's length in bytes, counted without a buffer.
+fn header_len(header: &Header) -> Result<usize, Error> {
+    let n = postcard::serialize_with_flavor(header, postcard::ser_flavors::Size::default())
+        .map_err(|_| Error::Decode)?;
+    if n > MAX_HEADER_BYTES {
+        return Err(Error::BufferTooSmall {
+            needed: n,
             available: MAX_HEADER_BYTES,
-        })?
-        .len();
-    Ok((buf, n))
+        });
+    }
+    Ok(n)
 }
 
-/// Exact size in bytes of the blob for these layers and metadata.
+/// Exact size in bytes of the blob for these layers and metadata (no data
+/// contract).
+///
+/// # Errors
+/// Those of [`encoded_len_with_contract`].
+pub fn encoded_len(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<usize, Error> {
+    encoded_len_with_contract(specs, metadata, None)
+}
+
+/// Exact size in bytes of the blob for these layers, metadata and data
+/// contract.
 ///
 /// # Errors
 /// [`Error::Length`] for more than [`MAX_LAYERS`] layers;
 /// [`Error::BufferTooSmall`] when the header exceeds [`MAX_HEADER_BYTES`];
 /// [`Error::Decode`] when the parameter count overflows `u32`.
-pub fn encoded_len(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<usize, Error> {
-    let header = header_for(specs, metadata)?;
-    let (_, n) = header_bytes(&header)?;
+pub fn encoded_len_with_contract(
+    specs: &[LayerSpec],
+    metadata: Option<&Metadata>,
+    contract: Option<&DataContract>,
+) -> Result<usize, Error> {
+    let header = header_for(specs, metadata, contract)?;
+    let n = header_len(&header)?;
     total_len(n, header.param_count)
 }
 
@@ -68,25 +89,19 @@ fn total_len(header_len: usize, param_count: u32) -> Result<usize, Error> {
 /// Calls its argument once per parameter slice, in weight-file order.
 type ParamVisitor<'a> = &'a dyn Fn(&mut dyn FnMut(&[f32]));
 
-fn write(
-    specs: &[LayerSpec],
-    metadata: Option<&Metadata>,
-    visit: ParamVisitor<'_>,
-    out: &mut [u8],
-) -> Result<usize, Error> {
-    let header = header_for(specs, metadata)?;
-    let (hbuf, hlen) = header_bytes(&header)?;
+fn write(header: &Header, visit: ParamVisitor<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    let hlen = header_len(header)?;
     let count = header.param_count as usize;
     let total = total_len(hlen, header.param_count)?;
     let end = total - CHECKSUM_BYTES;
-    let (Some(out), Some(head)) = (out.get_mut(..total), hbuf.get(..hlen)) else {
+    let Some(out) = out.get_mut(..total) else {
         return Err(Error::BufferTooSmall {
             needed: total,
             available: out.len(),
         });
     };
     let (header_out, rest) = out.split_at_mut(hlen);
-    header_out.copy_from_slice(head);
+    postcard::to_slice(header, header_out).map_err(|_| Error::Decode)?;
     let params = &mut rest[..end - hlen];
     let mut written = 0usize;
     let mut chunks = params.chunks_exact_mut(PARAM_BYTES);
@@ -131,28 +146,46 @@ pub fn encode<L: Layer>(
             found: L::LAYERS,
         })?;
     }
-    write(&specs, metadata, &|f| model.visit_params(f), out)
+    let header = header_for(&specs, metadata, None)?;
+    write(&header, &|f| model.visit_params(f), out)
 }
 
 /// Encodes layers described at run time (as `rnn-train` has them) with their
-/// parameters flattened in weight-file order (see `docs/weight-format.md`).
+/// parameters flattened in weight-file order (see `docs/weight-format.md`),
+/// without a data contract.
 ///
 /// # Errors
-/// [`Error::Length`] when `params.len()` differs from the layers' total
-/// parameter count, or for more than [`MAX_LAYERS`] layers;
-/// [`Error::BufferTooSmall`] when `out` is too short.
+/// Those of [`encode_raw_with_contract`].
 pub fn encode_raw(
     specs: &[LayerSpec],
     metadata: Option<&Metadata>,
     params: &[f32],
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    let header = header_for(specs, metadata)?;
+    encode_raw_with_contract(specs, metadata, None, params, out)
+}
+
+/// [`encode_raw`] with a [`DataContract`] (the training columns and
+/// split) in the header.
+///
+/// # Errors
+/// [`Error::Length`] when `params.len()` differs from the layers' total
+/// parameter count, or for more than [`MAX_LAYERS`] layers;
+/// [`Error::BufferTooSmall`] when `out` is too short or the header exceeds
+/// [`MAX_HEADER_BYTES`].
+pub fn encode_raw_with_contract(
+    specs: &[LayerSpec],
+    metadata: Option<&Metadata>,
+    contract: Option<&DataContract>,
+    params: &[f32],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let header = header_for(specs, metadata, contract)?;
     if params.len() != header.param_count as usize {
         return Err(Error::Length {
             expected: header.param_count as usize,
             found: params.len(),
         });
     }
-    write(specs, metadata, &|f| f(params), out)
+    write(&header, &|f| f(params), out)
 }

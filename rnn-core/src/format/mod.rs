@@ -14,10 +14,14 @@ mod encode;
 pub mod spec;
 
 pub use decode::{load_into, read_header, Checked};
-pub use encode::{encode, encode_raw, encoded_len, MAX_HEADER_BYTES};
+pub use encode::{
+    encode, encode_raw, encode_raw_with_contract, encoded_len, encoded_len_with_contract,
+    MAX_HEADER_BYTES,
+};
 pub use spec::{
-    FeatureScale, Header, LayerKind, LayerShape, LayerSpec, Metadata, ScalerKind, FORMAT_VERSION,
-    MAGIC, MAX_FEATURES, MAX_LAYERS,
+    ColumnName, DataContract, FeatureScale, Header, LayerKind, LayerShape, LayerSpec, Metadata,
+    ScalerKind, SplitRecord, TestSplit, FORMAT_VERSION, MAGIC, MAX_FEATURES, MAX_LAYERS,
+    MAX_NAME_BYTES, OLDEST_VERSION,
 };
 
 /// The checksum used at the end of a blob: CRC-32/ISO-HDLC (the zlib/PNG CRC).

@@ -9,12 +9,21 @@ use crate::activation::Activation;
 
 /// File magic: the first four bytes of every weight file.
 pub const MAGIC: [u8; 4] = *b"RNNW";
-/// The format version this crate writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this crate writes. Readers also accept version 1
+/// (no data contract), see [`Header::contract`].
+pub const FORMAT_VERSION: u16 = 2;
+/// Oldest format version readers accept.
+pub const OLDEST_VERSION: u16 = 1;
 /// Most layers a weight file may describe.
 pub const MAX_LAYERS: usize = 8;
 /// Most input or target features a scaler may describe.
 pub const MAX_FEATURES: usize = 16;
+/// Most bytes (UTF-8) of one column name in a [`DataContract`].
+pub const MAX_NAME_BYTES: usize = 64;
+
+/// A CSV column name stored in a [`DataContract`], at most
+/// [`MAX_NAME_BYTES`] bytes of UTF-8.
+pub type ColumnName = heapless::String<MAX_NAME_BYTES>;
 
 /// The kind of a layer, without its sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,17 +232,65 @@ pub struct Metadata {
     pub horizon: u32,
 }
 
+/// How many samples the test split took, as given at training.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TestSplit {
+    /// Exactly this many samples, the last ones of the series.
+    Count(u32),
+    /// This fraction of all samples, in `(0, 1)`, the last ones.
+    Fraction(f64),
+}
+
+/// How the samples of the training series were split by time
+/// (train | validation | test, test last; rnn-train's `data::split`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitRecord {
+    /// Data rows of the training CSV.
+    pub rows: u32,
+    /// Fraction of the samples before the test split used for validation
+    /// (the last ones; Keras `validation_split`).
+    pub val_fraction: f64,
+    /// The test split as given.
+    pub test: TestSplit,
+    /// Resulting training samples.
+    pub train_samples: u32,
+    /// Resulting validation samples.
+    pub val_samples: u32,
+    /// Resulting test samples.
+    pub test_samples: u32,
+}
+
+/// The data a model was trained on: which CSV columns, in which order, and
+/// how the series was split. Saved by `rnn-train` (format version 2) so
+/// `eval` and `predict` read the same columns and test split.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataContract {
+    /// Input column names, in input-feature order (as [`Metadata::inputs`]).
+    pub inputs: Vec<ColumnName, MAX_FEATURES>,
+    /// Target column names, in output order (as [`Metadata::targets`]).
+    pub targets: Vec<ColumnName, MAX_FEATURES>,
+    /// The time (timestamp) column, if the CSV has one.
+    pub time: Option<ColumnName>,
+    /// How the samples were split.
+    pub split: SplitRecord,
+}
+
 /// The header of a weight file, decoded with postcard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Header {
     /// Always [`MAGIC`].
     pub magic: [u8; 4],
-    /// Always [`FORMAT_VERSION`] for files this crate writes.
+    /// [`FORMAT_VERSION`] for files this crate writes; 1 for older files
+    /// (read with `contract: None`).
     pub version: u16,
     /// The layers, first to last.
     pub layers: Vec<LayerSpec, MAX_LAYERS>,
     /// Preprocessing, if the file was exported with it.
     pub metadata: Option<Metadata>,
+    /// The data contract (columns and split), if the file was exported
+    /// with it; always `None` in version-1 files. When present, `metadata`
+    /// is present too, with one scale per contract column.
+    pub contract: Option<DataContract>,
     /// Number of f32 parameters that follow the header; equals the sum of
     /// [`LayerSpec::param_count`].
     pub param_count: u32,

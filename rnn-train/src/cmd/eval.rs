@@ -1,113 +1,74 @@
 //! `rnn-train eval`: a weight file's errors on the test split (the last part
-//! of the series), in the series' own units, next to persistence.
+//! of the series), in the series' own units, next to persistence. The
+//! columns and split come from the model's data contract unless flags
+//! override them.
 
 use std::path::PathBuf;
 
-use rnn_core::format::Metadata;
-
-use super::{check_model, columns, predict_at, scale_columns, CsvSource};
-use crate::data::split::{Split, TestSize};
+use super::{check_model, CsvSource};
+use crate::data::contract::{resolve, rows_note, Contract, Overrides};
+use crate::data::split::Split;
 use crate::error::Result;
-use crate::eval::{persistence, Evaluation, Metrics};
+use crate::forecast::{test_split, TestResult};
 use crate::import;
-use crate::nn::Network;
 
-/// What `eval` needs: the model, the data and the test split.
+/// What `eval` needs: the model, the data and any overrides of its contract.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvalOptions {
     /// The weight file (written by `rnn-train train`).
     pub model: PathBuf,
     /// The CSV.
     pub csv: CsvSource,
-    /// Input columns, in the order the model was trained with.
-    pub inputs: Vec<String>,
-    /// Target column.
-    pub target: String,
-    /// Size of the test split; the same as in training for an honest test.
-    pub test_size: TestSize,
+    /// Flags that replace the model's stored columns or test split.
+    pub overrides: Overrides,
 }
 
-/// Test-split forecasts and their errors, in the target's units.
+/// What `eval` found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TestResult {
-    /// CSV line (1-based, header = 1) of each test target.
-    pub target_lines: Vec<u64>,
-    /// The actual target values.
-    pub actual: Vec<f64>,
-    /// The model's forecasts.
-    pub predicted: Vec<f64>,
-    /// The persistence forecasts (last input value of the target column).
-    pub persistence: Vec<f64>,
-    /// Errors of both.
-    pub evaluation: Evaluation,
+pub struct Evaluated {
+    /// Test forecasts and errors.
+    pub result: TestResult,
+    /// The split used.
+    pub split: Split,
+    /// The contract used (stored, with overrides applied).
+    pub contract: Contract,
+    /// Overrides, a missing contract, a CSV of another length.
+    pub notes: Vec<String>,
 }
 
-/// Forecasts every test sample of `split` with `network` and compares with
-/// the actual values and with persistence.
-///
-/// `inputs` are the raw input columns, `target` the raw target column and
-/// `lines` the CSV line of every row; `meta` gives the scales. Scaling and
-/// unscaling use `meta`'s stored `f32` scales, exactly as `predict` does.
+/// Runs `eval`: loads the model, reads the contract's columns, splits the
+/// CSV with the contract's window, horizon and test size, and evaluates the
+/// test split.
 ///
 /// # Errors
-/// [`crate::TrainError::Network`] if a window does not fit the network.
-pub fn test_split(
-    network: &Network,
-    meta: &Metadata,
-    inputs: &[Vec<f64>],
-    target: &[f64],
-    lines: &[u64],
-    split: &Split,
-) -> Result<TestResult> {
-    let scaled = scale_columns(inputs, &meta.inputs);
-    let rows: Vec<usize> = split.test.clone().map(|k| split.target_row(k)).collect();
-    let predicted = split
-        .test
-        .clone()
-        .map(|k| predict_at(network, &scaled, k, split.window, &meta.targets[0]))
-        .collect::<Result<Vec<_>>>()?;
-    let actual: Vec<f64> = rows.iter().map(|&r| target[r]).collect();
-    let persistence = persistence(target, &rows, split.horizon);
-    let evaluation = Evaluation {
-        model: Metrics::new(&predicted, &actual),
-        persistence: Metrics::new(&persistence, &actual),
-    };
-    Ok(TestResult {
-        target_lines: rows.iter().map(|&r| lines[r]).collect(),
-        actual,
-        predicted,
-        persistence,
-        evaluation,
-    })
-}
-
-/// Runs `eval`: loads the model, splits the CSV with the model's window and
-/// horizon, and evaluates the test split.
-///
-/// # Errors
-/// Those of [`import::load`], [`CsvSource::read`] and [`Split::new`];
+/// Those of [`import::load`], [`CsvSource::existing`], [`Contract::read`]
+/// (a CSV lacking a contract column) and [`Split::new`];
 /// [`crate::TrainError::NoMetadata`], [`crate::TrainError::InputCount`] or
 /// [`crate::TrainError::Architecture`] when the model does not fit the columns.
-pub fn run(opts: &EvalOptions) -> Result<(TestResult, Split)> {
+pub fn run(opts: &EvalOptions) -> Result<Evaluated> {
     let model = import::load(&opts.model)?;
-    let meta = check_model(
+    let meta = model
+        .metadata
+        .as_ref()
+        .ok_or_else(|| crate::TrainError::NoMetadata {
+            path: opts.model.clone(),
+        })?;
+    let (contract, mut notes) = resolve(meta, model.contract.as_ref(), &opts.overrides);
+    check_model(
         &opts.model,
         &model.network,
-        model.metadata.as_ref(),
-        opts.inputs.len(),
+        Some(meta),
+        contract.inputs.len(),
     )?;
-    let mut wanted: Vec<&str> = opts.inputs.iter().map(String::as_str).collect();
-    wanted.push(&opts.target);
-    let table = opts.csv.read(&wanted)?;
-    let split = Split::new(
-        table.rows(),
-        meta.window as usize,
-        meta.horizon as usize,
-        0.0,
-        opts.test_size,
-    )?;
-    let inputs = columns(&table, &opts.inputs);
-    let target = table.column(&opts.target).unwrap_or_default();
-    let result = test_split(&model.network, meta, &inputs, target, &table.lines, &split)?;
-    Ok((result, split))
+    let data = contract.read(opts.csv.existing()?, false, true)?;
+    let rows = data.table.rows();
+    notes.extend(rows_note(model.contract.as_ref(), rows));
+    let split = contract.split(rows)?;
+    let result = test_split(&model.network, meta, &data, &split)?;
+    Ok(Evaluated {
+        result,
+        split,
+        contract,
+        notes,
+    })
 }

@@ -8,18 +8,15 @@ pub mod train;
 
 use std::path::{Path, PathBuf};
 
-use rnn_core::format::{FeatureScale, Metadata};
+use rnn_core::format::Metadata;
 
-use crate::data::csv::{read_columns, Table};
-use crate::data::scale;
+pub use crate::data::contract::DEFAULT_COLUMN;
 use crate::error::{Result, TrainError};
 use crate::nn::Network;
 
 /// Default CSV of `train` and `eval`: hourly sea water temperature (see
 /// `data/README.md`), resolved against the current directory.
 pub const DEFAULT_CSV: &str = "data/sea_surface_temperature_hourly.csv";
-/// Default input and target column of [`DEFAULT_CSV`], in °C.
-pub const DEFAULT_COLUMN: &str = "temperature_c";
 /// Default output directory of `train`.
 pub const DEFAULT_OUT_DIR: &str = "out";
 /// File name of the weight file in the output directory.
@@ -43,12 +40,12 @@ impl CsvSource {
         }
     }
 
-    /// Reads `columns` from the CSV.
+    /// The path to read, checked to exist when it is the default.
     ///
     /// # Errors
     /// [`TrainError::DefaultDataMissing`] (saying where it looked) when the
-    /// default file is absent; otherwise those of [`read_columns`].
-    pub fn read(&self, columns: &[&str]) -> Result<Table> {
+    /// default file is absent.
+    pub fn existing(&self) -> Result<&Path> {
         let path = self.path();
         if *self == CsvSource::Default && !path.exists() {
             return Err(TrainError::DefaultDataMissing {
@@ -56,24 +53,8 @@ impl CsvSource {
                 cwd: std::env::current_dir().unwrap_or_default(),
             });
         }
-        read_columns(path, columns)
+        Ok(path)
     }
-}
-
-/// The named columns' values from `table`, in the order of `names`.
-fn columns(table: &Table, names: &[String]) -> Vec<Vec<f64>> {
-    names
-        .iter()
-        .filter_map(|n| table.column(n).map(<[f64]>::to_vec))
-        .collect()
-}
-
-/// Every column scaled by its own scale.
-fn scale_columns(raw: &[Vec<f64>], scales: &[FeatureScale]) -> Vec<Vec<f64>> {
-    raw.iter()
-        .zip(scales)
-        .map(|(c, s)| scale::scale_all(s, c))
-        .collect()
 }
 
 /// Checks that a loaded model predicts one value from `inputs` features and
@@ -105,21 +86,4 @@ fn check_model<'a>(
         });
     }
     Ok(meta)
-}
-
-/// The model's prediction, in the target's units, for the window of scaled
-/// `inputs` starting at row `start`.
-fn predict_at(
-    network: &Network,
-    inputs: &[Vec<f64>],
-    start: usize,
-    window: usize,
-    target: &FeatureScale,
-) -> Result<f64> {
-    let x = crate::data::window::input_window(inputs, start, window);
-    let y = network.predict(&x)?;
-    Ok(scale::unscale(
-        target,
-        y.first().copied().unwrap_or(f64::NAN),
-    ))
 }

@@ -1,10 +1,13 @@
 //! `rnn-train predict`: runs a weight file over every window of a CSV and
-//! writes the forecasts as CSV.
+//! writes the forecasts as CSV. The input columns come from the model's
+//! data contract unless `--input` overrides them.
 
 use std::path::PathBuf;
 
-use super::{check_model, columns, predict_at, scale_columns, CsvSource};
+use super::{check_model, CsvSource};
+use crate::data::contract::{resolve, Overrides};
 use crate::error::{Result, TrainError};
+use crate::forecast::{predict_at, scale_columns};
 use crate::import;
 
 /// What `predict` needs.
@@ -14,64 +17,93 @@ pub struct PredictOptions {
     pub model: PathBuf,
     /// The CSV.
     pub csv: CsvSource,
-    /// Input columns, in the order the model was trained with.
-    pub inputs: Vec<String>,
-    /// A target column to write next to the forecasts, if wanted.
-    pub target: Option<String>,
+    /// Flags that replace the model's stored input or target columns.
+    pub overrides: Overrides,
     /// The output CSV.
     pub output: PathBuf,
 }
 
 /// One forecast.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Forecast {
     /// CSV line (1-based, header = 1) of the window's last input row.
     pub last_input_line: u64,
+    /// The time column's cell at the last input row, if the CSV has one.
+    pub last_input_time: Option<String>,
     /// Rows between the last input row and the forecast row (the model's horizon).
     pub horizon: usize,
     /// The forecast, in the target's units.
     pub prediction: f64,
-    /// The target column's value at the forecast row, if asked for and in the file.
+    /// The target column's value at the forecast row, if the CSV has the
+    /// target column and the row.
     pub actual: Option<f64>,
+}
+
+/// The forecasts and what `predict` wants the user to know.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Forecasts {
+    /// One per window of the CSV.
+    pub forecasts: Vec<Forecast>,
+    /// Whether the CSV has the target column (the `actual` column is written).
+    pub with_actual: bool,
+    /// Whether the CSV has the time column (the `last_input_time` column is written).
+    pub with_time: bool,
+    /// Overrides or a missing contract.
+    pub notes: Vec<String>,
 }
 
 /// Forecasts for every window of the CSV (the last ones forecast rows past
 /// the end of the file, with no actual value).
 ///
 /// # Errors
-/// Those of [`import::load`] and [`CsvSource::read`];
-/// [`TrainError::NoMetadata`], [`TrainError::InputCount`] or
+/// Those of [`import::load`], [`CsvSource::existing`] and
+/// [`crate::data::contract::Contract::read`] (a CSV lacking an input
+/// column); [`TrainError::NoMetadata`], [`TrainError::InputCount`] or
 /// [`TrainError::Architecture`] when the model does not fit the columns;
 /// [`TrainError::ShorterThanWindow`] when the CSV is shorter than one window.
-pub fn forecasts(opts: &PredictOptions) -> Result<Vec<Forecast>> {
+pub fn forecasts(opts: &PredictOptions) -> Result<Forecasts> {
     let model = import::load(&opts.model)?;
-    let meta = check_model(
+    let meta = model
+        .metadata
+        .as_ref()
+        .ok_or_else(|| TrainError::NoMetadata {
+            path: opts.model.clone(),
+        })?;
+    let (contract, notes) = resolve(meta, model.contract.as_ref(), &opts.overrides);
+    check_model(
         &opts.model,
         &model.network,
-        model.metadata.as_ref(),
-        opts.inputs.len(),
+        Some(meta),
+        contract.inputs.len(),
     )?;
-    let mut wanted: Vec<&str> = opts.inputs.iter().map(String::as_str).collect();
-    wanted.extend(opts.target.as_deref());
-    let table = opts.csv.read(&wanted)?;
-    let (window, horizon) = (meta.window as usize, meta.horizon as usize);
-    let rows = table.rows();
+    let data = contract.read(opts.csv.existing()?, true, true)?;
+    let (window, horizon) = (contract.window, contract.horizon);
+    let rows = data.table.rows();
     if rows < window {
         return Err(TrainError::ShorterThanWindow { window, rows });
     }
-    let scaled = scale_columns(&columns(&table, &opts.inputs), &meta.inputs);
-    let target = opts.target.as_deref().and_then(|t| table.column(t));
-    (0..=rows - window)
+    let scaled = scale_columns(&data.inputs, &meta.inputs);
+    let forecasts = (0..=rows - window)
         .map(|start| {
             let last = start + window - 1;
             Ok(Forecast {
-                last_input_line: table.lines[last],
+                last_input_line: data.table.lines[last],
+                last_input_time: data.time_at(last).map(str::to_string),
                 horizon,
                 prediction: predict_at(&model.network, &scaled, start, window, &meta.targets[0])?,
-                actual: target.and_then(|t| t.get(last + horizon).copied()),
+                actual: data
+                    .target
+                    .as_ref()
+                    .and_then(|t| t.get(last + horizon).copied()),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Forecasts {
+        forecasts,
+        with_actual: data.target.is_some(),
+        with_time: data.table.time.is_some(),
+        notes,
+    })
 }
 
 /// Refuses an output path that resolves to the model or the input CSV
@@ -96,32 +128,40 @@ fn check_output_is_new(opts: &PredictOptions) -> Result<()> {
 }
 
 /// Runs `predict` and writes `opts.output` atomically with the columns
-/// `last_input_line,horizon,prediction` (and `actual` with a target),
-/// creating missing parent directories; returns the number of forecasts.
+/// `last_input_line,horizon,prediction[,actual][,last_input_time]`
+/// (`last_input_time` when the CSV has a time column, `actual` when it has
+/// the target column), creating missing parent directories; returns the
+/// forecasts written.
 ///
 /// # Errors
 /// [`TrainError::OutputIsInput`] when the output is the model or the CSV
 /// (checked first); those of [`forecasts`]; [`TrainError::File`] naming the
 /// output when it cannot be written (for example a directory).
-pub fn run(opts: &PredictOptions) -> Result<usize> {
+pub fn run(opts: &PredictOptions) -> Result<Forecasts> {
     check_output_is_new(opts)?;
-    let forecasts = forecasts(opts)?;
+    let f = forecasts(opts)?;
     let mut header = vec!["last_input_line", "horizon", "prediction"];
-    if opts.target.is_some() {
+    if f.with_actual {
         header.push("actual");
     }
+    if f.with_time {
+        header.push("last_input_time");
+    }
     let mut records = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
-    records.extend(forecasts.iter().map(|f| {
+    records.extend(f.forecasts.iter().map(|x| {
         let mut record = vec![
-            f.last_input_line.to_string(),
-            f.horizon.to_string(),
-            f.prediction.to_string(),
+            x.last_input_line.to_string(),
+            x.horizon.to_string(),
+            x.prediction.to_string(),
         ];
-        if opts.target.is_some() {
-            record.push(f.actual.map(|a| a.to_string()).unwrap_or_default());
+        if f.with_actual {
+            record.push(x.actual.map(|a| a.to_string()).unwrap_or_default());
+        }
+        if f.with_time {
+            record.push(x.last_input_time.clone().unwrap_or_default());
         }
         record
     }));
     crate::export::write_csv(&opts.output, &records)?;
-    Ok(forecasts.len())
+    Ok(f)
 }

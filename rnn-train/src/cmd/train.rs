@@ -1,21 +1,31 @@
-//! `rnn-train train`: CSV → time split → scaler (training rows only) →
-//! windows → fit → weight file → test evaluation against persistence →
-//! plots.
+//! `rnn-train train`: CSV → data contract (columns, time split) → scaler
+//! (training rows only) → windows → fit → weight file → test evaluation
+//! against persistence → history, predictions and plots.
+//!
+//! [`prepare`] does everything up to training (so the summary and any
+//! warnings can be shown first); [`Prepared::train`] trains and writes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use rnn_core::format::{Metadata, ScalerKind};
+use rnn_core::format::{DataContract, LayerSpec, Metadata, ScalerKind};
 
-use super::eval::{test_split, TestResult};
-use super::{columns, scale_columns, CsvSource, MODEL_FILE};
+use super::{CsvSource, MODEL_FILE};
+use crate::data::contract::{Contract, Data};
+use crate::data::csv::TimeColumn;
+use crate::data::outliers::{outliers, MAX_MADS};
 use crate::data::scale;
 use crate::data::split::{Split, TestSize};
 use crate::data::window::dataset;
 use crate::error::{Result, TrainError};
-use crate::fit::{fit, EpochReport, FitConfig, FitReport, Loss};
+use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport, Loss};
+use crate::forecast::{scale_columns, test_split, TestResult};
 use crate::nn::{Activation, Architecture, CellKind, Network};
 use crate::report::{summarize, Summary};
-use crate::{export, import, plot};
+use crate::{checkpoint, export, import, plot};
+
+/// File name of the training checkpoint in the output directory.
+pub const CHECKPOINT_FILE: &str = "checkpoint.rnnt";
 
 /// Everything `train` needs; `main.rs` fills it from the command line.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +36,9 @@ pub struct TrainOptions {
     pub inputs: Vec<String>,
     /// Target column (may also be an input).
     pub target: String,
+    /// The time column saved in the contract and written next to test
+    /// predictions ([`TimeColumn::Auto`]: detected from the header).
+    pub time: TimeColumn,
     /// Past timesteps per sample.
     pub window: usize,
     /// Steps ahead of the target (1 = the next value).
@@ -44,6 +57,15 @@ pub struct TrainOptions {
     pub val_fraction: f64,
     /// The test split: the last samples of the series.
     pub test_size: TestSize,
+    /// Forecasts that cannot go below 0: the target is scaled without a
+    /// shift and the last Dense layer gets a ReLU (refused when a training
+    /// target is negative).
+    pub nonnegative: bool,
+    /// Do not warn about values beyond the robust range.
+    pub allow_outliers: bool,
+    /// Continue from this checkpoint (written by an earlier run with the
+    /// same options but `fit.epochs`) up to `fit.epochs` epochs in all.
+    pub resume: Option<PathBuf>,
     /// Optimisation settings (epochs, batch, Adam learning rate, clipping,
     /// patience, shuffling, seed, loss).
     pub fit: FitConfig,
@@ -60,10 +82,36 @@ pub struct Outputs {
     pub model: PathBuf,
     /// Test targets, model and persistence forecasts, as CSV.
     pub test_predictions: PathBuf,
+    /// Per-epoch losses, learning rate and seconds, as CSV.
+    pub history: PathBuf,
+    /// The checkpoint to resume from (`train --resume`).
+    pub checkpoint: PathBuf,
     /// Loss curves PNG (if plots were drawn).
     pub loss_plot: Option<PathBuf>,
     /// Predicted vs actual PNG (if plots were drawn).
     pub predictions_plot: Option<PathBuf>,
+}
+
+/// A run ready to train: data read, split, scaled and checked, network built.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    opts: TrainOptions,
+    /// The data contract saved with the model.
+    pub contract: Contract,
+    data: Data,
+    /// The split.
+    pub split: Split,
+    /// The scaler, window and horizon saved in the weight file.
+    pub metadata: Metadata,
+    record: DataContract,
+    train: Dataset,
+    val: Option<Dataset>,
+    network: Network,
+    /// Keras-style summary of the model.
+    pub summary: Summary,
+    /// Warnings and hints about the data, one line each, to show before
+    /// training (`warning: ...`, `hint: ...`).
+    pub notes: Vec<String>,
 }
 
 /// The result of a training run.
@@ -76,6 +124,9 @@ pub struct Trained {
     pub exported: Network,
     /// Loss history, best epoch, early stop, divergence.
     pub fit: FitReport,
+    /// Wall-clock seconds of each epoch, as in `history.csv` (`None` for
+    /// epochs of the run resumed from).
+    pub epoch_seconds: Vec<Option<f64>>,
     /// The split used.
     pub split: Split,
     /// The scaler, window and horizon saved in the weight file.
@@ -95,29 +146,7 @@ fn invalid(option: &'static str, reason: impl Into<String>) -> TrainError {
     }
 }
 
-/// Trains, exports and evaluates; calls `on_epoch` after every epoch.
-///
-/// Deterministic for a given `opts.fit.seed`: the same options give
-/// bit-identical weight files. A loss or weight that is not a finite `f32`
-/// stops training (see [`FitReport::diverged`]); the best weights so far
-/// are exported, or, if no epoch finished with finite values, nothing is
-/// written. The output directory is checked before training; every output
-/// is written only after the model blob was encoded, loaded back through
-/// rnn-core's checks and evaluated, so a failed run never replaces an
-/// existing model.
-///
-/// # Errors
-/// Those of [`CsvSource::read`] and [`Split::new`];
-/// [`TrainError::InvalidOption`] for no input column, an input column given
-/// twice, a Dense head whose last layer does not have 1 unit, or more than
-/// 16 columns; [`TrainError::OutputDir`] when `opts.out_dir` is a file or
-/// cannot be written;
-/// [`TrainError::Network`] for an architecture with 0 units;
-/// [`TrainError::Diverged`] when the first epoch already diverged (a loss
-/// or weight NaN or beyond the `f32` range); [`TrainError::Fit`] for zero epochs, zero batch size or a bad learning
-/// rate or clip norm; [`TrainError::File`] / [`TrainError::Plot`] when an
-/// output cannot be written.
-pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Result<Trained> {
+fn check_options(opts: &TrainOptions) -> Result<()> {
     if opts.inputs.is_empty() {
         return Err(invalid("--input", "give at least one input column"));
     }
@@ -138,27 +167,106 @@ pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Resul
             format!("column {twice:?} is given more than once"),
         ));
     }
+    Ok(())
+}
+
+/// One warning per used column whose training rows hold values beyond
+/// [`MAX_MADS`] MADs from the median.
+fn outlier_warnings(contract: &Contract, data: &Data, rows: std::ops::Range<usize>) -> Vec<String> {
+    let mut names: Vec<&str> = contract.inputs.iter().map(String::as_str).collect();
+    if !names.contains(&contract.target.as_str()) {
+        names.push(&contract.target);
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let column = data.table.column(name)?;
+            let o = outliers(&column[rows.clone()])?;
+            Some(format!(
+                "warning: column {name:?}: {} training value(s) lie more than {MAX_MADS} MADs \
+                 from the median {} (MAD {}), the first at line {} ({}); they dominate the \
+                 scaler and the loss. Fix the data, or pass --allow-outliers if they are real",
+                o.count,
+                o.median,
+                o.spread,
+                data.table.lines[rows.start + o.first],
+                column[rows.start + o.first]
+            ))
+        })
+        .collect()
+}
+
+/// Reads, splits, scales and checks the data and builds the network.
+///
+/// # Errors
+/// Those of [`CsvSource::existing`], [`Contract::read`] and [`Split::new`]
+/// (including too few validation or test windows);
+/// [`TrainError::InvalidOption`] for no input column, an input column given
+/// twice, a Dense head whose last layer does not have 1 unit, more than 16
+/// columns, a column name over 64 bytes, or `--nonnegative` with a negative
+/// training target; [`TrainError::OutputDir`] when `opts.out_dir` is a
+/// file or cannot be written; [`TrainError::Network`] for an architecture
+/// with 0 units.
+pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
+    check_options(opts)?;
+    opts.fit.check()?;
     export::check_output_dir(&opts.out_dir)?;
-    let mut wanted: Vec<&str> = opts.inputs.iter().map(String::as_str).collect();
-    wanted.push(&opts.target);
-    let table = opts.csv.read(&wanted)?;
-    let split = Split::new(
-        table.rows(),
-        opts.window,
-        opts.horizon,
-        opts.val_fraction,
-        opts.test_size,
-    )?;
+    let mut contract = Contract {
+        inputs: opts.inputs.clone(),
+        target: opts.target.clone(),
+        time: match &opts.time {
+            TimeColumn::Named(t) => Some(t.clone()),
+            _ => None,
+        },
+        window: opts.window,
+        horizon: opts.horizon,
+        val_fraction: opts.val_fraction,
+        test_size: opts.test_size,
+    };
+    let path = opts.csv.existing()?;
+    if let TimeColumn::Named(t) = &opts.time {
+        if !crate::data::csv::header(path)?.iter().any(|h| h == t) {
+            return Err(invalid("--time", format!("the CSV has no column {t:?}")));
+        }
+    }
+    let data = contract.read(path, false, opts.time == TimeColumn::Auto)?;
+    contract.time = data.table.time.as_ref().map(|(n, _)| n.clone());
+    let split = contract.split(data.table.rows())?;
+    let record = contract.record(&split, data.table.rows())?;
 
     // The scaler sees only the rows the training samples read.
     let rows = split.train_rows();
-    let raw_inputs = columns(&table, &opts.inputs);
-    let raw_target = table.column(&opts.target).unwrap_or_default();
-    let input_scales: Vec<_> = raw_inputs
+    let mut notes = Vec::new();
+    if !opts.allow_outliers {
+        notes.extend(outlier_warnings(&contract, &data, rows.clone()));
+    }
+    let raw_target = data.target.as_deref().unwrap_or_default();
+    let never_negative = raw_target[rows.clone()].iter().all(|&v| v >= 0.0);
+    let mut dense = opts.dense.clone();
+    let mut target_scale = scale::fit(opts.scaler, &raw_target[rows.clone()]);
+    if opts.nonnegative {
+        if !never_negative {
+            return Err(invalid(
+                "--nonnegative",
+                format!("the target {:?} is negative in training rows", opts.target),
+            ));
+        }
+        target_scale = scale::without_shift(&raw_target[rows.clone()]);
+        if let Some(last) = dense.last_mut() {
+            last.1 = Activation::Relu;
+        }
+    } else if never_negative && dense.last().is_some_and(|d| d.1 == Activation::Linear) {
+        notes.push(format!(
+            "hint: the target {:?} is never negative in the training rows; --nonnegative \
+             keeps forecasts at 0 or above (ReLU on the output)",
+            opts.target
+        ));
+    }
+    let input_scales: Vec<_> = data
+        .inputs
         .iter()
         .map(|c| scale::fit(opts.scaler, &c[rows.clone()]))
         .collect();
-    let target_scale = scale::fit(opts.scaler, &raw_target[rows]);
     let metadata = export::metadata(
         opts.scaler,
         &input_scales,
@@ -166,81 +274,176 @@ pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Resul
         opts.window,
         opts.horizon,
     )?;
-    let inputs = scale_columns(&raw_inputs, &input_scales);
+    let inputs = scale_columns(&data.inputs, &input_scales);
     let target = vec![scale::scale_all(&target_scale, raw_target)];
     let train = dataset(&inputs, &target, &split, split.train.clone());
     let val = (!split.val.is_empty()).then(|| dataset(&inputs, &target, &split, split.val.clone()));
-
     let arch = Architecture {
         input_size: opts.inputs.len(),
         cell: opts.cell,
         rnn_activation: opts.rnn_activation,
         rnn_units: opts.units.clone(),
-        dense: opts.dense.clone(),
+        dense,
     };
-    let mut network = Network::new(&arch, opts.fit.seed)?;
-    let report = fit(&mut network, &train, val.as_ref(), &opts.fit, on_epoch)?;
-    if let (Some(epoch), 0) = (report.diverged, report.best_epoch) {
-        return Err(TrainError::Diverged { epoch });
-    }
-
-    // Check the model before writing anything: the blob must load back
-    // through rnn-core's checks with finite f32 weights, so a bad run never
-    // replaces a good model (or its plots and predictions).
-    let specs = network.layer_specs();
-    let blob = export::encode(&specs, &metadata, &network.export_params())?;
-    let model_path = opts.out_dir.join(MODEL_FILE);
-    // Evaluate what will be written: the model as a device will run it.
-    let exported = import::from_blob(&model_path, &blob)?.network;
-    let test = test_split(
-        &exported,
-        &metadata,
-        &raw_inputs,
-        raw_target,
-        &table.lines,
-        &split,
-    )?;
-
-    export::write_atomic(&model_path, &blob)?;
-    let test_predictions = opts.out_dir.join("test_predictions.csv");
-    write_test_predictions(&test_predictions, &test)?;
-    let (loss_plot, predictions_plot) = if opts.plots {
-        let loss_path = opts.out_dir.join("loss.png");
-        let train_loss: Vec<f64> = report.history.iter().map(|e| e.train_loss).collect();
-        let val_loss: Option<Vec<f64>> = report.history.iter().map(|e| e.val_loss).collect();
-        plot::loss_curves(
-            &loss_path,
-            loss_name(opts.fit.loss),
-            &train_loss,
-            val_loss.as_deref(),
-        )?;
-        let pred_path = opts.out_dir.join("test_predictions.png");
-        plot::predictions(
-            &pred_path,
-            &opts.target,
-            &test.actual,
-            &test.predicted,
-            &test.persistence,
-        )?;
-        (Some(loss_path), Some(pred_path))
-    } else {
-        (None, None)
-    };
-    Ok(Trained {
-        summary: summarize(&specs, Some(opts.window)),
-        network,
-        exported,
-        fit: report,
+    let network = Network::new(&arch, opts.fit.seed)?;
+    Ok(Prepared {
+        summary: summarize(&network.layer_specs(), Some(opts.window)),
+        opts: opts.clone(),
+        contract,
+        data,
         split,
         metadata,
-        test,
-        outputs: Outputs {
-            model: model_path,
-            test_predictions,
-            loss_plot,
-            predictions_plot,
-        },
+        record,
+        train,
+        val,
+        network,
+        notes,
     })
+}
+
+/// Trains, exports and evaluates; calls `on_epoch` after every epoch.
+///
+/// The same as [`prepare`] then [`Prepared::train`].
+///
+/// # Errors
+/// Those of [`prepare`] and [`Prepared::train`].
+pub fn run(opts: &TrainOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Result<Trained> {
+    prepare(opts)?.train(on_epoch)
+}
+
+impl Prepared {
+    /// Trains, exports and evaluates; calls `on_epoch` after every epoch.
+    ///
+    /// Deterministic for a given seed: the same options give bit-identical
+    /// weight files, also across a `resume`. Writes `checkpoint.rnnt` (the
+    /// state after the last epoch, see [`checkpoint`]) next to the model. A loss or weight that is not a finite `f32` stops
+    /// training (see [`FitReport::diverged`]); the best weights so far are
+    /// exported, or, if no epoch finished with finite values, nothing is
+    /// written. Every output is written only after the model blob was
+    /// encoded, loaded back through rnn-core's checks and evaluated, so a
+    /// failed run never replaces an existing model.
+    ///
+    /// # Errors
+    /// [`TrainError::Diverged`] when the first epoch already diverged;
+    /// [`TrainError::Fit`] for zero epochs, zero batch size, a bad learning
+    /// rate or clip norm, or a gradient that is not finite;
+    /// [`TrainError::File`] / [`TrainError::Plot`] when an output cannot be
+    /// written; [`TrainError::Checkpoint`] when the `resume` checkpoint is
+    /// damaged or was made with other options.
+    pub fn train(self, on_epoch: &mut dyn FnMut(&EpochReport)) -> Result<Trained> {
+        let fingerprint_contract = self.contract.clone();
+        let Prepared {
+            opts,
+            data,
+            split,
+            metadata,
+            record,
+            train,
+            val,
+            mut network,
+            summary,
+            ..
+        } = self;
+        // Everything that must match for a resume to continue the same run.
+        let fingerprint = format!(
+            "{:?}",
+            (
+                &fingerprint_contract,
+                network.architecture(),
+                opts.scaler,
+                opts.nonnegative,
+                FitConfig {
+                    epochs: 0,
+                    ..opts.fit.clone()
+                }
+            )
+        );
+        let resume = opts
+            .resume
+            .as_deref()
+            .map(|p| checkpoint::load(p, &fingerprint, opts.fit.learning_rate))
+            .transpose()?;
+        let mut epoch_seconds: Vec<Option<f64>> =
+            vec![None; resume.as_ref().map_or(0, |s| s.epoch)];
+        let mut last = Instant::now();
+        let (report, state) = fit_from(
+            &mut network,
+            &train,
+            val.as_ref(),
+            &opts.fit,
+            resume,
+            &mut |e| {
+                epoch_seconds.push(Some(last.elapsed().as_secs_f64()));
+                last = Instant::now();
+                on_epoch(e);
+            },
+        )?;
+        if let (Some(epoch), 0) = (report.diverged, report.best_epoch) {
+            return Err(TrainError::Diverged {
+                epoch,
+                cause: report.gradient_fault,
+            });
+        }
+
+        // Check the model before writing anything: the blob must load back
+        // through rnn-core's checks with finite f32 weights, so a bad run
+        // never replaces a good model (or its plots and predictions).
+        let specs: Vec<LayerSpec> = network.layer_specs();
+        let blob = export::encode(&specs, &metadata, Some(&record), &network.export_params())?;
+        let model_path = opts.out_dir.join(MODEL_FILE);
+        // Evaluate what will be written: the model as a device will run it.
+        let exported = import::from_blob(&model_path, &blob)?.network;
+        let test = test_split(&exported, &metadata, &data, &split)?;
+
+        export::write_atomic(&model_path, &blob)?;
+        let test_predictions = opts.out_dir.join("test_predictions.csv");
+        write_test_predictions(&test_predictions, &test)?;
+        let history = opts.out_dir.join("history.csv");
+        write_history(&history, &report, &epoch_seconds, opts.fit.learning_rate)?;
+        let checkpoint_path = opts.out_dir.join(CHECKPOINT_FILE);
+        checkpoint::save(&checkpoint_path, &fingerprint, &state)?;
+        let (loss_plot, predictions_plot) = if opts.plots {
+            let loss_path = opts.out_dir.join("loss.png");
+            let train_loss: Vec<f64> = report.history.iter().map(|e| e.train_loss).collect();
+            let val_loss: Option<Vec<f64>> = report.history.iter().map(|e| e.val_loss).collect();
+            plot::loss_curves(
+                &loss_path,
+                loss_name(opts.fit.loss),
+                &train_loss,
+                val_loss.as_deref(),
+            )?;
+            let pred_path = opts.out_dir.join("test_predictions.png");
+            plot::predictions(
+                &pred_path,
+                &opts.target,
+                &test.actual,
+                &test.predicted,
+                &test.persistence,
+                test.target_times.as_deref(),
+            )?;
+            (Some(loss_path), Some(pred_path))
+        } else {
+            (None, None)
+        };
+        Ok(Trained {
+            summary,
+            network,
+            exported,
+            fit: report,
+            epoch_seconds,
+            split,
+            metadata,
+            test,
+            outputs: Outputs {
+                model: model_path,
+                test_predictions,
+                history,
+                checkpoint: checkpoint_path,
+                loss_plot,
+                predictions_plot,
+            },
+        })
+    }
 }
 
 /// The loss's name for plot axes and reports (on scaled targets).
@@ -252,17 +455,49 @@ pub fn loss_name(loss: Loss) -> &'static str {
     }
 }
 
-/// Writes `target_line,actual,model,persistence` for every test sample.
-fn write_test_predictions(path: &std::path::Path, test: &TestResult) -> Result<()> {
-    let mut records = vec![["target_line", "actual", "model", "persistence"]
-        .map(String::from)
-        .to_vec()];
+/// Writes `target_line,actual,model,persistence[,target_time]` for every
+/// test sample (`target_time` when the CSV has a time column).
+fn write_test_predictions(path: &Path, test: &TestResult) -> Result<()> {
+    let mut header = vec!["target_line", "actual", "model", "persistence"];
+    if test.target_times.is_some() {
+        header.push("target_time");
+    }
+    let mut records = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
     records.extend((0..test.actual.len()).map(|i| {
-        vec![
+        let mut r = vec![
             test.target_lines[i].to_string(),
             test.actual[i].to_string(),
             test.predicted[i].to_string(),
             test.persistence[i].to_string(),
+        ];
+        if let Some(t) = &test.target_times {
+            r.push(t[i].clone());
+        }
+        r
+    }));
+    export::write_csv(path, &records)
+}
+
+/// Writes `epoch,train_loss,val_loss,learning_rate,seconds` for every
+/// finished epoch (`val_loss` empty without validation, `seconds` empty for
+/// the epochs of a run resumed from).
+fn write_history(path: &Path, fit: &FitReport, seconds: &[Option<f64>], lr: f64) -> Result<()> {
+    let mut records = vec![[
+        "epoch",
+        "train_loss",
+        "val_loss",
+        "learning_rate",
+        "seconds",
+    ]
+    .map(String::from)
+    .to_vec()];
+    records.extend(fit.history.iter().zip(seconds).map(|(e, s)| {
+        vec![
+            e.epoch.to_string(),
+            e.train_loss.to_string(),
+            e.val_loss.map(|v| v.to_string()).unwrap_or_default(),
+            lr.to_string(),
+            s.map(|s| format!("{s:.3}")).unwrap_or_default(),
         ]
     }));
     export::write_csv(path, &records)

@@ -15,8 +15,12 @@ pub struct Table {
     /// `columns[j][r]` is column `names[j]` at data row `r`.
     pub columns: Vec<Vec<f64>>,
     /// `lines[r]`: the 1-based line of data row `r` in the file (the header
-    /// is line 1; blank lines are skipped by the reader and not counted as rows).
+    /// is line 1; blank lines are skipped by the reader and not counted as
+    /// rows). Lines end at `\n`, `\r\n` or a lone `\r`, all counted alike.
     pub lines: Vec<u64>,
+    /// The time column's name and its cells as text (timestamps are
+    /// written back as they are, never parsed), if one was read.
+    pub time: Option<(String, Vec<String>)>,
 }
 
 impl Table {
@@ -32,9 +36,82 @@ impl Table {
     }
 }
 
+/// Which column holds the timestamps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimeColumn {
+    /// None is read.
+    None,
+    /// The first header column whose name, in lower case, starts with
+    /// `time` or `date` (`time_utc`, `Date`, `timestamp`) and is not a
+    /// numeric column asked for; none if there is no such column.
+    Auto,
+    /// This column (an error if the header lacks it).
+    Named(String),
+}
+
+/// 1-based line numbers of byte offsets in a text, whatever its line
+/// endings: `\n`, `\r\n` and a lone `\r` each end one line.
+struct LineIndex<'a> {
+    bytes: &'a [u8],
+    /// Byte offset where each line after the first starts.
+    starts: Vec<u64>,
+}
+
+impl LineIndex<'_> {
+    fn new(bytes: &[u8]) -> LineIndex<'_> {
+        let mut starts = Vec::new();
+        for (i, &b) in bytes.iter().enumerate() {
+            let ends = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if ends {
+                starts.push(i as u64 + 1);
+            }
+        }
+        LineIndex { bytes, starts }
+    }
+
+    /// The line of the record the reader says starts at byte `offset`:
+    /// the reader's offset includes the blank lines it skipped before the
+    /// record, so they are skipped here too.
+    fn line(&self, offset: u64) -> u64 {
+        let mut at = offset as usize;
+        while matches!(self.bytes.get(at), Some(b'\n' | b'\r')) {
+            at += 1;
+        }
+        self.starts.partition_point(|&s| s <= at as u64) as u64 + 1
+    }
+}
+
+/// The header row's column names of the CSV at `path`.
+///
+/// # Errors
+/// [`TrainError::File`] if the file cannot be read; [`TrainError::CsvRead`]
+/// for a header that is not UTF-8.
+pub fn header(path: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).map_err(|source| TrainError::File {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(std::io::BufReader::new(file));
+    let lines = LineIndex::new(&[]);
+    let headers = reader.headers().map_err(|e| csv_error(path, &lines, e))?;
+    Ok(headers.iter().map(str::to_string).collect())
+}
+
 /// Reads the columns `wanted` from the CSV at `path`, parsing every cell of
 /// them as a finite `f64` that is also finite as an `f32` (the model's and
-/// the weight file's type). Other columns are not parsed.
+/// the weight file's type). Other columns are not parsed; no time column is
+/// read ([`read_table`] reads one).
+///
+/// # Errors
+/// Those of [`read_table`].
+pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
+    read_table(path, wanted, &TimeColumn::None)
+}
+
+/// [`read_columns`] plus the time column `time` as text.
 ///
 /// # Errors
 /// [`TrainError::File`] if the file cannot be opened or read;
@@ -44,18 +121,23 @@ impl Table {
 /// twice in the header; [`TrainError::NotNumeric`] /
 /// [`TrainError::NotFinite`] / [`TrainError::OutOfF32Range`] for a bad
 /// cell (line and column named); [`TrainError::Csv`] for a row with the wrong
-/// number of fields.
-pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
+/// number of fields. [`TrainError::UnknownColumn`] also for a named time
+/// column not in the header.
+pub fn read_table(path: &Path, wanted: &[&str], time: &TimeColumn) -> Result<Table> {
     let file_err = |source| TrainError::File {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(file_err)?;
+    let bytes = std::fs::read(path).map_err(file_err)?;
+    let line_index = LineIndex::new(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
-        .from_reader(std::io::BufReader::new(file));
-    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+        .from_reader(&bytes[..]);
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(path, &line_index, e))?
+        .clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(TrainError::EmptyFile {
             path: path.to_path_buf(),
@@ -86,15 +168,36 @@ pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
                 })?;
         indices.push(j);
     }
+    let time_index = match time {
+        TimeColumn::None => None,
+        TimeColumn::Auto => headers.iter().position(|h| {
+            let lower = h.to_lowercase();
+            (lower.starts_with("time") || lower.starts_with("date"))
+                && !names.iter().any(|n| n == h)
+        }),
+        TimeColumn::Named(name) => {
+            Some(headers.iter().position(|h| h == name).ok_or_else(|| {
+                TrainError::UnknownColumn {
+                    path: path.to_path_buf(),
+                    column: name.clone(),
+                    available: headers.iter().map(str::to_string).collect(),
+                }
+            })?)
+        }
+    };
+    let mut times = Vec::new();
     let mut columns = vec![Vec::new(); names.len()];
     let mut lines = Vec::new();
     let mut record = csv::StringRecord::new();
     while reader
         .read_record(&mut record)
-        .map_err(|e| csv_error(path, e))?
+        .map_err(|e| csv_error(path, &line_index, e))?
     {
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |p| line_index.line(p.byte()));
         lines.push(line);
+        if let Some(t) = time_index {
+            times.push(record.get(t).unwrap_or("").to_string());
+        }
         for ((&j, name), column) in indices.iter().zip(&names).zip(columns.iter_mut()) {
             let cell = record.get(j).unwrap_or("");
             column.push(parse_cell(path, line, name, cell)?);
@@ -110,6 +213,7 @@ pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
         names,
         columns,
         lines,
+        time: time_index.map(|t| (headers[t].to_string(), times)),
     })
 }
 
@@ -140,8 +244,9 @@ fn parse_cell(path: &Path, line: u64, column: &str, cell: &str) -> Result<f64> {
 
 /// Turns a CSV reader error into one that names the file and, where the
 /// reader knows it, the line.
-fn csv_error(path: &Path, e: csv::Error) -> TrainError {
+fn csv_error(path: &Path, lines: &LineIndex, e: csv::Error) -> TrainError {
     let path = path.to_path_buf();
+    let line = |pos: Option<&csv::Position>| pos.map_or(0, |p| lines.line(p.byte()));
     match e.into_kind() {
         csv::ErrorKind::Io(source) => TrainError::File { path, source },
         csv::ErrorKind::UnequalLengths {
@@ -150,13 +255,13 @@ fn csv_error(path: &Path, e: csv::Error) -> TrainError {
             len,
         } => TrainError::RaggedRow {
             path,
-            line: pos.map_or(0, |p| p.line()),
+            line: line(pos.as_ref()),
             expected: expected_len,
             found: len,
         },
         csv::ErrorKind::Utf8 { pos, err } => TrainError::CsvRead {
             path,
-            message: format!("line {}: {err}", pos.map_or(0, |p| p.line())),
+            message: format!("line {}: {err}", line(pos.as_ref())),
         },
         other => TrainError::CsvRead {
             path,
@@ -260,6 +365,47 @@ mod tests {
         let e = read_columns(&p, &["c"]).unwrap_err();
         assert!(e.to_string().contains("no column named \"c\""), "{e}");
         assert!(e.to_string().contains("[\"a\", \"b\"]"), "{e}");
+    }
+
+    #[test]
+    fn line_numbers_are_right_for_every_line_ending() {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["t,a", "x,1", "", "y,2", "z,oops", ""].join(end);
+            let (p, _g) = csv_file(&text);
+            let e = read_columns(&p, &["a"]).unwrap_err();
+            assert!(
+                matches!(e, TrainError::NotNumeric { line: 5, .. }),
+                "{end:?}: {e:?}"
+            );
+            let (p, _g) = csv_file(&["t,a", "x,1", "", "y,2"].join(end));
+            assert_eq!(read_columns(&p, &["a"]).unwrap().lines, [2, 4], "{end:?}");
+            let (p, _g) = csv_file(&["t,a", "x,1", "y"].join(end));
+            let e = read_columns(&p, &["a"]).unwrap_err();
+            assert!(
+                matches!(e, TrainError::RaggedRow { line: 3, .. }),
+                "{end:?}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_time_column_is_read_as_text() {
+        let (p, _g) = csv_file("Time_UTC,a\n2024-01-01T00:00Z,1\n2024-01-01T01:00Z,2\n");
+        let t = read_table(&p, &["a"], &TimeColumn::Auto).unwrap();
+        let (name, cells) = t.time.unwrap();
+        assert_eq!(name, "Time_UTC");
+        assert_eq!(cells, ["2024-01-01T00:00Z", "2024-01-01T01:00Z"]);
+        assert!(read_table(&p, &["a"], &TimeColumn::None)
+            .unwrap()
+            .time
+            .is_none());
+        let e = read_table(&p, &["a"], &TimeColumn::Named("when".into())).unwrap_err();
+        assert!(matches!(e, TrainError::UnknownColumn { .. }), "{e:?}");
+        let (p, _g) = csv_file("a,b\n1,2\n");
+        assert!(read_table(&p, &["a"], &TimeColumn::Auto)
+            .unwrap()
+            .time
+            .is_none());
     }
 
     #[test]

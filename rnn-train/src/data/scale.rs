@@ -49,6 +49,22 @@ pub fn fit(kind: ScalerKind, values: &[f64]) -> FeatureScale {
     }
 }
 
+/// The scale of a target that must stay non-negative (`--nonnegative`):
+/// `shift = 0`, `scale = max` of `values` (1 when that is not positive), so
+/// 0 stays 0 and a ReLU output keeps forecasts at 0 or above; training
+/// targets lie in `[0, 1]`. Used with either scaler kind.
+pub fn without_shift(values: &[f64]) -> FeatureScale {
+    let max = values.iter().copied().fold(0.0, f64::max) as f32;
+    FeatureScale {
+        shift: 0.0,
+        scale: if max > 0.0 && max.is_finite() {
+            max
+        } else {
+            1.0
+        },
+    }
+}
+
 /// `(raw - shift) / scale` in `f64`, with the stored `f32` shift and scale.
 pub fn scale(s: &FeatureScale, raw: f64) -> f64 {
     (raw - f64::from(s.shift)) / f64::from(s.scale)
@@ -87,6 +103,14 @@ mod tests {
         // mean 5, population variance ((−2)² + 2²)/2 = 4.
         let s = fit(ScalerKind::Standard, &[3.0, 7.0]);
         assert_eq!((s.shift, s.scale), (5.0, 2.0));
+    }
+
+    #[test]
+    fn without_shift_keeps_zero_at_zero() {
+        let s = without_shift(&[0.0, 4.0, 2.0]);
+        assert_eq!((s.shift, s.scale), (0.0, 4.0));
+        assert_eq!(scale(&s, 0.0), 0.0);
+        assert_eq!(without_shift(&[0.0, 0.0]).scale, 1.0);
     }
 
     #[test]

@@ -44,6 +44,23 @@ impl Adam {
         }
     }
 
+    /// The first and second moments and the step count, to save in a
+    /// checkpoint.
+    pub fn moments(&self) -> (&[f64], &[f64], i32) {
+        (&self.m, &self.v, self.step)
+    }
+
+    /// Restores moments and step count saved with [`Adam::moments`].
+    /// Returns `None` when `m` and `v` differ in length.
+    pub fn from_moments(learning_rate: f64, m: Vec<f64>, v: Vec<f64>, step: i32) -> Option<Self> {
+        (m.len() == v.len()).then(|| Self {
+            m,
+            v,
+            step,
+            ..Self::new(0, learning_rate)
+        })
+    }
+
     /// Steps taken so far (Keras `optimizer.iterations`).
     pub fn iterations(&self) -> i32 {
         self.step

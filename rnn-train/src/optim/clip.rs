@@ -1,15 +1,70 @@
 //! Gradient clipping by global norm (Keras `global_clipnorm`,
-//! `tf.clip_by_global_norm`).
+//! `tf.clip_by_global_norm`), and the check that keeps a broken gradient
+//! away from the weights.
+
+/// Largest gradient magnitude the optimiser accepts: Adam squares each
+/// value for its second moment, and `(1.3e154)²` already overflows `f64`
+/// (which would freeze the weight at a zero step, silently).
+pub const MAX_GRADIENT: f64 = 1e150;
+
+/// Why a gradient may not be applied.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GradientFault {
+    /// Value `index` is NaN or infinite.
+    NonFinite {
+        /// Index into the flat gradient.
+        index: usize,
+    },
+    /// Value `index` is finite but beyond [`MAX_GRADIENT`].
+    TooLarge {
+        /// Index into the flat gradient.
+        index: usize,
+    },
+}
+
+/// Checks a gradient before a step: every value finite and at most
+/// [`MAX_GRADIENT`] in magnitude.
+///
+/// # Errors
+/// The first [`GradientFault`].
+pub fn check_gradient(grad: &[f64]) -> Result<(), GradientFault> {
+    for (index, &g) in grad.iter().enumerate() {
+        if !g.is_finite() {
+            return Err(GradientFault::NonFinite { index });
+        }
+        if g.abs() > MAX_GRADIENT {
+            return Err(GradientFault::TooLarge { index });
+        }
+    }
+    Ok(())
+}
+
+/// The Euclidean norm of `v` computed without overflow or underflow: the
+/// values are divided by the largest magnitude first (as LAPACK's `dnrm2`
+/// scales), so `[1e200, 1e200]` gives `1.414e200`, not infinity. NaN if a
+/// value is NaN, infinity if one is infinite.
+pub fn global_norm(v: &[f64]) -> f64 {
+    let max = v.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+    if v.iter().any(|g| g.is_nan()) {
+        return f64::NAN;
+    }
+    if max == 0.0 || max.is_infinite() {
+        return max;
+    }
+    max * v.iter().map(|g| (g / max) * (g / max)).sum::<f64>().sqrt()
+}
 
 /// Scales `grad` so its Euclidean norm is at most `max_norm`:
-/// `g ← g · max_norm / max(‖g‖, max_norm)`. Returns the norm before
-/// clipping. A NaN norm leaves `grad` unchanged (the loss check catches it).
+/// `g ← g · max_norm / max(‖g‖, max_norm)`, with the norm from
+/// [`global_norm`] (no overflow). Returns the norm before clipping. A
+/// non-finite norm leaves `grad` unchanged: [`check_gradient`] refuses it
+/// (scaling `[inf, 1]` would give `[NaN, 0]`).
 ///
 /// Source: Pascanu et al., "On the difficulty of training recurrent neural
 /// networks" (2013); Keras `clip_by_global_norm`.
 pub fn clip_global_norm(grad: &mut [f64], max_norm: f64) -> f64 {
-    let norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
-    if norm > max_norm {
+    let norm = global_norm(grad);
+    if norm.is_finite() && norm > max_norm {
         let scale = max_norm / norm;
         grad.iter_mut().for_each(|g| *g *= scale);
     }
@@ -33,5 +88,42 @@ mod tests {
         let mut g = [0.3, -0.4];
         assert!((clip_global_norm(&mut g, 1.0) - 0.5).abs() < 1e-15);
         assert_eq!(g, [0.3, -0.4]);
+    }
+
+    #[test]
+    fn an_overflowing_norm_is_computed_and_clipped_correctly() {
+        // The naive sum of squares is inf, which scaled the gradient to zeros.
+        let mut g = [1e200, 1e200];
+        let norm = clip_global_norm(&mut g, 1.0);
+        assert!((norm / 1e200 - 2f64.sqrt()).abs() < 1e-15, "{norm}");
+        let half = 0.5f64.sqrt();
+        assert!(
+            (g[0] - half).abs() < 1e-15 && (g[1] - half).abs() < 1e-15,
+            "{g:?}"
+        );
+        assert_eq!(check_gradient(&g), Ok(()));
+        // Tiny values do not underflow to a zero norm either.
+        assert!((global_norm(&[3e-200, 4e-200]) / 5e-200 - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn an_infinite_gradient_is_left_as_is_and_refused() {
+        // Scaling [inf, 1] by 1/inf gave [NaN, 0].
+        let mut g = [f64::INFINITY, 1.0];
+        assert_eq!(clip_global_norm(&mut g, 1.0), f64::INFINITY);
+        assert_eq!(g, [f64::INFINITY, 1.0]);
+        assert_eq!(
+            check_gradient(&g),
+            Err(GradientFault::NonFinite { index: 0 })
+        );
+        assert_eq!(
+            check_gradient(&[0.0, f64::NAN]),
+            Err(GradientFault::NonFinite { index: 1 })
+        );
+        assert_eq!(
+            check_gradient(&[1e200, 1.0]),
+            Err(GradientFault::TooLarge { index: 0 })
+        );
+        assert!(global_norm(&[f64::NAN, 1.0]).is_nan());
     }
 }
