@@ -18,10 +18,12 @@
 //! | tanh | 4.3e-7 | 7 ulp for \|x\| ≥ 2^-63 |
 //!
 //! Where they differ from the exact functions beyond rounding:
-//! - **Sigmoid floor**: for x below about −17.3 (including −∞) the fast
-//!   sigmoid returns 2^-25 ≈ 2.98e-8, where the true value keeps falling
-//!   (1e-44 at x = −100). The absolute error stays below 2.5e-7; only the
-//!   relative error is large there. Above x = 18 it returns exactly 1.
+//! - **Sigmoid floor**: for x ≤ −18 (−∞ included) the fast sigmoid returns
+//!   2^-25 ≈ 2.98e-8 on every kernel, where the true value keeps falling
+//!   (1e-44 at x = −100); just above −18 it returns 0 or 2^-25 (its outputs
+//!   below 1/2 lie on a grid of 2^-25). The absolute error stays below
+//!   2.5e-7; only the relative error is large there. At x ≥ 18 it returns
+//!   exactly 1.
 //! - **Subnormal flush**: tanh outputs below 2^-63 ≈ 1.08e-19 in magnitude
 //!   are 0, and after every step each hidden and cell state value below
 //!   2^-63 in magnitude is set to +0 (LSTM `c` and `h`, GRU and SimpleRNN
