@@ -10,6 +10,9 @@ use crate::layer::Layer;
 pub const MAX_HEADER_BYTES: usize = 512;
 
 fn header_for(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<Header, Error> {
+    if let Some(metadata) = metadata {
+        metadata.check_scales()?;
+    }
     let layers = heapless::Vec::from_slice(specs).map_err(|_| Error::Length {
         expected: MAX_LAYERS,
         found: specs.len(),
@@ -47,7 +50,8 @@ fn header_bytes(header: &Header) -> Result<([u8; MAX_HEADER_BYTES], usize), Erro
 /// # Errors
 /// [`Error::Length`] for more than [`MAX_LAYERS`] layers;
 /// [`Error::BufferTooSmall`] when the header exceeds [`MAX_HEADER_BYTES`];
-/// [`Error::Decode`] when the parameter count overflows `u32`.
+/// [`Error::Decode`] when the parameter count overflows `u32`;
+/// [`Error::BadFeatureScale`] for metadata the loader would refuse.
 pub fn encoded_len(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<usize, Error> {
     let header = header_for(specs, metadata)?;
     let (_, n) = header_bytes(&header)?;
@@ -100,7 +104,9 @@ fn write(
 ///
 /// # Errors
 /// [`Error::BufferTooSmall`] when `out` is shorter than [`encoded_len`];
-/// [`Error::Length`] for more than [`MAX_LAYERS`] layers.
+/// [`Error::Length`] for more than [`MAX_LAYERS`] layers;
+/// [`Error::BadFeatureScale`] for metadata the loader would refuse (a scale
+/// of 0, or a non-finite scale or shift).
 pub fn encode<L: Layer>(
     model: &L,
     metadata: Option<&Metadata>,
@@ -123,7 +129,8 @@ pub fn encode<L: Layer>(
 /// # Errors
 /// [`Error::Length`] when `params.len()` differs from the layers' total
 /// parameter count, or for more than [`MAX_LAYERS`] layers;
-/// [`Error::BufferTooSmall`] when `out` is too short.
+/// [`Error::BufferTooSmall`] when `out` is too short;
+/// [`Error::BadFeatureScale`] for metadata the loader would refuse.
 pub fn encode_raw(
     specs: &[LayerSpec],
     metadata: Option<&Metadata>,
