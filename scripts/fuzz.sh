@@ -6,7 +6,8 @@
 #
 # Targets: read_header, then load_into (FUZZ_TARGETS="..." to choose).
 # Installs cargo-fuzz if missing; uses the `nightly` toolchain when rustup
-# has one, else stable with RUSTC_BOOTSTRAP=1 (cargo-fuzz needs -Z flags).
+# has one, else stable with RUSTC_BOOTSTRAP=1 (cargo-fuzz needs -Z flags);
+# FUZZ_TOOLCHAIN=stable forces that fallback.
 # Builds with AddressSanitizer and debug assertions (overflow checks on).
 # The corpus grows in fuzz/corpus/<target> (not in git) from the committed
 # seeds in fuzz/seeds. Exits non-zero on any crash, leak, timeout or
@@ -36,7 +37,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "=== installing cargo-fuzz"
     cargo install cargo-fuzz --locked
 fi
-if rustup toolchain list | grep -q '^nightly'; then
+if [[ "${FUZZ_TOOLCHAIN:-}" != stable ]] && rustup toolchain list | grep -q '^nightly'; then
     fuzz=(cargo +nightly fuzz)
 else
     echo "=== no nightly toolchain: stable with RUSTC_BOOTSTRAP=1"
@@ -52,9 +53,10 @@ done
 echo "    built in $((SECONDS - start)) s"
 
 summary=()
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for t in "${targets[@]}"; do
     corpus="fuzz/corpus/$t"
-    log="fuzz/corpus/$t.log"
     mkdir -p "$corpus"
     echo "=== fuzzing $t (${budget[*]})"
     t0=$SECONDS
