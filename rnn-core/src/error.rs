@@ -72,6 +72,17 @@ pub enum Error {
         /// Index of the parameter among all parameters of the blob.
         index: usize,
     },
+    /// A feature's preprocessing record in the metadata is unusable: its
+    /// `scale` is 0, NaN or infinite, or its `shift` is NaN or infinite, so
+    /// `scaled = (raw - shift) / scale` would divide by zero or give NaN
+    /// (`docs/weight-format.md`: a scale is never 0). Returned by the loader
+    /// for a blob and by the encoder for metadata it is given.
+    BadFeatureScale {
+        /// `false`: the feature is in `Metadata::inputs`; `true`: in `Metadata::targets`.
+        target: bool,
+        /// Index of the feature in that list.
+        index: usize,
+    },
     /// The output buffer given to an encoder is too small.
     BufferTooSmall {
         /// Bytes the encoded blob needs.
@@ -138,6 +149,11 @@ impl fmt::Display for Error {
             Error::NonFiniteWeight { index } => {
                 write!(f, "weight {index} in the blob is NaN or infinite")
             }
+            Error::BadFeatureScale { target, index } => write!(
+                f,
+                "metadata {} feature {index} has a scale of 0, or a non-finite scale or shift",
+                if *target { "target" } else { "input" }
+            ),
             Error::BufferTooSmall { needed, available } => write!(
                 f,
                 "output buffer too small: the blob needs {needed} bytes, the buffer has {available}"

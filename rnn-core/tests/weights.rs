@@ -290,6 +290,102 @@ fn non_finite_weights_are_refused() {
     );
 }
 
+/// A blob with `meta` as its metadata, built from the format spec without
+/// rnn-core's encoder (which refuses bad metadata): postcard header, the
+/// parameters little-endian, CRC-32/ISO-HDLC.
+fn blob_with_metadata(meta: Metadata) -> Vec<u8> {
+    let model = lstm_model();
+    let params = params_of(&*model);
+    let header = Header {
+        magic: MAGIC,
+        version: FORMAT_VERSION,
+        layers: (0..2).map(|i| model.spec(i).unwrap()).collect(),
+        metadata: Some(meta),
+        param_count: params.len() as u32,
+    };
+    let mut blob = postcard::to_allocvec(&header).unwrap();
+    blob.extend(params.iter().flat_map(|v| v.to_le_bytes()));
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&blob);
+    blob.extend_from_slice(&crc.to_le_bytes());
+    blob
+}
+
+/// `metadata()` with two targets, feature `index` of the inputs (or the
+/// targets) replaced by `bad`.
+fn metadata_with(target: bool, index: usize, bad: FeatureScale) -> Metadata {
+    let mut meta = metadata();
+    meta.targets.push(meta.targets[0]).unwrap();
+    let list = if target {
+        &mut meta.targets
+    } else {
+        &mut meta.inputs
+    };
+    list[index] = bad;
+    meta
+}
+
+/// Every forbidden scale (0, -0, NaN, ±inf) and shift (NaN, ±inf), in the
+/// inputs and in the targets.
+fn bad_feature_scales() -> Vec<FeatureScale> {
+    let mut bad: Vec<FeatureScale> = [0.0, -0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY]
+        .map(|scale| FeatureScale { shift: 3.6, scale })
+        .to_vec();
+    bad.extend(
+        [f32::NAN, f32::INFINITY, f32::NEG_INFINITY]
+            .map(|shift| FeatureScale { shift, scale: 18.6 }),
+    );
+    bad
+}
+
+#[test]
+fn zero_or_non_finite_metadata_scales_are_refused() {
+    // The hand-built blob is a valid one when the metadata is.
+    let good = metadata_with(true, 1, metadata().targets[0]);
+    let mut target = filled(zeroed(), 7.0);
+    let before = target.clone();
+    let mut control = zeroed();
+    assert_eq!(
+        load_into(&mut *control, &blob_with_metadata(good.clone())).unwrap(),
+        Some(good)
+    );
+    for bad in bad_feature_scales() {
+        for (is_target, index) in [(false, 0), (true, 1)] {
+            let blob = blob_with_metadata(metadata_with(is_target, index, bad));
+            let expected = Error::BadFeatureScale {
+                target: is_target,
+                index,
+            };
+            assert_eq!(read_header(&blob).unwrap_err(), expected, "{bad:?}");
+            assert_eq!(load_into(&mut *target, &blob).unwrap_err(), expected);
+            assert_eq!(*target, *before, "the model is left unchanged");
+        }
+    }
+    let text = Error::BadFeatureScale {
+        target: true,
+        index: 1,
+    }
+    .to_string();
+    assert!(text.contains("target feature 1") && text.contains("scale of 0"));
+}
+
+#[test]
+fn encoders_refuse_metadata_the_loader_refuses() {
+    let model = lstm_model();
+    let specs: Vec<LayerSpec> = (0..2).map(|i| model.spec(i).unwrap()).collect();
+    let params = params_of(&*model);
+    let mut out = vec![0u8; encoded_len(&specs, Some(&metadata())).unwrap() + 64];
+    for bad in bad_feature_scales() {
+        let meta = metadata_with(false, 0, bad);
+        let expected = Err(Error::BadFeatureScale {
+            target: false,
+            index: 0,
+        });
+        assert_eq!(encoded_len(&specs, Some(&meta)), expected, "{bad:?}");
+        assert_eq!(encode(&*model, Some(&meta), &mut out), expected);
+        assert_eq!(encode_raw(&specs, Some(&meta), &params, &mut out), expected);
+    }
+}
+
 #[test]
 fn encoder_errors_are_typed() {
     let model = lstm_model();

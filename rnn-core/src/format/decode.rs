@@ -86,14 +86,16 @@ fn decode_error(e: postcard::Error, available: usize) -> Error {
     }
 }
 
-/// Verifies a blob's magic, version, header, lengths and CRC-32, in that
-/// order, and returns the header with the parameter bytes. Version-1 blobs
-/// (no data contract) are read with `contract: None`.
+/// Verifies a blob's magic, version, header, lengths, CRC-32 and metadata
+/// scales, in that order, and returns the header with the parameter bytes.
+/// Version-1 blobs (no data contract) are read with `contract: None`.
 ///
 /// # Errors
 /// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::Truncated`],
 /// [`Error::Decode`], [`Error::ParamCount`], [`Error::TrailingBytes`],
-/// [`Error::Checksum`]. Never panics, whatever the bytes.
+/// [`Error::Checksum`]; [`Error::BadFeatureScale`] when the metadata has a
+/// scale of 0 or a non-finite scale or shift. Never panics, whatever the
+/// bytes (fuzzed: `fuzz/README.md`).
 pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
     let mut found = [0u8; 4];
     let n = blob.len().min(4);
@@ -153,6 +155,9 @@ pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
     let computed = CRC.checksum(&blob[..end]);
     if stored != computed {
         return Err(Error::Checksum { stored, computed });
+    }
+    if let Some(metadata) = &header.metadata {
+        metadata.check_scales()?;
     }
     Ok(Checked {
         header,

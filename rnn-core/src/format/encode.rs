@@ -15,6 +15,9 @@ fn header_for(
     metadata: Option<&Metadata>,
     contract: Option<&DataContract>,
 ) -> Result<Header, Error> {
+    if let Some(metadata) = metadata {
+        metadata.check_scales()?;
+    }
     let layers = heapless::Vec::from_slice(specs).map_err(|_| Error::Length {
         expected: MAX_LAYERS,
         found: specs.len(),
@@ -64,7 +67,8 @@ pub fn encoded_len(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<u
 /// # Errors
 /// [`Error::Length`] for more than [`MAX_LAYERS`] layers;
 /// [`Error::BufferTooSmall`] when the header exceeds [`MAX_HEADER_BYTES`];
-/// [`Error::Decode`] when the parameter count overflows `u32`.
+/// [`Error::Decode`] when the parameter count overflows `u32`;
+/// [`Error::BadFeatureScale`] for metadata the loader would refuse.
 pub fn encoded_len_with_contract(
     specs: &[LayerSpec],
     metadata: Option<&Metadata>,
@@ -130,6 +134,8 @@ fn write(header: &Header, visit: ParamVisitor<'_>, out: &mut [u8]) -> Result<usi
 /// [`Error::Length`] for more than [`MAX_LAYERS`] layers;
 /// [`Error::UnusedBias`] when a layer with `use_bias = false` holds a
 /// non-zero bias (which `step` would add and the file cannot store).
+/// [`Error::BadFeatureScale`] for metadata the loader would refuse (a scale
+/// of 0, or a non-finite scale or shift).
 pub fn encode<L: Layer>(
     model: &L,
     metadata: Option<&Metadata>,

@@ -6,6 +6,7 @@ use heapless::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::activation::Activation;
+use crate::error::Error;
 
 /// File magic: the first four bytes of every weight file.
 pub const MAGIC: [u8; 4] = *b"RNNW";
@@ -184,6 +185,9 @@ impl LayerSpec {
 
 /// How one feature was scaled in training: `scaled = (raw - shift) / scale`.
 ///
+/// `shift` is finite and `scale` finite and non-zero: the loader and the
+/// encoders refuse anything else with [`Error::BadFeatureScale`].
+///
 /// Min-max scaling (as in the lecture, `sklearn.preprocessing.MinMaxScaler`
 /// to [0, 1]) has `shift = min`, `scale = max - min`; standard scaling has
 /// `shift = mean`, `scale = standard deviation`. Units are the feature's own
@@ -192,7 +196,7 @@ impl LayerSpec {
 pub struct FeatureScale {
     /// Subtracted from the raw value, in the feature's units.
     pub shift: f32,
-    /// Divides the shifted value, in the feature's units (never 0).
+    /// Divides the shifted value, in the feature's units: finite and never 0.
     pub scale: f32,
 }
 
@@ -273,6 +277,24 @@ pub struct DataContract {
     pub time: Option<ColumnName>,
     /// How the samples were split.
     pub split: SplitRecord,
+}
+
+impl Metadata {
+    /// Checks every input and target scale: finite, non-zero `scale`,
+    /// finite `shift`.
+    ///
+    /// # Errors
+    /// [`Error::BadFeatureScale`] naming the first bad feature.
+    pub(crate) fn check_scales(&self) -> Result<(), Error> {
+        for (target, list) in [(false, &self.inputs), (true, &self.targets)] {
+            for (index, f) in list.iter().enumerate() {
+                if f.scale == 0.0 || !f.scale.is_finite() || !f.shift.is_finite() {
+                    return Err(Error::BadFeatureScale { target, index });
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The header of a weight file, decoded with postcard.
