@@ -422,3 +422,169 @@ fn keras_files_import_and_match() {
         Stack::<Gru<2, 5>, Dense<5, 3>>::ZEROED,
     );
 }
+
+/// Imports `bytes` saved as `name`; the import must fail with a message
+/// containing every one of `want`, and write nothing.
+fn refused(name: &str, bytes: &[u8], want: &[&str]) {
+    let dir = temp_dir("bad");
+    let model = dir.join(name);
+    std::fs::write(&model, bytes).unwrap();
+    let out = dir.join("out").join("m.rnnw");
+    let (ok, _, stderr) = cli(&[
+        "import",
+        model.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok, "{name} imported");
+    for w in want {
+        assert!(stderr.contains(w), "{name}: {w:?} not in {stderr}");
+    }
+    assert!(
+        !out.exists() && !dir.join("out").exists(),
+        "{name}: an output was written"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(repo().join(path)).unwrap()
+}
+
+const TORCH_GRU: &str = "testdata/golden/pytorch/torch_gru_i3_h8_l1_linear2_t20_b2";
+
+#[test]
+fn truncated_files_are_refused_without_output() {
+    let onnx = fixture(&format!("{TORCH_GRU}.onnx"));
+    refused(
+        "t.onnx",
+        &onnx[..onnx.len() / 2],
+        &["is not a readable ONNX file"],
+    );
+    let st = fixture(&format!("{TORCH_GRU}.safetensors"));
+    refused(
+        "t.safetensors",
+        &st[..st.len() - 10],
+        &["is not a readable safetensors file"],
+    );
+    let k = fixture("testdata/golden/keras_files/keras_gru5_ra0_dense3sigmoid_f2_t15_b2.keras");
+    refused(
+        "t.keras",
+        &k[..k.len() / 2],
+        &["is not a readable Keras file"],
+    );
+    refused("empty.onnx", b"", &["ONNX"]);
+}
+
+#[test]
+fn files_of_another_type_are_refused_without_output() {
+    let csv = b"time,value\n0,1.5\n1,2.5\n";
+    refused("csv.onnx", csv, &["is not a readable ONNX file"]);
+    refused(
+        "csv.safetensors",
+        csv,
+        &["is not a readable safetensors file"],
+    );
+    refused(
+        "csv.keras",
+        csv,
+        &["is not a readable Keras file", "not a zip archive"],
+    );
+    // A weight file is not an ONNX model either.
+    let blob = import(&format!("{TORCH_GRU}.onnx"), &[]);
+    refused("weights.onnx", &blob, &["ONNX"]);
+    refused("model.txt", csv, &["--format"]);
+}
+
+/// `bytes` with every `from` replaced by `to` (same length, so the
+/// protobuf stays valid).
+fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = bytes.to_vec();
+    let mut hits = 0;
+    for i in 0..out.len().saturating_sub(from.len()) {
+        if &out[i..i + from.len()] == from.as_bytes() {
+            out[i..i + from.len()].copy_from_slice(to.as_bytes());
+            hits += 1;
+        }
+    }
+    assert!(hits > 0, "{from} not found");
+    out
+}
+
+#[test]
+fn unsupported_onnx_ops_are_refused_naming_the_node() {
+    let onnx = fixture(&format!("{TORCH_GRU}.onnx"));
+    // The Squeeze after the GRU becomes a Flatten: an op on the path.
+    refused(
+        "flatten.onnx",
+        &replace(&onnx, "Squeeze", "Flatten"),
+        &["(Flatten)", "op Flatten is not supported on the path"],
+    );
+    // The Linear head becomes an activation rnn-core lacks.
+    refused(
+        "gelu.onnx",
+        &replace(&onnx, "Gemm", "Gelu"),
+        &["(Gelu)", "activation Gelu"],
+    );
+}
+
+fn with_tensor(bytes: &[u8], key: &str, shape: Vec<usize>, values: Vec<f32>) -> Vec<u8> {
+    use safetensors::tensor::TensorView;
+    let st = safetensors::SafeTensors::deserialize(bytes).unwrap();
+    let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut tensors: Vec<(String, TensorView)> =
+        st.tensors().into_iter().filter(|(k, _)| k != key).collect();
+    tensors.push((
+        key.to_string(),
+        TensorView::new(safetensors::Dtype::F32, shape, &data).unwrap(),
+    ));
+    safetensors::serialize(tensors, None).unwrap()
+}
+
+#[test]
+fn mismatched_shapes_and_nan_weights_are_refused_naming_the_key() {
+    let st = fixture(&format!("{TORCH_GRU}.safetensors"));
+    refused(
+        "fc.safetensors",
+        &with_tensor(&st, "fc.weight", vec![2, 7], vec![0.1; 14]),
+        &[
+            "key 'fc.weight'",
+            "in_features 7, but the last recurrent layer has hidden size 8",
+        ],
+    );
+    refused(
+        "hh.safetensors",
+        &with_tensor(&st, "rnn.weight_hh_l0", vec![20, 8], vec![0.1; 160]),
+        &[
+            "key 'rnn.weight_hh_l0'",
+            "not 4, 3 or 1 times hidden_size 8",
+        ],
+    );
+    let mut nan = vec![0.1; 16];
+    nan[5] = f32::NAN;
+    refused(
+        "nan.safetensors",
+        &with_tensor(&st, "fc.weight", vec![2, 8], nan),
+        &["key 'fc.weight'", "non-finite value (NaN) at index 5"],
+    );
+    refused(
+        "extra.safetensors",
+        &with_tensor(&st, "bn.running_mean", vec![8], vec![0.0; 8]),
+        &["key 'bn.running_mean'", "every tensor must be imported"],
+    );
+    let dir = temp_dir("cell");
+    let out = dir.join("m.rnnw");
+    let path = format!("{TORCH_GRU}.safetensors");
+    let (ok, _, stderr) = cli(&[
+        "import",
+        &path,
+        "-o",
+        out.to_str().unwrap(),
+        "--cell",
+        "lstm",
+    ]);
+    assert!(!ok && stderr.contains("--cell asks for 4"), "{stderr}");
+    assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
