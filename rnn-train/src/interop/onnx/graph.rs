@@ -800,3 +800,135 @@ impl Walker {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interop::onnx::proto::{
+        tensor_shape_proto::{dimension, Dimension},
+        type_proto, AttributeProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
+    };
+
+    fn init(name: &str, dims: &[i64]) -> TensorProto {
+        let n: i64 = dims.iter().product();
+        TensorProto {
+            name: name.into(),
+            dims: dims.to_vec(),
+            data_type: 1,
+            float_data: (0..n).map(|i| (i as f32 * 0.1).sin()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn value(name: &str, dims: &[i64]) -> ValueInfoProto {
+        let dim = dims
+            .iter()
+            .map(|&d| Dimension {
+                value: Some(dimension::Value::DimValue(d)),
+                ..Default::default()
+            })
+            .collect();
+        ValueInfoProto {
+            name: name.into(),
+            r#type: Some(TypeProto {
+                value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                    elem_type: 1,
+                    shape: Some(TensorShapeProto { dim }),
+                })),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn node(
+        op: &str,
+        inputs: &[&str],
+        outputs: &[&str],
+        attribute: Vec<AttributeProto>,
+    ) -> NodeProto {
+        NodeProto {
+            op_type: op.into(),
+            name: format!("{op}_0"),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.iter().map(|s| s.to_string()).collect(),
+            attribute,
+            ..Default::default()
+        }
+    }
+
+    fn int(name: &str, i: i64) -> AttributeProto {
+        AttributeProto {
+            name: name.into(),
+            i,
+            ..Default::default()
+        }
+    }
+
+    /// Batch-first LSTM (layout 1) -> Y_h -> Squeeze -> MatMul + Add -> `head`.
+    fn graph(head: &str) -> GraphProto {
+        let mut axes = init("axes", &[1]);
+        axes.data_type = 7;
+        axes.float_data.clear();
+        axes.int64_data = vec![1];
+        GraphProto {
+            input: vec![value("x", &[2, 5, 3])],
+            output: vec![value("y", &[2, 2])],
+            initializer: vec![
+                init("W", &[1, 16, 3]),
+                init("R", &[1, 16, 4]),
+                init("B", &[1, 32]),
+                init("K", &[4, 2]),
+                init("b", &[2]),
+                axes,
+            ],
+            node: vec![
+                node(
+                    "LSTM",
+                    &["x", "W", "R", "B"],
+                    &["", "h"],
+                    vec![int("hidden_size", 4), int("layout", 1)],
+                ),
+                node("Squeeze", &["h", "axes"], &["hs"], vec![]),
+                node("MatMul", &["hs", "K"], &["m"], vec![]),
+                node("Add", &["m", "b"], &["a"], vec![]),
+                node(head, &["a"], &["y"], vec![]),
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn batch_first_lstm_with_matmul_add_head() {
+        let m = import(&graph("Tanh")).unwrap();
+        assert_eq!(m.recurrent.len(), 1);
+        assert_eq!(
+            (m.recurrent[0].input_size, m.recurrent[0].hidden_size),
+            (3, 4)
+        );
+        assert_eq!(m.dense.len(), 1);
+        assert_eq!(m.dense[0].activation, Activation::Tanh);
+        assert_eq!((m.dense[0].input_size, m.dense[0].output_size), (4, 2));
+        m.to_file().unwrap();
+    }
+
+    #[test]
+    fn softmax_head_and_a_second_data_input_are_refused() {
+        let e = import(&graph("Softmax")).unwrap_err();
+        assert_eq!(
+            e,
+            Problem::refused(
+                "node 'Softmax_0' (Softmax)",
+                "activation Softmax: rnn-core's Dense layer has linear, relu, tanh and sigmoid only"
+            )
+        );
+        let mut g = graph("Tanh");
+        g.input.push(value("z", &[2, 4]));
+        g.node[3].input[1] = "z".into();
+        let e = import(&g).unwrap_err();
+        assert!(
+            matches!(&e, Problem::Refused { at, .. } if at == "node 'Add_0' (Add)"),
+            "{e:?}"
+        );
+    }
+}
