@@ -220,7 +220,9 @@ impl Walker {
                 None => consts.push(None),
                 Some(Value::Const(t)) => consts.push(Some(t)),
                 Some(Value::Opaque(n, why)) => return Value::Opaque(n.clone(), why.clone()),
-                Some(_) => unreachable!("path values are handled by the caller"),
+                Some(_) => {
+                    return Value::Opaque(at.to_string(), "depends on the model input".into())
+                }
             }
         }
         let standard = node.domain.is_empty() || node.domain == "ai.onnx";
