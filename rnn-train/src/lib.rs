@@ -7,7 +7,8 @@
 //! [`data::window`] builds the windows, [`fit`] trains in f64 (BPTT, Adam,
 //! gradient clipping), [`forecast`] runs a network over windows in the series' units, [`eval`] compares with persistence, [`export`] writes
 //! the rnn-core weight file with the scaler in its metadata, [`import`] reads
-//! it back, [`plot`] and [`report`] show the result. [`cmd`] has the four
+//! it back, [`plot`] and [`report`] show the result. [`interop`] reads
+//! models trained in PyTorch, Keras or exported to ONNX. [`cmd`] has the
 //! commands of the `rnn-train` tool.
 
 pub mod checkpoint;
@@ -19,6 +20,7 @@ pub mod export;
 pub mod fit;
 pub mod forecast;
 pub mod import;
+pub mod interop;
 pub mod loss;
 pub mod nn;
 pub mod optim;

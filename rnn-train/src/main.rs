@@ -45,6 +45,10 @@ enum Command {
     Predict(PredictArgs),
     /// Print a weight file's layers, parameter counts, weight and state bytes.
     Inspect(InspectArgs),
+    /// Convert a model trained elsewhere (ONNX, PyTorch .safetensors, Keras
+    /// .keras) to a weight file; print its summary and, with --check, its
+    /// outputs next to a reference.
+    Import(Box<rnn_train::cmd::import_model::ImportArgs>),
 }
 
 /// The CSV and its columns.
@@ -538,6 +542,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Inspect(args) => {
             println!("{}", rnn_train::cmd::inspect::run(&args.model)?);
+            Ok(())
+        }
+        Command::Import(args) => {
+            println!("{}", rnn_train::cmd::import_model::run(&args)?.render());
             Ok(())
         }
     }

@@ -1,7 +1,8 @@
-//! The four commands of the `rnn-train` tool, callable as a library (the
+//! The commands of the `rnn-train` tool, callable as a library (the
 //! binary in `main.rs` only parses arguments and prints).
 
 pub mod eval;
+pub mod import_model;
 pub mod inspect;
 pub mod predict;
 pub mod train;
