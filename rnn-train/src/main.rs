@@ -43,6 +43,24 @@ enum Command {
     Predict(PredictArgs),
     /// Print a weight file's layers, parameter counts, weight and state bytes.
     Inspect(InspectArgs),
+    /// Post-training quantization to int8 weights and int16 state (format
+    /// version 2), calibrated on the training windows; prints float vs
+    /// quantized errors on the test split beside persistence.
+    Quantize(QuantizeArgs),
+}
+
+#[derive(Args)]
+struct QuantizeArgs {
+    /// Float weight file written by `rnn-train train`.
+    model: PathBuf,
+    /// Quantized weight file to write (never the model or the CSV).
+    #[arg(short, long)]
+    output: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Test split: the same count or fraction as in training.
+    #[arg(long, default_value = "0.1")]
+    test_size: TestSize,
 }
 
 /// The CSV and its columns.
@@ -448,6 +466,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Inspect(args) => {
             println!("{}", rnn_train::cmd::inspect::run(&args.model)?);
+            Ok(())
+        }
+        Command::Quantize(args) => {
+            let opts = rnn_train::cmd::quantize::QuantizeOptions {
+                model: args.model,
+                output: args.output,
+                csv: args.data.source(),
+                inputs: args.data.inputs.clone(),
+                target: args.data.target.clone(),
+                test_size: args.test_size,
+            };
+            print!("{}", rnn_train::cmd::quantize::run(&opts)?.report(&opts));
             Ok(())
         }
     }

@@ -4,6 +4,7 @@
 pub mod eval;
 pub mod inspect;
 pub mod predict;
+pub mod quantize;
 pub mod train;
 
 use std::path::{Path, PathBuf};

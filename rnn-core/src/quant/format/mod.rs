@@ -7,6 +7,8 @@
 //! postcard(QHeader) | per layer: W i8, U i8, bias i32 LE, mult u16 LE, shift u8 | CRC-32 (4 bytes LE)
 //! ```
 
+#[cfg(feature = "std")]
+pub mod codegen;
 mod decode;
 mod encode;
 pub mod spec;
