@@ -27,6 +27,17 @@ pub(crate) struct LstmParams<'a> {
     pub cell_frac: u8,
 }
 
+/// Pre-activation of row `r` in Q3.12: `sat16(rescale(b + (W_r xs << k) + U_r h))`.
+#[inline(always)]
+fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], h: &[i16]) -> i16 {
+    let (i_len, h_len) = (xs.len(), h.len());
+    let (shift, k) = split_shift(p.shift[r]);
+    let acc = p.bias[r]
+        .wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k)
+        .wrapping_add(dot_i16(&p.u[r * h_len..(r + 1) * h_len], h));
+    saturate(rescale(acc, p.mult[r], shift))
+}
+
 /// One integer LSTM step on slices: `x: [I]`, `xs: [I]` scratch,
 /// `h, c, out: [H]`; `h` becomes `out`.
 #[inline(always)]
@@ -38,23 +49,17 @@ pub(crate) fn lstm_step(
     c: &mut [i16],
     out: &mut [i16],
 ) {
-    let (i_len, h_len) = (x.len(), h.len());
+    let h_len = h.len();
     for (s, &v) in xs.iter_mut().zip(x) {
         *s = i32::from(v) << p.x_shift.min(15);
     }
+    let xs = &*xs;
     let cf = u32::from(p.cell_frac.min(15));
-    let gate = |r: usize, h: &[i16]| -> i16 {
-        let (shift, k) = split_shift(p.shift[r]);
-        let acc = p.bias[r]
-            .wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k)
-            .wrapping_add(dot_i16(&p.u[r * h_len..(r + 1) * h_len], h));
-        saturate(rescale(acc, p.mult[r], shift))
-    };
     for j in 0..h_len {
-        let ig = i32::from(sigmoid_q15(gate(j, h)));
-        let fg = i32::from(sigmoid_q15(gate(h_len + j, h)));
-        let gg = i32::from(tanh_q15(gate(2 * h_len + j, h)));
-        let og = i32::from(sigmoid_q15(gate(3 * h_len + j, h)));
+        let ig = i32::from(sigmoid_q15(gate(p, j, xs, h)));
+        let fg = i32::from(sigmoid_q15(gate(p, h_len + j, xs, h)));
+        let gg = i32::from(tanh_q15(gate(p, 2 * h_len + j, xs, h)));
+        let og = i32::from(sigmoid_q15(gate(p, 3 * h_len + j, xs, h)));
         let cell = saturate(round_shift(fg * i32::from(c[j]), 15) + round_shift(ig * gg, 30 - cf));
         c[j] = cell;
         let cell_q12 = if cf >= 12 {
