@@ -5,7 +5,7 @@
 //!
 //! | tensor | type | scale |
 //! | --- | --- | --- |
-//! | weights | int8 | symmetric, one per output row (gate and unit), over the row's `W` and `U` together |
+//! | weights | int8 | symmetric, one per output row (gate and unit): `s` for `U`, `s · 2^k` for `W` |
 //! | accumulator | int32 | `s_row · 2^-15`, bias stored in it |
 //! | model input | int16 | `2^-input_frac` (per tensor, calibrated) |
 //! | gate pre-activation | int16 | Q3.12 |

@@ -375,9 +375,11 @@ impl QModel {
     /// that hold the calibrated range × [`HEADROOM`]; so do each LSTM's cell
     /// state (at most 15) and a linear or relu Dense output (at most 30,
     /// fewer if a row's multiplier needs it). Weights: per output row,
-    /// `s = max |w| / 127` over the row's `W` and `U`, `w_q = round(w / s)`;
-    /// the bias in accumulator units `round(b / (s · 2^-15))` (Dense:
-    /// `2^-input_frac`). Metadata is carried over.
+    /// `s = max |U| / 127` (`max |W| / 127` without `U`), `u_q = round(u / s)`;
+    /// `W` with scale `s · 2^k`, `k` in `0..=7` the least with
+    /// `max |W| <= 127 · s · 2^k`; the bias in accumulator units
+    /// `round(b / (s · 2^-15))` (Dense: `2^-input_frac`). Scales are raised
+    /// where the multiplier or the bias needs it. Metadata is carried over.
     ///
     /// # Errors
     /// [`QuantizeError::Load`] for a refused blob (including NaN or
