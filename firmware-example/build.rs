@@ -26,6 +26,7 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     board(&out);
     series(&out);
+    quantized_series(&out);
     bad_updates(&out);
 }
 
@@ -93,6 +94,73 @@ fn series(out: &Path) {
         "pub static HOST_FORECASTS: [f32; {FORECASTS}] = {host:?};"
     );
     fs::write(out.join("series.rs"), src).expect("write series.rs");
+}
+
+/// Writes `quantized_series.rs` for the quantized firmware: the same
+/// excerpt as int16 input codes (scaled with the model's input scaler,
+/// then `q = round(x · 2^QUANTIZED_INPUT_FRAC)`, as an integer sensor front
+/// end would deliver them), the host's integer forecasts from the same
+/// const-generic model and kernels, and those forecasts in °C.
+fn quantized_series(out: &Path) {
+    use firmware_model::quantized::{
+        forecast as qforecast, QUANTIZED_INPUT_FRAC, QUANTIZED_MODEL, QUANTIZED_OUTPUT_FRAC,
+    };
+    use firmware_model::{INPUT_SCALES, TARGET_SCALES};
+    use rnn_core::quant::{dequantize_value, quantize_value, QLayer};
+
+    let mut reader = csv::Reader::from_path(SERIES_CSV).expect("open the bundled series");
+    let values: Vec<f32> = reader
+        .records()
+        .map(|r| {
+            r.expect("read a CSV row")[1]
+                .parse()
+                .expect("temperature_c is a number")
+        })
+        .collect();
+    let len = WINDOW + FORECASTS - 1 + HORIZON;
+    let excerpt = &values[values.len() - len..];
+    let codes: Vec<i16> = excerpt
+        .iter()
+        .map(|&v| quantize_value(INPUT_SCALES[0].scale(v), QUANTIZED_INPUT_FRAC).0)
+        .collect();
+    let host: Vec<i16> = (0..FORECASTS)
+        .map(|k| {
+            qforecast(
+                &QUANTIZED_MODEL,
+                codes[k..k + WINDOW].iter().copied(),
+                QLayer::step,
+            )
+        })
+        .collect();
+    let celsius: Vec<String> = host
+        .iter()
+        .map(|&c| {
+            format!(
+                "{:.4}",
+                TARGET_SCALES[0].unscale(dequantize_value(c, QUANTIZED_OUTPUT_FRAC))
+            )
+        })
+        .collect();
+    let mut src = String::new();
+    let _ = writeln!(
+        src,
+        "/// The excerpt as input codes (`q · 2^-{QUANTIZED_INPUT_FRAC}`, scaled units)."
+    );
+    let _ = writeln!(src, "pub static CODES: [i16; {len}] = {codes:?};");
+    let _ = writeln!(
+        src,
+        "/// Host integer forecasts (output codes): entry `k` from `CODES[k..k + WINDOW]`."
+    );
+    let _ = writeln!(src, "pub static HOST_CODES: [i16; {FORECASTS}] = {host:?};");
+    let _ = writeln!(
+        src,
+        "/// The host forecasts in °C, as text (the firmware prints no floats)."
+    );
+    let _ = writeln!(
+        src,
+        "pub static HOST_CELSIUS: [&str; {FORECASTS}] = {celsius:?};"
+    );
+    fs::write(out.join("quantized_series.rs"), src).expect("write quantized_series.rs");
 }
 
 /// Writes `update_corrupted.rnnw` (the model's blob with one parameter byte

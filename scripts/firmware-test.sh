@@ -99,6 +99,57 @@ run_board() {
   rows+=("| $core (\`$machine\`) | $((text + data)) | $((data + bss)) | $(symbol_bytes "$elf" ' firmware_model::MODEL::') | $(symbol_bytes "$elf" "$inference_code") | $(symbol_bytes "$elf" ' firmware_model::BLOB::| firmware_example::update::(CORRUPTED|OTHER_ARCHITECTURE)::') | $(symbol_bytes "$elf" ' firmware_example::update::STORAGE::') | $stack | $steps | $forecast |")
 }
 
+# Soft-float (and double) routines a quantized-only firmware must not link.
+soft_float=' [tTwW] (__aeabi_[fd](add|sub|rsub|mul|div|cmp[a-z]*|2[a-z0-9]*)|__aeabi_[iu]2[fd]|__aeabi_[lu]l2[fd]|__(add|sub|mul|div)[sd]f3|__(fix|fixuns)[sd]f[sd]i|__float(un)?[sd]i[sd]f|__(eq|ne|lt|le|gt|ge|un)[sd]f2|__(extend|trunc)[sd]f[sd]f2|compiler_builtins::float)'
+qrows=()
+
+# The quantized firmware (src/quantized.rs): integer-only, parity with the
+# host's integer forecasts (tolerance 0), no soft-float symbol in the ELF.
+run_quantized() {
+  local core=$1 machine=$2 target=$3
+  shift 3
+  local args=(--release --bin firmware-quantized --target "$target" "$@")
+  local failures_before=$failures
+  echo "== $core ($machine) quantized: cargo run ${args[*]}"
+  cargo build -q "${args[@]}"
+  local elf="$root/target/$target/release/firmware-quantized"
+  local out1="$log_dir/$machine.q1" out2="$log_dir/$machine.q2"
+  local status=0
+  cargo run -q "${args[@]}" > "$out1" 2>&1 || status=$?
+  cat "$out1"
+  [ "$status" -eq 0 ] || fail "$machine/quantized" "first run exited with status $status"
+  status=0
+  cargo run -q "${args[@]}" > "$out2" 2>&1 || status=$?
+  [ "$status" -eq 0 ] || fail "$machine/quantized" "second run exited with status $status"
+  cmp -s "$out1" "$out2" || fail "$machine/quantized" "two runs printed different output"
+  grep -q '^SysTick check: .*ticks count instructions' "$out1" ||
+    fail "$machine/quantized" "SysTick did not count instructions"
+  grep -Eq '^parity: ([1-9][0-9]*) forecasts, \1 bit-identical to the host' "$out1" ||
+    fail "$machine/quantized" "integer forecasts differ from the host"
+  grep -qx 'result: PASS' "$out1" || fail "$machine/quantized" "firmware reported FAIL"
+  local floats
+  floats=$("$tools/llvm-nm" -C "$elf" | grep -E "$soft_float" || true)
+  if [ -n "$floats" ]; then
+    echo "$floats"
+    fail "$machine/quantized" "the quantized-only firmware links soft-float routines"
+  else
+    echo "symbol check: no soft-float routine in $elf"
+  fi
+  if [ "$failures" -eq "$failures_before" ]; then
+    boards_passed=$((boards_passed + 1))
+  else
+    boards_failed=$((boards_failed + 1))
+  fi
+  local text data bss steps forecast stack
+  text=$(size_field "$elf" 1)
+  data=$(size_field "$elf" 2)
+  bss=$(size_field "$elf" 3)
+  steps=$(sed -n 's/^instructions per step: min \([0-9]*\) max \([0-9]*\) mean \([0-9]*\).*/\1 \/ \3 \/ \2/p' "$out1")
+  forecast=$(sed -n 's/^instructions per forecast .*: mean \([0-9]*\)$/\1/p' "$out1")
+  stack=$(sed -n 's/^stack: peak \([0-9]*\) bytes.*one forecast needs \([0-9]*\)$/\1 | \2/p' "$out1")
+  qrows+=("| $core (\`$machine\`) | $((text + data)) | $((data + bss)) | $(symbol_bytes "$elf" ' firmware_model::quantized::QUANTIZED_MODEL') | $(symbol_bytes "$elf" ' [tT] .*(rnn_core.*quant|firmware_model::quantized::forecast)') | $stack | $steps | $forecast |")
+}
+
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 echo "== clippy (three board configurations, firmware-model)"
 cargo clippy -q --release --all-targets -- -D warnings
@@ -109,11 +160,21 @@ cargo clippy -q --release --all-targets --target thumbv6m-none-eabi -- -D warnin
 run_board "Cortex-M4F" mps2-an386 thumbv7em-none-eabihf
 run_board "Cortex-M7" mps2-an500 thumbv7em-none-eabihf --features mps2-an500
 run_board "Cortex-M0" microbit thumbv6m-none-eabi
+run_quantized "Cortex-M4F" mps2-an386 thumbv7em-none-eabihf
+run_quantized "Cortex-M7" mps2-an500 thumbv7em-none-eabihf --features mps2-an500
+run_quantized "Cortex-M0" microbit thumbv6m-none-eabi
 
 echo
 echo "| core (QEMU machine) | flash: text + rodata + data | RAM: data + bss | model weights (flash) | inference code (flash) | update-demo blobs (flash) | update storage (RAM) | peak stack | stack for one forecast | instructions per step: min / mean / max | instructions per forecast (window of steps) |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
+echo
+echo
+echo "Quantized model (int8 weights, int16 state; firmware-quantized):"
+echo
+echo "| core (QEMU machine) | flash: text + rodata + data | RAM: data + bss | model weights (flash) | inference code (flash) | peak stack | stack for one forecast | instructions per step: min / mean / max | instructions per forecast (window of steps) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${qrows[@]}"
 echo
 echo "Sizes in bytes. Instructions counted by SysTick under qemu-system-arm -icount shift=0."
 echo "firmware: $boards_passed passed, $boards_failed failed"

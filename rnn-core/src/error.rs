@@ -107,6 +107,26 @@ pub enum Error {
         /// Index of the layer (0 = first layer).
         layer: usize,
     },
+    /// A quantized layer's fixed-point formats are out of range or do not
+    /// chain (its input format or size differs from the previous output).
+    QuantizedFormat {
+        /// Index of the layer.
+        layer: usize,
+    },
+    /// A quantized row's multiplier mantissa or shift is out of range.
+    QuantizedScale {
+        /// Index of the layer.
+        layer: usize,
+        /// Requantized row (gate · units + unit).
+        row: usize,
+    },
+    /// A quantized row could overflow its 32-bit accumulator.
+    AccumulatorOverflow {
+        /// Index of the layer.
+        layer: usize,
+        /// Requantized row (gate · units + unit).
+        row: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -165,6 +185,18 @@ impl fmt::Display for Error {
             Error::UnusedBias { layer } => write!(
                 f,
                 "layer {layer} has use_bias = false but a non-zero bias, which the weight file cannot store"
+            ),
+            Error::QuantizedFormat { layer } => write!(
+                f,
+                "quantized layer {layer}: fixed-point format out of range or not chained to the previous layer"
+            ),
+            Error::QuantizedScale { layer, row } => write!(
+                f,
+                "quantized layer {layer}, row {row}: multiplier or shift out of range"
+            ),
+            Error::AccumulatorOverflow { layer, row } => write!(
+                f,
+                "quantized layer {layer}, row {row}: weights and bias can overflow the 32-bit accumulator"
             ),
         }
     }

@@ -16,6 +16,9 @@
 //! [`Layer`], with a streaming [`Layer::step`] and Keras sequence calls
 //! ([`Layer::run_sequence`], [`Layer::run_sequence_into`]).
 //!
+//! [`quant`] has the integer counterparts (int8 weights, int16 state) for
+//! cores without an FPU.
+//!
 //! Weights travel in a checked, versioned postcard format ([`format`]):
 //! [`format::load_into`] loads into caller-provided storage, and
 //! [`format::codegen`] (feature `std`) turns a blob into Rust source for a
@@ -52,7 +55,7 @@
 //!
 //! | feature | effect |
 //! | --- | --- |
-//! | `std` | host helpers: run-time SIMD detection ([`Kernel`]), [`boxed_zeroed`] and source generation ([`format::codegen`]) |
+//! | `std` | host helpers: run-time SIMD detection ([`Kernel`]), [`boxed_zeroed`], source generation ([`format::codegen`]), post-training quantization and the run-time-sized integer model ([`quant::QModel`]) |
 //! | `force-scalar` | always use the scalar reference kernel |
 //! | `exact-activations` | libm sigmoid/tanh instead of the fast rational ones (errors of both in [`activation`]) |
 #![no_std]
@@ -70,6 +73,7 @@ pub mod import;
 mod kernels;
 mod layer;
 pub mod layers;
+pub mod quant;
 mod stack;
 
 pub use activation::Activation;

@@ -49,6 +49,25 @@ enum Command {
     /// .keras) to a weight file; print its summary and, with --check, its
     /// outputs next to a reference.
     Import(Box<rnn_train::cmd::import_model::ImportArgs>),
+    /// Post-training quantization to int8 weights and int16 state (format
+    /// version 3), calibrated on the training windows; prints float vs
+    /// quantized errors on the test split beside persistence.
+    Quantize(QuantizeArgs),
+}
+
+#[derive(Args)]
+struct QuantizeArgs {
+    /// Float weight file written by `rnn-train train`.
+    model: PathBuf,
+    /// Quantized weight file to write (never the model or the CSV).
+    #[arg(short, long)]
+    output: PathBuf,
+    #[command(flatten)]
+    data: ModelDataArgs,
+    /// Test split, a count or a fraction. [default: the model's stored
+    /// split; 0.1 for models without it]
+    #[arg(long)]
+    test_size: Option<TestSize>,
 }
 
 /// The CSV and its columns.
@@ -546,6 +565,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => {
             println!("{}", rnn_train::cmd::import_model::run(&args)?.render());
+            Ok(())
+        }
+        Command::Quantize(args) => {
+            let opts = rnn_train::cmd::quantize::QuantizeOptions {
+                model: args.model,
+                output: args.output,
+                csv: args.data.source(),
+                overrides: Overrides {
+                    inputs: args.data.inputs,
+                    target: args.data.target,
+                    test_size: args.test_size,
+                },
+            };
+            print!("{}", rnn_train::cmd::quantize::run(&opts)?.report(&opts));
             Ok(())
         }
     }

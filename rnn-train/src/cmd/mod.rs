@@ -5,6 +5,7 @@ pub mod eval;
 pub mod import_model;
 pub mod inspect;
 pub mod predict;
+pub mod quantize;
 pub mod train;
 
 use std::path::{Path, PathBuf};

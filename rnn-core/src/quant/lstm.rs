@@ -1,0 +1,217 @@
+//! Integer LSTM: int8 weights, int16 Q15 hidden state, int16 cell state
+//! with a power-of-two scale.
+
+use crate::format::spec::{LayerKind, LayerShape};
+use crate::layer::ZeroState;
+use crate::quant::activation::{sigmoid_q15, tanh_q15};
+use crate::quant::fixed::{dot_i16, dot_i32, rescale, round_shift, saturate, split_shift};
+use crate::quant::format::spec::QLayerSpec;
+use crate::quant::layer::{QLayer, QParams, QParamsMut};
+
+/// The parameters of an integer LSTM as slices, gates in Keras order
+/// i, f, g, o; row `r = gate · H + unit`.
+pub(crate) struct LstmParams<'a> {
+    /// `[4H × I]` row-major.
+    pub w: &'a [i8],
+    /// `[4H × H]` row-major.
+    pub u: &'a [i8],
+    /// `[4H]` accumulator start values.
+    pub bias: &'a [i32],
+    /// `[4H]` multiplier mantissas.
+    pub mult: &'a [u16],
+    /// `[4H]` shifts.
+    pub shift: &'a [u8],
+    /// `15 - input_frac`: left shift bringing the input to Q15.
+    pub x_shift: u8,
+    /// Fractional bits of the cell state.
+    pub cell_frac: u8,
+}
+
+/// Pre-activation of row `r` in Q3.12: `sat16(rescale(b + (W_r xs << k) + U_r h))`.
+#[inline(always)]
+fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], h: &[i16]) -> i16 {
+    let (i_len, h_len) = (xs.len(), h.len());
+    let (shift, k) = split_shift(p.shift[r]);
+    let acc = p.bias[r]
+        .wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k)
+        .wrapping_add(dot_i16(&p.u[r * h_len..(r + 1) * h_len], h));
+    saturate(rescale(acc, p.mult[r], shift))
+}
+
+/// One integer LSTM step on slices: `x: [I]`, `xs: [I]` scratch,
+/// `h, c, out: [H]`; `h` becomes `out`.
+#[inline(always)]
+pub(crate) fn lstm_step(
+    p: &LstmParams<'_>,
+    x: &[i16],
+    xs: &mut [i32],
+    h: &mut [i16],
+    c: &mut [i16],
+    out: &mut [i16],
+) {
+    let h_len = h.len();
+    for (s, &v) in xs.iter_mut().zip(x) {
+        *s = i32::from(v) << p.x_shift.min(15);
+    }
+    let xs = &*xs;
+    let cf = u32::from(p.cell_frac.min(15));
+    for j in 0..h_len {
+        let ig = i32::from(sigmoid_q15(gate(p, j, xs, h)));
+        let fg = i32::from(sigmoid_q15(gate(p, h_len + j, xs, h)));
+        let gg = i32::from(tanh_q15(gate(p, 2 * h_len + j, xs, h)));
+        let og = i32::from(sigmoid_q15(gate(p, 3 * h_len + j, xs, h)));
+        let cell = saturate(round_shift(fg * i32::from(c[j]), 15) + round_shift(ig * gg, 30 - cf));
+        c[j] = cell;
+        let cell_q12 = if cf >= 12 {
+            saturate(round_shift(i32::from(cell), cf - 12))
+        } else {
+            saturate(i32::from(cell) << (12 - cf))
+        };
+        out[j] = saturate(round_shift(og * i32::from(tanh_q15(cell_q12)), 15));
+    }
+    h.copy_from_slice(out);
+}
+
+/// Integer Keras `LSTM` (tanh, sigmoid, no peepholes), the quantized
+/// counterpart of [`crate::Lstm`]:
+///
+/// ```text
+/// z_k = sat16(rescale(b_k + (W_k (x << x_shift) << k_k) + U_k h, mult_k, shift_k))   Q3.12
+/// i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o)                          Q15
+/// c' = sat16(f·c / 2^15 + i·g / 2^(30 - cell_frac))          Q(cell_frac)
+/// h' = o · tanh(c' in Q3.12) / 2^15                                          Q15
+/// ```
+///
+/// Every product is int8 × int16 or int16 × int16 into an int32
+/// accumulator; divisions by powers of two round half up. The scheme is
+/// CMSIS-NN's int16 LSTM (`arm_lstm_unidirectional_s16`: int8 weights,
+/// Q3.12 gate inputs, Q15 gate outputs, a power-of-two cell scale), with
+/// one requantization per gate row (see [`crate::quant`]).
+///
+/// # Shapes
+/// input `[I]` (`q · 2^-input_frac`), state `h: [H]` (Q15), `c: [H]`
+/// (`q · 2^-cell_frac`), output `[H]` (= `h'`, Q15). `w[k]: [H][I]`,
+/// `u[k]: [H][H]` row-major per gate k in i, f, g, o; `bias`, `mult`,
+/// `shift: [4][H]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QLstm<const I: usize, const H: usize> {
+    /// Input weights per gate (i, f, g, o), `[H][I]`.
+    pub w: [[[i8; I]; H]; 4],
+    /// Recurrent weights per gate, `[H][H]`.
+    pub u: [[[i8; H]; H]; 4],
+    /// Accumulator start value per gate row: the bias in accumulator units.
+    pub bias: [[i32; H]; 4],
+    /// Multiplier mantissa per gate row (`[2^14, 2^15)`).
+    pub mult: [[u16; H]; 4],
+    /// Shift per gate row (`1..=16`).
+    pub shift: [[u8; H]; 4],
+    /// Fractional bits of the input (at most 15).
+    pub input_frac: u8,
+    /// Fractional bits of the cell state (at most 15).
+    pub cell_frac: u8,
+}
+
+/// Hidden and cell state of a [`QLstm`], each `[H]`: `h` in Q15, `c` in
+/// `Q(cell_frac)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QLstmState<const H: usize> {
+    /// Hidden state `h`, Q15.
+    pub h: [i16; H],
+    /// Cell state `c`, `q · 2^-cell_frac`.
+    pub c: [i16; H],
+}
+
+impl<const H: usize> ZeroState for QLstmState<H> {
+    fn zeros() -> Self {
+        Self {
+            h: [0; H],
+            c: [0; H],
+        }
+    }
+}
+
+impl<const I: usize, const H: usize> QLstm<I, H> {
+    /// Every byte zero: storage to load into.
+    pub const fn zeroed() -> Self {
+        Self {
+            w: [[[0; I]; H]; 4],
+            u: [[[0; H]; H]; 4],
+            bias: [[0; H]; 4],
+            mult: [[0; H]; 4],
+            shift: [[0; H]; 4],
+            input_frac: 0,
+            cell_frac: 0,
+        }
+    }
+
+    pub(crate) fn params(&self) -> LstmParams<'_> {
+        LstmParams {
+            w: self.w.as_flattened().as_flattened(),
+            u: self.u.as_flattened().as_flattened(),
+            bias: self.bias.as_flattened(),
+            mult: self.mult.as_flattened(),
+            shift: self.shift.as_flattened(),
+            x_shift: 15u8.saturating_sub(self.input_frac),
+            cell_frac: self.cell_frac,
+        }
+    }
+}
+
+impl<const I: usize, const H: usize> QLayer for QLstm<I, H> {
+    const INPUT_SIZE: usize = I;
+    const OUTPUT_SIZE: usize = H;
+    const LAYERS: usize = 1;
+    const ZEROED: Self = Self::zeroed();
+    type Input = [i16; I];
+    type Output = [i16; H];
+    type State = QLstmState<H>;
+
+    fn step(&self, s: &mut QLstmState<H>, x: &[i16; I]) -> [i16; H] {
+        let mut xs = [0i32; I];
+        let mut out = [0i16; H];
+        lstm_step(&self.params(), x, &mut xs, &mut s.h, &mut s.c, &mut out);
+        out
+    }
+
+    fn shape(index: usize) -> Option<LayerShape> {
+        LayerShape::single(index, LayerKind::Lstm, I, H)
+    }
+
+    fn spec(&self, index: usize) -> Option<QLayerSpec> {
+        (index == 0).then_some(QLayerSpec::Lstm {
+            input_size: I as u32,
+            hidden_size: H as u32,
+            input_frac: self.input_frac,
+            cell_frac: self.cell_frac,
+        })
+    }
+
+    fn configure(&mut self, specs: &[QLayerSpec]) {
+        if let Some(&QLayerSpec::Lstm {
+            input_frac,
+            cell_frac,
+            ..
+        }) = specs.first()
+        {
+            self.input_frac = input_frac;
+            self.cell_frac = cell_frac;
+        }
+    }
+
+    fn visit_params(&self, f: &mut dyn FnMut(QParams<'_>)) {
+        let p = self.params();
+        f(QParams::I8(p.w));
+        f(QParams::I8(p.u));
+        f(QParams::I32(p.bias));
+        f(QParams::U16(p.mult));
+        f(QParams::U8(p.shift));
+    }
+
+    fn visit_params_mut(&mut self, f: &mut dyn FnMut(QParamsMut<'_>)) {
+        f(QParamsMut::I8(self.w.as_flattened_mut().as_flattened_mut()));
+        f(QParamsMut::I8(self.u.as_flattened_mut().as_flattened_mut()));
+        f(QParamsMut::I32(self.bias.as_flattened_mut()));
+        f(QParamsMut::U16(self.mult.as_flattened_mut()));
+        f(QParamsMut::U8(self.shift.as_flattened_mut()));
+    }
+}

@@ -1,0 +1,102 @@
+//! `rnn-train quantize` on the bundled sea-temperature model (the one the
+//! firmware runs): the quantized model is written, loads, keeps the test
+//! RMSE within 1.01 × the float model's and beats persistence; the command
+//! never overwrites its input and refuses models it cannot represent.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rnn_core::format::{encode_raw, encoded_len, read_header};
+use rnn_core::quant::QModel;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+const MODEL: &str = "firmware-example/model/sea_temperature.rnnw";
+
+fn quantize(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
+        .arg("quantize")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run rnn-train");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "rnn-train panicked: {stderr}");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    )
+}
+
+fn temp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("rnn-train-quantize-{name}-{}", std::process::id()))
+}
+
+/// The value after `name` in the report's table row.
+fn rmse(report: &str, name: &str) -> f64 {
+    let line = report
+        .lines()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_else(|| panic!("no {name} row in {report}"));
+    line.split_whitespace()
+        .nth(2)
+        .expect("RMSE")
+        .parse()
+        .expect("number")
+}
+
+#[test]
+fn quantizes_the_bundled_model_within_one_percent_of_the_float_rmse() {
+    let out = temp("sea.q.rnnw");
+    let (ok, stdout, stderr) = quantize(&[MODEL, "-o", out.to_str().expect("utf-8")]);
+    assert!(ok, "{stderr}");
+    let (f, q, p) = (
+        rmse(&stdout, "float"),
+        rmse(&stdout, "quantized"),
+        rmse(&stdout, "persistence"),
+    );
+    assert!(q <= 1.01 * f, "quantized RMSE {q} vs float {f}\n{stdout}");
+    assert!(q < p, "quantized RMSE {q} does not beat persistence {p}");
+    assert!(stdout.contains("saturated during calibration"), "{stdout}");
+    let blob = std::fs::read(&out).expect("written");
+    let model = QModel::from_blob(&blob).expect("loads");
+    assert!(model.param_bytes() <= 1600);
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn never_overwrites_its_input() {
+    let before = std::fs::read(root().join(MODEL)).expect("model");
+    let (ok, _, stderr) = quantize(&[MODEL, "-o", MODEL]);
+    assert!(!ok);
+    assert!(stderr.contains("refusing to overwrite"), "{stderr}");
+    assert_eq!(std::fs::read(root().join(MODEL)).expect("model"), before);
+}
+
+#[test]
+fn refuses_weights_it_cannot_represent() {
+    let blob = std::fs::read(root().join(MODEL)).expect("model");
+    let checked = read_header(&blob).expect("valid");
+    let mut params: Vec<f32> = checked.params().collect();
+    // One huge input weight: its row's multiplier would exceed 1/2.
+    params[16] = 1.0e6;
+    let specs: Vec<_> = checked.header.layers.iter().copied().collect();
+    let meta = checked.header.metadata.clone();
+    let mut bad = vec![0; encoded_len(&specs, meta.as_ref()).expect("len")];
+    encode_raw(&specs, meta.as_ref(), &params, &mut bad).expect("encode");
+    let input = temp("huge.rnnw");
+    std::fs::write(&input, bad).expect("write");
+    let out = temp("huge.q.rnnw");
+    let (ok, _, stderr) = quantize(&[
+        input.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("cannot be quantized"), "{stderr}");
+    assert!(!out.exists(), "an output was written for a refused model");
+    let _ = std::fs::remove_file(input);
+}
