@@ -11,8 +11,9 @@
 #             no-std host configuration (compile-time kernel choice), and the
 #             libm activations (`exact-activations`)
 #   aarch64   the ISA-dependent rnn-core tests on NEON under qemu-aarch64
-#   firmware  the firmware on Cortex-M0, M4F and M7 in QEMU, host parity,
-#             size table
+#   firmware  the float and integer firmware on Cortex-M0, M4F and M7 in
+#             QEMU, host parity, soft-float symbol check, size table
+#   fuzz      a short coverage-guided fuzz run of the weight loader
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,6 +80,9 @@ bash scripts/aarch64-test.sh
 
 stage "firmware on Cortex-M0, M4F and M7 in QEMU"
 bash scripts/firmware-test.sh
+
+stage "fuzz smoke run of the weight loader (15 s per target)"
+bash scripts/fuzz.sh --seconds 15
 
 stage ""
 echo
