@@ -301,6 +301,7 @@ fn blob_with_metadata(meta: Metadata) -> Vec<u8> {
         version: FORMAT_VERSION,
         layers: (0..2).map(|i| model.spec(i).unwrap()).collect(),
         metadata: Some(meta),
+        contract: None,
         param_count: params.len() as u32,
     };
     let mut blob = postcard::to_allocvec(&header).unwrap();

@@ -115,6 +115,13 @@ pub(crate) fn simple_rnn(
     dispatch!(kernel, h.len(), simple_rnn(p, act, z, h, x))
 }
 
+/// Weights of an LSTM: `w`, `u`, `b`, gates i, f, g, o.
+pub(crate) type LstmParams<'a, const I: usize, const H: usize> = (
+    &'a [SMatrix<f32, H, I>; 4],
+    &'a [SMatrix<f32, H, H>; 4],
+    &'a [SVector<f32, H>; 4],
+);
+
 /// One LSTM timestep (gates i, f, g, o); updates `state`, returns `h`.
 ///
 /// # Shapes
@@ -122,11 +129,7 @@ pub(crate) fn simple_rnn(
 #[inline]
 pub(crate) fn lstm_step<const I: usize, const H: usize>(
     kernel: Kernel,
-    (w, u, b): (
-        &[SMatrix<f32, H, I>; 4],
-        &[SMatrix<f32, H, H>; 4],
-        &[SVector<f32, H>; 4],
-    ),
+    (w, u, b): LstmParams<'_, I, H>,
     state: &mut LstmState<H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {

@@ -56,7 +56,7 @@ pub fn lstm(
     u: [&[f32]; 4],
     b: [&[f32]; 4],
     c: &mut [f64],
-    h: &mut Vec<f64>,
+    h: &mut [f64],
     x: &[f64],
 ) {
     let z: Vec<Vec<f64>> = (0..4).map(|g| affine(b[g], w[g], x, u[g], h)).collect();
@@ -80,7 +80,7 @@ pub fn gru(
     b_in: [&[f32]; 3],
     b_rec: [&[f32]; 3],
     reset_after: bool,
-    h: &mut Vec<f64>,
+    h: &mut [f64],
     x: &[f64],
 ) {
     let none: [f64; 0] = [];
