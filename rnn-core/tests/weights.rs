@@ -596,3 +596,53 @@ fn version_1_files_still_load_without_a_contract() {
         assert!(read_header(&V1_BLOB[..len]).is_err(), "length {len}");
     }
 }
+
+/// The worked example of docs/weight-format.md is exactly what `encode`
+/// writes for that model, byte for byte.
+#[test]
+fn worked_example_bytes_match_the_spec() {
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/weight-format.md"
+    ))
+    .unwrap();
+    let block = spec
+        .split("<!-- worked example: checked byte for byte by rnn-core/tests/weights.rs -->")
+        .nth(1)
+        .and_then(|rest| rest.split("```text").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("worked example block in docs/weight-format.md");
+    let want: Vec<u8> = block
+        .lines()
+        .flat_map(|line| {
+            line.split_whitespace()
+                .map_while(|t| {
+                    (t.len() == 2)
+                        .then(|| u8::from_str_radix(t, 16).ok())
+                        .flatten()
+                })
+                .collect::<Vec<u8>>()
+        })
+        .collect();
+    let mut model = Dense::<2, 1>::zeroed();
+    model.w[0] = 0.5;
+    model.w[1] = -1.0;
+    model.b[0] = 0.25;
+    model.use_bias = true;
+    let mut out = [0u8; 64];
+    let n = rnn_core::format::encode(&model, None, &mut out).unwrap();
+    let hex = |b: &[u8]| {
+        b.iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        hex(&out[..n]),
+        hex(&want),
+        "encoded bytes differ from the spec's example"
+    );
+    let mut back = Dense::<2, 1>::zeroed();
+    rnn_core::format::load_into(&mut back, &want).unwrap();
+    assert_eq!(back, model);
+}
