@@ -97,13 +97,13 @@ fn every_flipped_bit_and_truncation_is_refused_without_touching_the_model() {
 #[test]
 fn wrong_version_and_wrong_architecture() {
     let b = blob(&model());
-    let mut v3 = b.clone();
-    v3[4] = 3;
+    let mut v4 = b.clone();
+    v4[4] = 4;
     assert_eq!(
-        read_quantized(&v3).map(|_| ()),
+        read_quantized(&v4).map(|_| ()),
         Err(Error::UnsupportedVersion {
-            found: 3,
-            supported: 2
+            found: 4,
+            supported: 3
         })
     );
     let mut other = Box::new(Stack::new(
@@ -187,7 +187,7 @@ fn out_of_range_scales_formats_and_accumulators() {
 }
 
 #[test]
-fn version_1_float_files_still_load_and_the_versions_are_not_confused() {
+fn float_files_still_load_and_the_versions_are_not_confused() {
     let mut float = Box::new(Stack::new(Lstm::<1, 4>::zeroed(), Dense::<4, 1>::zeroed()));
     float.first.use_bias = true;
     float.rest.use_bias = true;
@@ -199,21 +199,22 @@ fn version_1_float_files_still_load_and_the_versions_are_not_confused() {
         }
     });
     let specs: Vec<_> = (0..2).map(|i| float.spec(i).expect("two")).collect();
-    let mut v1 = vec![0; encoded_len(&specs, None).expect("len")];
-    encode(&*float, None, &mut v1).expect("encode");
+    // A float file as written now (version 2).
+    let mut float_file = vec![0; encoded_len(&specs, None).expect("len")];
+    encode(&*float, None, &mut float_file).expect("encode");
     let mut loaded = Box::new(Stack::new(Lstm::<1, 4>::zeroed(), Dense::<4, 1>::zeroed()));
-    assert_eq!(load_into(&mut *loaded, &v1), Ok(None));
+    assert_eq!(load_into(&mut *loaded, &float_file), Ok(None));
     assert_eq!(loaded, float);
     assert_eq!(
-        read_quantized(&v1).map(|_| ()),
+        read_quantized(&float_file).map(|_| ()),
         Err(Error::UnsupportedVersion {
-            found: 1,
-            supported: 2
+            found: 2,
+            supported: 3
         })
     );
-    let v2 = blob(&model());
+    let quantized_file = blob(&model());
     assert!(matches!(
-        load_into(&mut *loaded, &v2),
-        Err(Error::UnsupportedVersion { found: 2, .. })
+        load_into(&mut *loaded, &quantized_file),
+        Err(Error::UnsupportedVersion { found: 3, .. })
     ));
 }
