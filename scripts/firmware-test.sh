@@ -77,10 +77,13 @@ run_board() {
     fail "$machine" "SysTick did not count instructions (QEMU without -icount shift=0?)"
   grep -Eq '^parity: ([0-9]+) forecasts, \1 bit-identical to the host' "$out1" ||
     fail "$machine" "forecasts differ from the host"
-  grep -q "'corrupted (one flipped bit)': rejected: weight blob corrupted" "$out1" ||
-    fail "$machine" "corrupted blob not reported"
-  grep -q "'another architecture': rejected: architecture mismatch" "$out1" ||
-    fail "$machine" "mismatched blob not reported"
+  # The update demo does not run on the micro:bit (16 KB RAM; see try_updates).
+  if [ "$machine" != microbit ]; then
+    grep -q "'corrupted (one flipped bit)': rejected: weight blob corrupted" "$out1" ||
+      fail "$machine" "corrupted blob not reported"
+    grep -q "'another architecture': rejected: architecture mismatch" "$out1" ||
+      fail "$machine" "mismatched blob not reported"
+  fi
   grep -qx 'result: PASS' "$out1" || fail "$machine" "firmware reported FAIL"
 
   if [ "$failures" -eq "$failures_before" ]; then
