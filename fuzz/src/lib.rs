@@ -6,7 +6,10 @@
 //! survive a round trip through the encoder with the same header and
 //! bit-identical parameters.
 
-use rnn_core::format::{self, encode, encode_raw, encoded_len, load_into, read_header};
+use rnn_core::format::{
+    self, encode, encode_raw_with_contract, encoded_len_with_contract, load_into, read_header,
+    FORMAT_VERSION,
+};
 use rnn_core::{Dense, Error, Gru, Layer, Lstm, SimpleRnn, Stack};
 
 /// LSTM(16) on one feature and a Dense(1) head (the README's model).
@@ -24,7 +27,7 @@ pub const MAX_LEN: usize = 8192;
 
 /// `read_header` on arbitrary bytes: never panics, accepts only metadata
 /// whose scales are finite and non-zero and whose shifts are finite
-/// (`docs/weight-format.md`), and whatever it accepts re-encodes (with `encode_raw`) to a blob that reads back as the same
+/// (`docs/weight-format.md`), and whatever it accepts re-encodes (with `encode_raw_with_contract`) to a blob that reads back as the same
 /// header and the same parameter bytes. Encoding that blob again gives the
 /// same bytes (the encoder's output is a fixed point).
 pub fn check_header(data: &[u8]) {
@@ -44,16 +47,22 @@ pub fn check_header(data: &[u8]) {
     let params: Vec<f32> = checked.params().collect();
     assert_eq!(params.len(), header.param_count as usize);
     let meta = header.metadata.as_ref();
-    let len = encoded_len(&header.layers, meta).expect("accepted header has an encoded length");
+    let contract = header.contract.as_ref();
+    let len = encoded_len_with_contract(&header.layers, meta, contract)
+        .expect("accepted header has an encoded length");
     let mut out = vec![0u8; len];
-    let n = encode_raw(&header.layers, meta, &params, &mut out)
+    let n = encode_raw_with_contract(&header.layers, meta, contract, &params, &mut out)
         .expect("accepted header and parameters re-encode");
     assert_eq!(n, len, "encoded_len is exact");
     let again = read_header(&out).expect("re-encoded blob reads back");
-    assert_eq!(again.header, *header, "header survives the round trip");
+    // Older versions are read as the current one and written as it.
+    let mut want = header.clone();
+    want.version = FORMAT_VERSION;
+    assert_eq!(again.header, want, "header survives the round trip");
     assert_eq!(again.params, checked.params, "parameter bytes survive");
     let mut twice = vec![0u8; len];
-    encode_raw(&again.header.layers, meta, &params, &mut twice).expect("encodes twice");
+    encode_raw_with_contract(&again.header.layers, meta, contract, &params, &mut twice)
+        .expect("encodes twice");
     assert_eq!(twice, out, "encoding is deterministic");
 }
 
