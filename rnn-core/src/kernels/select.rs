@@ -49,7 +49,7 @@ impl Isa {
 /// and summation order). The activations they share are the fast rational
 /// sigmoid and tanh of [`crate::activation`] unless the feature
 /// `exact-activations` selects libm; their error bounds are stated there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Kernel {
     isa: Isa,
 }
@@ -80,6 +80,15 @@ impl Kernel {
         cached::detected()
     }
 
+    /// The kernel [`Layer::step`](crate::Layer::step) runs: always
+    /// [`Kernel::detected`] (there is no process-wide override; pass another
+    /// kernel to [`Layer::step_with`](crate::Layer::step_with)). Kept for
+    /// callers that report which kernel ran, such as the peer benchmark.
+    #[inline]
+    pub fn active() -> Kernel {
+        Kernel::detected()
+    }
+
     /// Every kernel available here, scalar first.
     pub fn available() -> impl Iterator<Item = Kernel> {
         Isa::ALL.into_iter().filter_map(Kernel::new)
@@ -101,6 +110,13 @@ impl Kernel {
             Isa::Neon if rows >= 4 => Isa::Neon,
             _ => Isa::Scalar,
         }
+    }
+}
+
+/// Prints as its ISA (`Avx2`), as the earlier enum did.
+impl core::fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(&self.isa, f)
     }
 }
 
