@@ -3,15 +3,18 @@
 # Installs what a fresh machine lacks (one apt step, started first and run
 # in the background while the host stages build), then runs every check and
 # test, printing each stage's time. Stages and what each covers:
-#   lint      rustfmt; clippy -D warnings on the workspace (benches included),
-#             on rnn-core alone (the no-std host configuration), with every
-#             feature, and for thumbv7em (no_std, no alloc)
-#   host      every workspace test (rnn-core with `std`: run-time detection,
-#             every kernel this CPU has, the golden cases on each), the
-#             no-std host configuration (compile-time kernel choice), and the
-#             libm activations (`exact-activations`)
+#   format    rustfmt
+#   host      every workspace target (libraries, binaries, tests, benches,
+#             built in the test profile) compiled through clippy-driver with
+#             -D warnings, so one build both lints and tests: the workspace
+#             tests (rnn-core with `std`: run-time detection, every kernel
+#             this CPU has, the golden cases on each; the benches run once
+#             each as tests), the doc tests, the no-std host configuration
+#             of rnn-core (`-p rnn-core` alone: no `std`), and the libm
+#             activations (`exact-activations`)
 #   aarch64   the ISA-dependent rnn-core tests on NEON under qemu-aarch64
-#   firmware  the float and integer firmware on Cortex-M0, M4F and M7 in
+#   firmware  clippy for the Cortex-M targets (rnn-core no_std included);
+#             the float and integer firmware on Cortex-M0, M4F and M7 in
 #             QEMU, host parity, soft-float symbol check, size table
 #   fuzz      a short coverage-guided fuzz run of the weight loader
 set -euo pipefail
@@ -60,19 +63,22 @@ rustup show active-toolchain
 rustup component add rustfmt clippy llvm-tools
 rustup target add thumbv6m-none-eabi thumbv7em-none-eabihf aarch64-unknown-linux-gnu
 
-stage "lint"
+stage "format"
 cargo fmt --all -- --check
-cargo clippy --all-targets -- -D warnings
-cargo clippy -p rnn-core --all-targets -- -D warnings
-cargo clippy -p rnn-core --all-targets --features std,force-scalar,exact-activations -- -D warnings
-cargo clippy -p rnn-core --target thumbv7em-none-eabihf -- -D warnings
 
-stage "host tests"
-cargo test --workspace --exclude firmware-example
+stage "host: build and lint (clippy-driver, -D warnings), then test"
+# `cargo clippy` is clippy-driver as the workspace members' compiler over
+# `cargo check`; here it is the compiler of the test build itself, so the
+# dependencies are compiled once (not checked, then built).
+linted() {
+    RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver" CLIPPY_ARGS=-Dwarnings "$@"
+}
+linted cargo test --workspace --exclude firmware-example --all-targets
+linted cargo test --workspace --exclude firmware-example --doc
 # `-p rnn-core` alone: no `std` (feature unification adds it in the
-# workspace run), so the kernel is the compile-time one.
-cargo test -p rnn-core
-cargo test -p rnn-core --features std,exact-activations --lib --test golden_keras --test golden_onnx --test kernels_prop
+# workspace run), so the kernel is chosen at compile time.
+linted cargo test -p rnn-core --all-targets
+linted cargo test -p rnn-core --features std,exact-activations --lib --test golden_keras --test golden_onnx --test kernels_prop
 
 stage "aarch64 (NEON) under qemu-aarch64"
 wait_for_apt
