@@ -78,7 +78,9 @@ linted cargo test --workspace --exclude firmware-example --doc
 # `-p rnn-core` alone: no `std` (feature unification adds it in the
 # workspace run), so the kernel is chosen at compile time.
 linted cargo test -p rnn-core --all-targets
-linted cargo test -p rnn-core --features std,exact-activations --lib --test golden_keras --test golden_onnx --test kernels_prop
+# The libm activations on every kernel: the kernel unit tests (every size,
+# against the f64 oracle) and the golden cases.
+linted cargo test -p rnn-core --features std,exact-activations --lib --test golden_keras --test golden_onnx
 
 stage "aarch64 (NEON) under qemu-aarch64"
 wait_for_apt

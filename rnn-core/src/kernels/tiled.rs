@@ -77,16 +77,6 @@ pub(super) fn affine<S: Lanes, const G: usize>(
         let r = r_max.min(vectors - v).min(full);
         // The last tile ends at row H (overlapping when H % L != 0).
         let row = (v * S::L).min(rows - r * S::L);
-        // As many accumulator sets as the registers hold, up to 16
-        // accumulators (2 FMA units × 4 cycles of latency, twice over).
-        let budget = S::ACC_REGS.min(16);
-        let p = if G * r * 4 <= budget {
-            4
-        } else if G * r * 2 <= budget {
-            2
-        } else {
-            1
-        };
         let t = (s, rows, row, &out, &bias, &w, &u);
         // SAFETY: every slice was checked above to have the lengths of the
         // shapes (`out`, `bias`: H; `w`: H·K1; `u`: H·K2), `1 <= r <= full`
@@ -94,24 +84,53 @@ pub(super) fn affine<S: Lanes, const G: usize>(
         // `row..row + r·L` of `H`-long columns, `K1`/`K2` columns, `G`
         // gates) is inside `out`, `bias`, `w`, `u`, `x`, `h`; `out` is
         // exclusively borrowed and so aliases none of the others.
-        // Every `(r, p)` with `r` in 1..=4 and `p` in {1, 2, 4} has its arm.
         unsafe {
-            match (r, p) {
-                (1, 1) => tile::<S, G, 1, 1>(t),
-                (1, 2) => tile::<S, G, 1, 2>(t),
-                (2, 1) => tile::<S, G, 2, 1>(t),
-                (2, 2) => tile::<S, G, 2, 2>(t),
-                (2, _) => tile::<S, G, 2, 4>(t),
-                (3, 1) => tile::<S, G, 3, 1>(t),
-                (3, 2) => tile::<S, G, 3, 2>(t),
-                (3, _) => tile::<S, G, 3, 4>(t),
-                (4, 1) => tile::<S, G, 4, 1>(t),
-                (4, 2) => tile::<S, G, 4, 2>(t),
-                (4, _) => tile::<S, G, 4, 4>(t),
-                _ => tile::<S, G, 1, 4>(t),
+            match r {
+                1 => tile_sets::<S, G, 1>(t),
+                2 => tile_sets::<S, G, 2>(t),
+                3 => tile_sets::<S, G, 3>(t),
+                _ => tile_sets::<S, G, 4>(t),
             }
         }
         v += r;
+    }
+}
+
+/// Accumulator sets for a tile of `r` vectors of `g` gates on an ISA with
+/// `regs` accumulator registers: as many as the registers hold, up to 16
+/// accumulators (2 FMA units × 4 cycles of latency, twice over).
+const fn sets(regs: usize, g: usize, r: usize) -> usize {
+    let budget = if regs < 16 { regs } else { 16 };
+    if g * r * 4 <= budget {
+        4
+    } else if g * r * 2 <= budget {
+        2
+    } else {
+        1
+    }
+}
+
+/// The number of accumulator sets of an `R`-vector tile of `G` gates, as a
+/// constant of the types (so that each `(G, R)` instantiates one tile).
+struct Sets<S, const G: usize, const R: usize>(core::marker::PhantomData<S>);
+
+impl<S: Lanes, const G: usize, const R: usize> Sets<S, G, R> {
+    const P: usize = sets(S::ACC_REGS, G, R);
+}
+
+/// [`tile`] with the accumulator sets of [`sets`].
+///
+/// # Safety
+/// As for [`tile`].
+#[inline(always)]
+unsafe fn tile_sets<S: Lanes, const G: usize, const R: usize>(t: TileArgs<'_, S, G>) {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        match Sets::<S, G, R>::P {
+            4 => tile::<S, G, R, 4>(t),
+            2 => tile::<S, G, R, 2>(t),
+            _ => tile::<S, G, R, 1>(t),
+        }
     }
 }
 
