@@ -16,9 +16,12 @@
 #   firmware  clippy for the Cortex-M targets (rnn-core no_std included);
 #             the float and integer firmware on Cortex-M0, M4F and M7 in
 #             QEMU, host parity, soft-float symbol check, size table
-#   fuzz      a short coverage-guided fuzz run of the weight loader
+#   fuzz      a short coverage-guided fuzz run of the weight loader (in the
+#             background from the start; the last stage waits for it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A cold build gains nothing from incremental compilation data.
+export CARGO_INCREMENTAL=0
 
 stage_start=$SECONDS
 stage_name=""
@@ -66,12 +69,27 @@ rustup target add thumbv6m-none-eabi thumbv7em-none-eabihf aarch64-unknown-linux
 stage "format"
 cargo fmt --all -- --check
 
+# The fuzz smoke run needs no Debian package, and libFuzzer runs on one
+# core: it runs in the background beside the host, aarch64 and firmware
+# stages, and its log is printed (and its status checked) at the end.
+fuzz_log=$(mktemp)
+(
+    t=$SECONDS
+    bash scripts/fuzz.sh --seconds 15
+    echo "=== fuzz smoke run: $((SECONDS - t)) s"
+) > "$fuzz_log" 2>&1 &
+fuzz_pid=$!
+trap 'kill "$fuzz_pid" 2> /dev/null || true' EXIT
+echo "fuzz smoke run started in the background (log: $fuzz_log)"
+
 stage "host: build and lint (clippy-driver, -D warnings), then test"
 # `cargo clippy` is clippy-driver as the workspace members' compiler over
 # `cargo check`; here it is the compiler of the test build itself, so the
 # dependencies are compiled once (not checked, then built).
 linted() {
+    local t=$SECONDS
     RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver" CLIPPY_ARGS=-Dwarnings "$@"
+    timings+=("$(printf '%5d s    %s' $((SECONDS - t)) "$*")")
 }
 linted cargo test --workspace --exclude firmware-example --all-targets
 linted cargo test --workspace --exclude firmware-example --doc
@@ -89,8 +107,14 @@ bash scripts/aarch64-test.sh
 stage "firmware on Cortex-M0, M4F and M7 in QEMU"
 bash scripts/firmware-test.sh
 
-stage "fuzz smoke run of the weight loader (15 s per target)"
-bash scripts/fuzz.sh --seconds 15
+stage "fuzz smoke run of the weight loader (15 s per target; waiting for the background run)"
+fuzz_status=0
+wait "$fuzz_pid" || fuzz_status=$?
+cat "$fuzz_log"
+if [ "$fuzz_status" -ne 0 ]; then
+    echo "fuzz smoke run failed (status $fuzz_status)" >&2
+    exit 1
+fi
 
 stage ""
 echo

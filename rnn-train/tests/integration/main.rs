@@ -1,0 +1,15 @@
+//! rnn-train's integration tests, one module per subject, in one test binary
+//! (one link instead of eleven): `cargo test -p rnn-train --test integration
+//! MODULE` runs one of them, e.g. `import_model`.
+
+mod bad_input;
+mod data_contract;
+mod export_parity;
+mod export_roundtrip;
+mod gradcheck;
+mod gradient_faults;
+mod import_model;
+mod keras_forward;
+mod lecture;
+mod quantize;
+mod stock;
