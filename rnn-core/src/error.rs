@@ -83,6 +83,12 @@ pub enum Error {
         /// Index of the feature in that list.
         index: usize,
     },
+    /// The data contract's split record is unusable: its validation
+    /// fraction is outside `[0, 1)` or its test fraction outside `(0, 1)`
+    /// (NaN included), so `eval` could not reproduce the split. Returned
+    /// by the loader for a blob and by the encoder for a contract it is
+    /// given. Found by fuzzing the loader (`fuzz/README.md`).
+    BadSplit,
     /// The output buffer given to an encoder is too small.
     BufferTooSmall {
         /// Bytes the encoded blob needs.
@@ -173,6 +179,10 @@ impl fmt::Display for Error {
                 f,
                 "metadata {} feature {index} has a scale of 0, or a non-finite scale or shift",
                 if *target { "target" } else { "input" }
+            ),
+            Error::BadSplit => write!(
+                f,
+                "data contract split has a validation fraction outside [0, 1) or a test fraction outside (0, 1)"
             ),
             Error::BufferTooSmall { needed, available } => write!(
                 f,

@@ -294,6 +294,11 @@ fn non_finite_weights_are_refused() {
 /// rnn-core's encoder (which refuses bad metadata): postcard header, the
 /// parameters little-endian, CRC-32/ISO-HDLC.
 fn blob_with_metadata(meta: Metadata) -> Vec<u8> {
+    blob_from_spec(meta, None)
+}
+
+/// [`blob_with_metadata`] with a data contract as well.
+fn blob_from_spec(meta: Metadata, contract: Option<DataContract>) -> Vec<u8> {
     let model = lstm_model();
     let params = params_of(&*model);
     let header = Header {
@@ -301,7 +306,7 @@ fn blob_with_metadata(meta: Metadata) -> Vec<u8> {
         version: FORMAT_VERSION,
         layers: (0..2).map(|i| model.spec(i).unwrap()).collect(),
         metadata: Some(meta),
-        contract: None,
+        contract,
         param_count: params.len() as u32,
     };
     let mut blob = postcard::to_allocvec(&header).unwrap();
@@ -547,6 +552,64 @@ fn a_contract_that_does_not_match_the_metadata_is_refused() {
         assert_eq!(load_into(&mut *target, &blob).unwrap_err(), Error::Decode);
         assert_eq!(*target, *before);
     }
+}
+
+/// `contract()` with split fractions the loader must refuse.
+fn bad_splits() -> Vec<DataContract> {
+    let mut bad = Vec::new();
+    for val_fraction in [f64::NAN, -0.1, 1.0, 7.7e300] {
+        let mut c = contract();
+        c.split.val_fraction = val_fraction;
+        bad.push(c);
+    }
+    for test in [f64::NAN, 0.0, 1.0, -0.5, f64::INFINITY] {
+        let mut c = contract();
+        c.split.test = TestSplit::Fraction(test);
+        bad.push(c);
+    }
+    bad
+}
+
+#[test]
+fn contracts_with_unusable_split_fractions_are_refused() {
+    // Found by the fuzzer: a test fraction of NaN was accepted (and made
+    // the header differ from itself).
+    let mut target = filled(zeroed(), 7.0);
+    let before = target.clone();
+    let model = lstm_model();
+    let specs: Vec<LayerSpec> = (0..2).map(|i| model.spec(i).unwrap()).collect();
+    let mut out = vec![0u8; 8192];
+    for bad in bad_splits() {
+        let blob = blob_from_spec(metadata(), Some(bad.clone()));
+        assert_eq!(
+            read_header(&blob).unwrap_err(),
+            Error::BadSplit,
+            "{:?}",
+            bad.split
+        );
+        assert_eq!(load_into(&mut *target, &blob).unwrap_err(), Error::BadSplit);
+        assert_eq!(*target, *before, "the model is left unchanged");
+        assert_eq!(
+            encoded_len_with_contract(&specs, Some(&metadata()), Some(&bad)),
+            Err(Error::BadSplit)
+        );
+        assert_eq!(
+            encode_raw_with_contract(
+                &specs,
+                Some(&metadata()),
+                Some(&bad),
+                &params_of(&*model),
+                &mut out
+            ),
+            Err(Error::BadSplit)
+        );
+    }
+    // The same blob with a usable split loads.
+    let good = blob_from_spec(metadata(), Some(contract()));
+    assert!(load_into(&mut *target, &good).is_ok());
+    assert!(Error::BadSplit
+        .to_string()
+        .contains("test fraction outside (0, 1)"));
 }
 
 #[test]

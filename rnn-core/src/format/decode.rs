@@ -86,15 +86,16 @@ fn decode_error(e: postcard::Error, available: usize) -> Error {
     }
 }
 
-/// Verifies a blob's magic, version, header, lengths, CRC-32 and metadata
-/// scales, in that order, and returns the header with the parameter bytes.
+/// Verifies a blob's magic, version, header, lengths, CRC-32, metadata
+/// scales and data-contract split, in that order, and returns the header with the parameter bytes.
 /// Version-1 blobs (no data contract) are read with `contract: None`.
 ///
 /// # Errors
 /// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::Truncated`],
 /// [`Error::Decode`], [`Error::ParamCount`], [`Error::TrailingBytes`],
 /// [`Error::Checksum`]; [`Error::BadFeatureScale`] when the metadata has a
-/// scale of 0 or a non-finite scale or shift. Never panics, whatever the
+/// scale of 0 or a non-finite scale or shift; [`Error::BadSplit`] when the
+/// data contract's split fractions are out of range or NaN. Never panics, whatever the
 /// bytes (fuzzed: `fuzz/README.md`).
 pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
     let mut found = [0u8; 4];
@@ -158,6 +159,9 @@ pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
     }
     if let Some(metadata) = &header.metadata {
         metadata.check_scales()?;
+    }
+    if let Some(contract) = &header.contract {
+        contract.split.check()?;
     }
     Ok(Checked {
         header,

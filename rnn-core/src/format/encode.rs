@@ -18,6 +18,9 @@ fn header_for(
     if let Some(metadata) = metadata {
         metadata.check_scales()?;
     }
+    if let Some(contract) = contract {
+        contract.split.check()?;
+    }
     let layers = heapless::Vec::from_slice(specs).map_err(|_| Error::Length {
         expected: MAX_LAYERS,
         found: specs.len(),
@@ -68,7 +71,8 @@ pub fn encoded_len(specs: &[LayerSpec], metadata: Option<&Metadata>) -> Result<u
 /// [`Error::Length`] for more than [`MAX_LAYERS`] layers;
 /// [`Error::BufferTooSmall`] when the header exceeds [`MAX_HEADER_BYTES`];
 /// [`Error::Decode`] when the parameter count overflows `u32`;
-/// [`Error::BadFeatureScale`] for metadata the loader would refuse.
+/// [`Error::BadFeatureScale`] for metadata the loader would refuse;
+/// [`Error::BadSplit`] for a data contract it would refuse.
 pub fn encoded_len_with_contract(
     specs: &[LayerSpec],
     metadata: Option<&Metadata>,

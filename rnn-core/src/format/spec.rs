@@ -279,6 +279,26 @@ pub struct DataContract {
     pub split: SplitRecord,
 }
 
+impl SplitRecord {
+    /// Checks the fractions: `val_fraction` in `[0, 1)`, a test fraction in
+    /// `(0, 1)` (as rnn-train's `data::split` takes them).
+    ///
+    /// # Errors
+    /// [`Error::BadSplit`] when either is outside its range or NaN.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let val_ok = (0.0..1.0).contains(&self.val_fraction);
+        let test_ok = match self.test {
+            TestSplit::Count(_) => true,
+            TestSplit::Fraction(f) => f > 0.0 && f < 1.0,
+        };
+        if val_ok && test_ok {
+            Ok(())
+        } else {
+            Err(Error::BadSplit)
+        }
+    }
+}
+
 impl Metadata {
     /// Checks every input and target scale: finite, non-zero `scale`,
     /// finite `shift`.
