@@ -5,29 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A fresh temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("rnn-train-bad-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).expect("write temp file");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use crate::temp_dir::TempDir;
 
 /// Runs the binary in `cwd`; returns (success, stderr).
 fn run(cwd: &Path, args: &[&str]) -> (bool, String) {
@@ -79,13 +57,13 @@ fn series(rows: usize) -> String {
 
 #[test]
 fn missing_file() {
-    let dir = TempDir::new("missing");
+    let dir = TempDir::new("bad-missing");
     train_fails(&dir, "no_such.csv", &[], &["no_such.csv: ", "No such file"]);
 }
 
 #[test]
 fn missing_default_data_says_where_it_looked() {
-    let dir = TempDir::new("default");
+    let dir = TempDir::new("bad-default");
     let (ok, stderr) = run(&dir.0, &["train", "--no-plots", "--out", "out"]);
     assert!(!ok);
     assert!(
@@ -102,7 +80,7 @@ fn missing_default_data_says_where_it_looked() {
 
 #[test]
 fn unknown_column() {
-    let dir = TempDir::new("column");
+    let dir = TempDir::new("bad-column");
     dir.file("d.csv", &series(50));
     let (ok, stderr) = run(
         &dir.0,
@@ -121,7 +99,7 @@ fn unknown_column() {
 
 #[test]
 fn non_numeric_cell_names_line_and_column() {
-    let dir = TempDir::new("text");
+    let dir = TempDir::new("bad-text");
     dir.file("d.csv", "t,v\n0,1.5\n1,2.5\n2,warm\n3,1.0\n");
     train_fails(
         &dir,
@@ -133,7 +111,7 @@ fn non_numeric_cell_names_line_and_column() {
 
 #[test]
 fn empty_file() {
-    let dir = TempDir::new("empty");
+    let dir = TempDir::new("bad-empty");
     dir.file("d.csv", "");
     train_fails(&dir, "d.csv", &[], &["d.csv: the file is empty"]);
     dir.file("h.csv", "t,v\n");
@@ -142,7 +120,7 @@ fn empty_file() {
 
 #[test]
 fn nan_in_data() {
-    let dir = TempDir::new("nan");
+    let dir = TempDir::new("bad-nan");
     let mut text = series(40);
     text.push_str("40,NaN\n");
     dir.file("d.csv", &text);
@@ -156,7 +134,7 @@ fn nan_in_data() {
 
 #[test]
 fn window_longer_than_series() {
-    let dir = TempDir::new("window");
+    let dir = TempDir::new("bad-window");
     dir.file("d.csv", &series(20));
     train_fails(
         &dir,
@@ -168,7 +146,7 @@ fn window_longer_than_series() {
 
 #[test]
 fn test_size_larger_than_data() {
-    let dir = TempDir::new("test");
+    let dir = TempDir::new("bad-test");
     dir.file("d.csv", &series(40));
     train_fails(
         &dir,
@@ -180,7 +158,7 @@ fn test_size_larger_than_data() {
 
 #[test]
 fn zero_epochs() {
-    let dir = TempDir::new("epochs");
+    let dir = TempDir::new("bad-epochs");
     dir.file("d.csv", &series(40));
     train_fails(
         &dir,
@@ -192,7 +170,7 @@ fn zero_epochs() {
 
 #[test]
 fn ragged_row() {
-    let dir = TempDir::new("ragged");
+    let dir = TempDir::new("bad-ragged");
     dir.file("d.csv", "t,v\n0,1\n1\n");
     train_fails(
         &dir,
@@ -204,7 +182,7 @@ fn ragged_row() {
 
 #[test]
 fn corrupt_or_missing_weight_file() {
-    let dir = TempDir::new("model");
+    let dir = TempDir::new("bad-model");
     dir.file("d.csv", &series(200));
     dir.file("bad.rnnw", "RNNW but not a model");
     let (ok, stderr) = run(&dir.0, &["predict", "d.csv", "-i", "v", "-m", "bad.rnnw"]);
@@ -247,7 +225,7 @@ fn corrupt_or_missing_weight_file() {
 
 #[test]
 fn diverging_first_epoch_exports_nothing() {
-    let dir = TempDir::new("diverge");
+    let dir = TempDir::new("bad-diverge");
     dir.file("d.csv", &series(200));
     let args = [
         "--window",
@@ -302,7 +280,7 @@ fn train_good(dir: &TempDir) {
 
 #[test]
 fn huge_learning_rate_keeps_the_earlier_model_and_outputs() {
-    let dir = TempDir::new("hugelr");
+    let dir = TempDir::new("bad-hugelr");
     train_good(&dir);
     let before = snapshot(&dir.0.join("out"));
     assert_eq!(
@@ -327,7 +305,7 @@ fn huge_learning_rate_keeps_the_earlier_model_and_outputs() {
 
 #[test]
 fn huge_stock_prices_with_huge_learning_rate_are_divergence_not_success() {
-    let dir = TempDir::new("stocklr");
+    let dir = TempDir::new("bad-stocklr");
     let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/stock_goog_daily.csv");
     let csv = csv.to_str().expect("utf-8 path");
     let (ok, stderr) = run(
@@ -358,7 +336,7 @@ fn huge_stock_prices_with_huge_learning_rate_are_divergence_not_success() {
 
 #[test]
 fn divergence_after_a_good_epoch_warns_and_exports_the_best_epoch() {
-    let dir = TempDir::new("latediverge");
+    let dir = TempDir::new("bad-latediverge");
     dir.file("good.csv", &series(200));
     let (ok, stdout, stderr) = run_out(
         &dir.0,
@@ -401,7 +379,7 @@ fn divergence_after_a_good_epoch_warns_and_exports_the_best_epoch() {
 
 #[test]
 fn predict_refuses_to_overwrite_the_model_or_the_csv() {
-    let dir = TempDir::new("predictover");
+    let dir = TempDir::new("bad-predictover");
     train_good(&dir);
     let before = snapshot(&dir.0);
     for (output, what) in [
@@ -433,7 +411,7 @@ fn predict_refuses_to_overwrite_the_model_or_the_csv() {
 
 #[test]
 fn predict_into_a_directory_names_it() {
-    let dir = TempDir::new("predictdir");
+    let dir = TempDir::new("bad-predictdir");
     train_good(&dir);
     std::fs::create_dir(dir.0.join("sub")).expect("mkdir");
     let (ok, stderr) = run(
@@ -456,7 +434,7 @@ fn predict_into_a_directory_names_it() {
 
 #[test]
 fn values_beyond_f32_name_line_and_column() {
-    let dir = TempDir::new("f32range");
+    let dir = TempDir::new("bad-f32range");
     let mut text = series(40);
     text.push_str("40,1e39\n");
     dir.file("d.csv", &text);
@@ -470,7 +448,7 @@ fn values_beyond_f32_name_line_and_column() {
 
 #[test]
 fn negative_numbers_get_their_own_validation_message() {
-    let dir = TempDir::new("negative");
+    let dir = TempDir::new("bad-negative");
     dir.file("d.csv", &series(40));
     for (args, expected) in [
         (
@@ -493,7 +471,7 @@ fn negative_numbers_get_their_own_validation_message() {
 
 #[test]
 fn unusable_output_directory_is_refused_before_training() {
-    let dir = TempDir::new("outdir");
+    let dir = TempDir::new("bad-outdir");
     dir.file("d.csv", &series(40));
     dir.file("afile", "keep me");
     for (out, expected) in [
@@ -525,7 +503,7 @@ fn unusable_output_directory_is_refused_before_training() {
 
 #[test]
 fn weight_file_errors_name_the_file() {
-    let dir = TempDir::new("weightname");
+    let dir = TempDir::new("bad-weightname");
     dir.file("d.csv", &series(40));
     dir.file("empty.rnnw", "");
     dir.file("bad.rnnw", "RNNW but not a model");
@@ -545,7 +523,7 @@ fn weight_file_errors_name_the_file() {
 
 #[test]
 fn ambiguous_columns_and_cell_specific_flags_are_refused() {
-    let dir = TempDir::new("ambiguous");
+    let dir = TempDir::new("bad-ambiguous");
     dir.file("d.csv", &series(40));
     dir.file("dup.csv", "t,v,v\n0,1,2\n1,2,3\n");
     train_fails(
@@ -583,7 +561,7 @@ fn ambiguous_columns_and_cell_specific_flags_are_refused() {
 
 #[test]
 fn constant_series_says_the_ratio_is_undefined() {
-    let dir = TempDir::new("constant");
+    let dir = TempDir::new("bad-constant");
     let mut text = String::from("t,v\n");
     for i in 0..160 {
         text.push_str(&format!("{i},5\n"));
@@ -615,7 +593,7 @@ fn constant_series_says_the_ratio_is_undefined() {
 
 #[test]
 fn missing_relative_model_names_the_current_directory() {
-    let dir = TempDir::new("inspecthint");
+    let dir = TempDir::new("bad-inspecthint");
     let (ok, stderr) = run(&dir.0, &["inspect"]);
     assert!(!ok);
     assert!(
@@ -627,7 +605,7 @@ fn missing_relative_model_names_the_current_directory() {
 
 #[test]
 fn best_epoch_says_which_loss_chose_it() {
-    let dir = TempDir::new("bestepoch");
+    let dir = TempDir::new("bad-bestepoch");
     dir.file("d.csv", &series(200));
     let base = [
         "train",

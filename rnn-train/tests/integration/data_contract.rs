@@ -4,35 +4,10 @@
 //! with a note; CRLF line numbers, outliers, tiny splits, non-negative
 //! targets, the history file and timestamps.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("rnn-train-dc-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).expect("write temp file");
-        p
-    }
-
-    fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.0.join(name)).expect("read output")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use crate::temp_dir::TempDir;
 
 /// Runs the binary in `cwd`; returns (success, stdout, stderr).
 fn run(cwd: &Path, args: &[&str]) -> (bool, String, String) {
@@ -89,7 +64,7 @@ fn train(dir: &TempDir, csv: &str, extra: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn eval_and_predict_use_the_stored_columns_and_split() {
-    let dir = TempDir::new("stored");
+    let dir = TempDir::new("dc-stored");
     dir.file("d.csv", &series(200, "\n"));
     let (ok, stdout, stderr) = train(&dir, "d.csv", &[]);
     assert!(ok, "{stderr}");
@@ -153,7 +128,7 @@ fn eval_and_predict_use_the_stored_columns_and_split() {
 
 #[test]
 fn a_csv_without_the_stored_columns_is_refused_naming_them() {
-    let dir = TempDir::new("missing");
+    let dir = TempDir::new("dc-missing");
     dir.file("d.csv", &series(200, "\n"));
     assert!(train(&dir, "d.csv", &[]).0);
     // Same shape, other names: not silently evaluated on the wrong columns.
@@ -201,7 +176,7 @@ fn a_csv_without_the_stored_columns_is_refused_naming_them() {
 
 #[test]
 fn a_version_1_weight_file_still_works_with_a_note() {
-    let dir = TempDir::new("v1");
+    let dir = TempDir::new("dc-v1");
     let v1 = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../testdata/weights/v1_lstm16_sea_temperature.rnnw"
@@ -224,7 +199,7 @@ fn a_version_1_weight_file_still_works_with_a_note() {
 
 #[test]
 fn crlf_files_get_the_right_line_numbers() {
-    let dir = TempDir::new("crlf");
+    let dir = TempDir::new("dc-crlf");
     let mut text = series(200, "\r\n");
     dir.file("good.csv", &text);
     let (ok, _, err) = train(&dir, "good.csv", &[]);
@@ -248,7 +223,7 @@ fn crlf_files_get_the_right_line_numbers() {
 
 #[test]
 fn outliers_are_counted_and_can_be_allowed() {
-    let dir = TempDir::new("outliers");
+    let dir = TempDir::new("dc-outliers");
     let mut s = String::from("time,a,b\n");
     for i in 0..200 {
         let a = if i == 10 || i == 50 {
@@ -272,7 +247,7 @@ fn outliers_are_counted_and_can_be_allowed() {
 
 #[test]
 fn tiny_validation_and_test_splits_are_refused_with_the_minimum() {
-    let dir = TempDir::new("tiny");
+    let dir = TempDir::new("dc-tiny");
     dir.file("d.csv", &series(200, "\n"));
     let (ok, _, err) = train(&dir, "d.csv", &["--test-size", "1"]);
     assert!(!ok);
@@ -288,7 +263,7 @@ fn tiny_validation_and_test_splits_are_refused_with_the_minimum() {
 
 #[test]
 fn a_never_negative_target_gets_a_hint_and_nonnegative_a_relu_head() {
-    let dir = TempDir::new("nonneg");
+    let dir = TempDir::new("dc-nonneg");
     dir.file("d.csv", &series(200, "\n"));
     let target_a = ["-t", "a"];
     let (ok, stdout, err) = train(&dir, "d.csv", &target_a);
@@ -321,7 +296,7 @@ fn a_never_negative_target_gets_a_hint_and_nonnegative_a_relu_head() {
 
 #[test]
 fn history_csv_has_one_row_per_epoch_and_every_epoch_is_logged() {
-    let dir = TempDir::new("history");
+    let dir = TempDir::new("dc-history");
     dir.file("d.csv", &series(200, "\n"));
     let (ok, stdout, err) = train(
         &dir,
@@ -357,7 +332,7 @@ fn history_csv_has_one_row_per_epoch_and_every_epoch_is_logged() {
 
 #[test]
 fn ten_plus_ten_resumed_epochs_equal_twenty_at_once_bit_for_bit() {
-    let dir = TempDir::new("resume");
+    let dir = TempDir::new("dc-resume");
     dir.file("d.csv", &series(200, "\n"));
     let common = ["-e", "20", "--patience", "0", "--seed", "3"];
     let (ok, _, err) = train(&dir, "d.csv", &common);

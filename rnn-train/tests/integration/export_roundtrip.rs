@@ -5,8 +5,10 @@
 //! with `load_into`). Also: `eval` reproduces the training report, and the
 //! same seed gives a bit-identical weight file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+use crate::temp_dir::TempDir;
 
 use rnn_core::format::{load_into, ScalerKind};
 use rnn_core::{Dense, Direction, Layer, Lstm, SVector, Stack};
@@ -25,23 +27,6 @@ const TOLERANCE: f64 = 1e-6;
 const WINDOW: usize = 12;
 
 type DeviceModel = Stack<Lstm<1, 16>, Dense<16, 1>>;
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("rnn-train-rt-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A noisy daily cycle with a trend, like a temperature sensor: 400 rows.
 fn write_csv(path: &Path) {
@@ -115,7 +100,7 @@ fn read_predictions(path: &Path) -> Vec<(u64, f64)> {
 
 #[test]
 fn predict_through_the_weight_file_matches_in_process_and_rnn_core() {
-    let dir = TempDir::new("predict");
+    let dir = TempDir::new("rt-predict");
     let t = train(&dir.0, "out");
     let model = t.outputs.model.clone();
     let preds = dir.0.join("preds.csv");
@@ -186,7 +171,7 @@ fn predict_through_the_weight_file_matches_in_process_and_rnn_core() {
 
 #[test]
 fn eval_reproduces_the_training_report_and_test_csv() {
-    let dir = TempDir::new("eval");
+    let dir = TempDir::new("rt-eval");
     let t = train(&dir.0, "out");
     // No flags: the columns and the test split come from the weight file.
     let e = rnn_train::cmd::eval::run(&EvalOptions {
@@ -220,7 +205,7 @@ fn eval_reproduces_the_training_report_and_test_csv() {
 
 #[test]
 fn same_seed_gives_a_bit_identical_weight_file() {
-    let dir = TempDir::new("seed");
+    let dir = TempDir::new("rt-seed");
     let a = train(&dir.0, "a");
     let b = train(&dir.0, "b");
     let (fa, fb) = (
@@ -233,7 +218,7 @@ fn same_seed_gives_a_bit_identical_weight_file() {
 
 #[test]
 fn inspect_prints_the_keras_summary_of_the_export() {
-    let dir = TempDir::new("inspect");
+    let dir = TempDir::new("rt-inspect");
     let t = train(&dir.0, "out");
     let text = rnn_train::cmd::inspect::run(&t.outputs.model).unwrap();
     assert!(

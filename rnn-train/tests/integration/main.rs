@@ -13,3 +13,4 @@ mod keras_forward;
 mod lecture;
 mod quantize;
 mod stock;
+mod temp_dir;
