@@ -100,7 +100,7 @@ linted cargo test --workspace --exclude firmware-example --doc
 # the workspace run: the same code, whatever the features.
 linted cargo test -p rnn-core --all-targets -- --skip within_documented_error
 # The libm activations on every kernel: the golden cases.
-linted cargo test -p rnn-core --features std,exact-activations --test golden_keras --test golden_onnx
+linted cargo test -p rnn-core --features std,exact-activations --test kernels golden_
 
 stage "aarch64 (NEON) under qemu-aarch64"
 wait_for_apt
