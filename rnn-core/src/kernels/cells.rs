@@ -11,7 +11,7 @@
 //! ones), they only give a meaningless result.
 
 use super::lanes::Lanes;
-use super::{pointwise, tiled};
+use super::{fused, pointwise, tiled};
 use crate::activation::Activation;
 
 /// Weights of a layer with `G` gates: per gate `w: [H × I]`, `u: [H × H]`
@@ -45,6 +45,22 @@ pub(super) fn simple_rnn<S: Lanes>(
     h: &mut [f32],
     x: &[f32],
 ) {
+    if !fused::simple_rnn(s, p, act, h, x) {
+        simple_rnn_in_memory(s, p, act, [z], h, x);
+    }
+}
+
+/// [`simple_rnn`] through the scratch `z` (every size; the results of
+/// [`fused::simple_rnn`] where that applies, bit for bit).
+#[inline(always)]
+pub(super) fn simple_rnn_in_memory<S: Lanes>(
+    s: S,
+    p: Gates<'_, 1>,
+    act: Activation,
+    [z]: [&mut [f32]; 1],
+    h: &mut [f32],
+    x: &[f32],
+) {
     tiled::affine(s, [&mut *z], p.b, p.w, x, p.u, h);
     pointwise::activate_state(s, act, z);
     copy(h, z);
@@ -54,6 +70,22 @@ pub(super) fn simple_rnn<S: Lanes>(
 /// pass, then the cell update of `c` and `h`.
 #[inline(always)]
 pub(super) fn lstm<S: Lanes>(
+    s: S,
+    p: Gates<'_, 4>,
+    z: [&mut [f32]; 4],
+    c: &mut [f32],
+    h: &mut [f32],
+    x: &[f32],
+) {
+    if !fused::lstm(s, p, c, h, x) {
+        lstm_in_memory(s, p, z, c, h, x);
+    }
+}
+
+/// [`lstm`] through the scratch `z` (every size; the results of
+/// [`fused::lstm`] where that applies, bit for bit).
+#[inline(always)]
+pub(super) fn lstm_in_memory<S: Lanes>(
     s: S,
     p: Gates<'_, 4>,
     z: [&mut [f32]; 4],
@@ -79,6 +111,23 @@ pub(super) fn lstm<S: Lanes>(
 /// `bias[1]`, unused without `reset_after`); `scratch` holds six `[H]`.
 #[inline(always)]
 pub(super) fn gru<S: Lanes>(
+    s: S,
+    p: Gates<'_, 3>,
+    b_recurrent: [&[f32]; 3],
+    reset_after: bool,
+    scratch: [&mut [f32]; 6],
+    h: &mut [f32],
+    x: &[f32],
+) {
+    if !(reset_after && fused::gru_reset_after(s, p, b_recurrent, h, x)) {
+        gru_in_memory(s, p, b_recurrent, reset_after, scratch, h, x);
+    }
+}
+
+/// [`gru`] through the scratch vectors (every size and variant; the
+/// results of [`fused::gru_reset_after`] where that applies, bit for bit).
+#[inline(always)]
+pub(super) fn gru_in_memory<S: Lanes>(
     s: S,
     p: Gates<'_, 3>,
     b_recurrent: [&[f32]; 3],

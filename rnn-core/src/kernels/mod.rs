@@ -5,7 +5,8 @@
 //! runs the whole timestep in it on slices: the fused gate
 //! products ([`tiled`], on the layer's own column-major weights) and the
 //! element-wise update ([`pointwise`], with the activations of
-//! [`fast_math`] or, with `exact-activations`, libm). The generic step code
+//! [`fast_math`] or, with `exact-activations`, libm); layers whose gates
+//! fit the vector registers do both without leaving them ([`fused`]). The generic step code
 //! ([`cells`]) is written once over [`lanes::Lanes`] and instantiated once
 //! per ISA, for every size, inside `#[target_feature]` functions (one
 //! private module per ISA).
@@ -15,6 +16,7 @@
 
 mod cells;
 mod fast_math;
+mod fused;
 mod lanes;
 mod pointwise;
 #[cfg(test)]

@@ -73,32 +73,46 @@ pub(super) fn activate<S: Lanes>(s: S, act: Activation, v: &mut [f32]) {
     });
 }
 
+/// `flush(act(y))`: the SimpleRNN state update of one vector.
+#[inline(always)]
+pub(super) fn state_lanes<S: Lanes>(s: S, act: Activation, y: S::V) -> S::V {
+    s.flush(apply(s, act, y), FLUSH_BELOW)
+}
+
 /// `h = flush(act(h))`: a SimpleRNN state update.
 #[inline(always)]
 pub(super) fn activate_state<S: Lanes>(s: S, act: Activation, h: &mut [f32]) {
     for_each_chunk!(s, h.len(), [], [y = h], {
-        y = s.flush(apply(s, act, y), FLUSH_BELOW);
+        y = state_lanes(s, act, y);
     });
 }
 
-/// LSTM state update from the gate pre-activations `z = [i, f, g, o]`:
-/// `c = flush(σ(f) c + σ(i) tanh(g))`, `h = σ(o) tanh(c)`.
+/// The LSTM cell update of one vector of units from the gate
+/// pre-activations `i, f, g, o` and the cell state `c`: returns
+/// `(flush(σ(f) c + σ(i) tanh(g)), σ(o) tanh(c'))`.
+#[inline(always)]
+pub(super) fn lstm_lanes<S: Lanes>(s: S, [i, f, g, o]: [S::V; 4], c: S::V) -> (S::V, S::V) {
+    let ig = s.mul(sigmoid(s, i), tanh(s, g));
+    let c = s.mul_add(sigmoid(s, f), c, ig);
+    // tanh takes the unflushed c (it flushes its own output), which
+    // keeps the flush off the critical path. The fast σ(o) is 0 or at
+    // least 2^-26 and tanh(c) is 0 or at least 2^-63 in magnitude, so h
+    // is normal or zero without a flush of its own.
+    let mut h = s.mul(sigmoid(s, o), tanh(s, c));
+    if cfg!(feature = "exact-activations") {
+        // libm's sigmoid has no such floor.
+        h = s.flush(h, FLUSH_BELOW);
+    }
+    (s.flush(c, FLUSH_BELOW), h)
+}
+
+/// LSTM state update from the gate pre-activations `z = [i, f, g, o]`
+/// ([`lstm_lanes`] on every vector of units).
 #[inline(always)]
 pub(super) fn lstm<S: Lanes>(s: S, z: [&mut [f32]; 4], c: &mut [f32], h: &mut [f32]) {
     let [i, f, g, o] = z.map(|z| &*z);
     for_each_chunk!(s, h.len(), [i, f, g, o], [cv = c, hv = h], {
-        let ig = s.mul(sigmoid(s, i), tanh(s, g));
-        let c = s.mul_add(sigmoid(s, f), cv, ig);
-        // tanh takes the unflushed c (it flushes its own output), which
-        // keeps the flush off the critical path. The fast σ(o) is 0 or at
-        // least 2^-26 and tanh(c) is 0 or at least 2^-63 in magnitude, so h
-        // is normal or zero without a flush of its own.
-        hv = s.mul(sigmoid(s, o), tanh(s, c));
-        if cfg!(feature = "exact-activations") {
-            // libm's sigmoid has no such floor.
-            hv = s.flush(hv, FLUSH_BELOW);
-        }
-        cv = s.flush(c, FLUSH_BELOW);
+        (cv, hv) = lstm_lanes(s, [i, f, g, o], cv);
     });
 }
 
@@ -125,9 +139,21 @@ pub(super) fn gru_reset_after<S: Lanes>(
     let [xz, xr, xn] = xp.map(|v| &*v);
     let [hz, hr, hn] = hp.map(|v| &*v);
     for_each_chunk!(s, h.len(), [xz, xr, xn, hz, hr, hn], [hv = h], {
-        let r = sigmoid(s, s.add(xr, hr));
-        hv = gru_blend(s, s.add(xz, hz), s.mul_add(r, hn, xn), hv);
+        hv = gru_reset_after_lanes(s, [xz, xr, xn], [hz, hr, hn], hv);
     });
+}
+
+/// [`gru_reset_after`] on one vector of units: the new `h` from the input
+/// parts `[xz, xr, xn]`, the recurrent parts `[hz, hr, hn]` and `h`.
+#[inline(always)]
+pub(super) fn gru_reset_after_lanes<S: Lanes>(
+    s: S,
+    [xz, xr, xn]: [S::V; 3],
+    [hz, hr, hn]: [S::V; 3],
+    h: S::V,
+) -> S::V {
+    let r = sigmoid(s, s.add(xr, hr));
+    gru_blend(s, s.add(xz, hz), s.mul_add(r, hn, xn), h)
 }
 
 /// `rh = σ(r_pre) h`, the reset hidden state of a GRU without `reset_after`.
