@@ -32,14 +32,26 @@ fn main() {
 /// Chooses the board, its linker memory map and its `board` cfg.
 fn board(out: &Path) {
     let target = std::env::var("TARGET").expect("cargo sets TARGET");
-    let m7 = std::env::var_os("CARGO_FEATURE_MPS2_AN500").is_some();
-    let (board, memory) = match (target.as_str(), m7) {
-        ("thumbv6m-none-eabi", false) => ("microbit", "memory/microbit.x"),
-        ("thumbv7em-none-eabihf", true) => ("mps2-an500", "memory/mps2.x"),
-        ("thumbv7em-none-eabihf", false) => ("mps2-an386", "memory/mps2.x"),
+    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
+    let chosen: Vec<&str> = [
+        ("MPS2_AN500", "mps2-an500"),
+        ("STM32F407", "stm32f407"),
+        ("NRF52840", "nrf52840"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| feature(f))
+    .map(|(_, board)| board)
+    .collect();
+    let (board, memory) = match (target.as_str(), chosen.as_slice()) {
+        ("thumbv6m-none-eabi", []) => ("microbit", "memory/microbit.x"),
+        ("thumbv7em-none-eabihf", []) => ("mps2-an386", "memory/mps2.x"),
+        ("thumbv7em-none-eabihf", ["mps2-an500"]) => ("mps2-an500", "memory/mps2.x"),
+        ("thumbv7em-none-eabihf", ["stm32f407"]) => ("stm32f407", "memory/stm32f407.x"),
+        ("thumbv7em-none-eabihf", ["nrf52840"]) => ("nrf52840", "memory/nrf52840.x"),
         _ => panic!(
-            "unsupported target/board {target} (mps2-an500 feature: {m7}); build for \
-             thumbv7em-none-eabihf (M4F, or M7 with --features mps2-an500) or thumbv6m-none-eabi (M0)"
+            "unsupported target/board {target} (board features: {chosen:?}); build for \
+             thumbv7em-none-eabihf (M4F; or with one of the features mps2-an500 (M7), \
+             stm32f407, nrf52840) or thumbv6m-none-eabi (M0, no board feature)"
         ),
     };
     // A real board (README.md): FIRMWARE_MEMORY_X=path/to/its/memory.x.
@@ -51,7 +63,7 @@ fn board(out: &Path) {
     println!("cargo::rustc-link-search={}", out.display());
     println!("cargo::rustc-link-arg-bins=-Tlink.x");
     println!(
-        "cargo::rustc-check-cfg=cfg(board, values(\"mps2-an386\", \"mps2-an500\", \"microbit\"))"
+        "cargo::rustc-check-cfg=cfg(board, values(\"mps2-an386\", \"mps2-an500\", \"microbit\", \"stm32f407\", \"nrf52840\"))"
     );
     println!("cargo::rustc-cfg=board=\"{board}\"");
 }

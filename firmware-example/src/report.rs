@@ -72,11 +72,13 @@ impl<T: SameBits> Report<T> {
         value
     }
 
-    /// Reads the stack peak, prints the report and exits QEMU: success only
+    /// Reads the stack peak, measures the stack of one more forecast
+    /// (`one`) by painting, prints the report and exits QEMU: success only
     /// if every forecast equalled the host's and there were as many as the
     /// host made.
-    pub fn finish(self) -> ! {
+    pub fn finish(self, one: impl FnOnce() -> T) -> ! {
         let (peak, size) = stack::peak_and_size();
+        let one_stack = one_forecast_stack(one);
         let Some((counter, calibration)) = self.counter else {
             hprintln!("result: FAIL (SysTick unavailable)");
             debug::exit(debug::EXIT_FAILURE);
@@ -118,7 +120,12 @@ impl<T: SameBits> Report<T> {
             firmware_model::WINDOW,
             mean / firmware_model::WINDOW as u64
         );
-        hprintln!("stack: peak {} bytes of {}", peak, size);
+        hprintln!(
+            "stack: peak {} bytes of {}; one forecast needs {}",
+            peak,
+            size,
+            one_stack
+        );
         let passed = count == self.host.len() && self.identical == count && count > 0;
         hprintln!("result: {}", if passed { "PASS" } else { "FAIL" });
         debug::exit(if passed {
@@ -130,4 +137,13 @@ impl<T: SameBits> Report<T> {
             cortex_m::asm::wfi();
         }
     }
+}
+
+/// Stack bytes `one` needs below its caller, measured by painting.
+#[inline(never)]
+fn one_forecast_stack<T>(one: impl FnOnce() -> T) -> usize {
+    let sp = cortex_m::register::msp::read() as usize;
+    stack::repaint();
+    core::hint::black_box(one());
+    sp - stack::deepest()
 }

@@ -5,6 +5,7 @@
 mod bad_input;
 mod data_contract;
 mod export_parity;
+mod export_rust;
 mod export_roundtrip;
 mod gradcheck;
 mod gradient_faults;
