@@ -186,9 +186,10 @@ section_size() {
 
 # Builds template $2 (f32 | quantized) for board $1 ($3 target, $4 board
 # features, may be empty, $5 extra cargo arguments), checks its sizes, and
-# runs its test build in QEMU unless $6 is "build-only".
+# runs its test build in QEMU unless $6 is "build-only"; $7 is the board's
+# flash origin (default 0), where the vector table must be.
 run_template() {
-  local core=$1 kind=$2 target=$3 features=$4 extra=$5 mode=${6:-run}
+  local core=$1 kind=$2 target=$3 features=$4 extra=$5 mode=${6:-run} flash_origin=${7:-0}
   local bin=firmware-deploy model=' firmware_model::MODEL::'
   if [ "$kind" = quantized ]; then
     bin=firmware-deploy-quantized
@@ -211,6 +212,14 @@ run_template() {
   flash=$((vt + text + rodata + data))
   ram=$((data + bss))
   model_bytes=$(symbol_bytes "$elf" "$model")
+  # The forecast must be in the product build (not optimized away with an
+  # output nothing reads), and the vector table at the board's flash origin.
+  "$tools/llvm-nm" -C "$elf" | grep -q ' forecast_window' ||
+    fail "$name" "no forecast_window in the product build"
+  local origin
+  origin=$("$tools/llvm-size" -A "$elf" | awk '$1 == ".vector_table" { print $3 }')
+  [ "$origin" -eq "$flash_origin" ] ||
+    fail "$name" "vector table at $origin, not at the flash origin $flash_origin"
   local key="$kind/$target"
   [ "$flash" -le "${flash_ceiling[$key]}" ] ||
     fail "$name" "flash $flash B over the ceiling ${flash_ceiling[$key]} B"
@@ -279,7 +288,7 @@ for kind in f32 quantized; do
   run_template "Cortex-M4F (\`mps2-an386\`)" "$kind" thumbv7em-none-eabihf "" ""
   run_template "Cortex-M7 (\`mps2-an500\`)" "$kind" thumbv7em-none-eabihf mps2-an500 ""
   run_template "Cortex-M0 (\`microbit\`)" "$kind" thumbv6m-none-eabi "" ""
-  run_template "STM32F407 (Discovery)" "$kind" thumbv7em-none-eabihf stm32f407 "--config boards/stm32f407.toml" build-only
+  run_template "STM32F407 (Discovery)" "$kind" thumbv7em-none-eabihf stm32f407 "--config boards/stm32f407.toml" build-only 134217728
   run_template "nRF52840-DK" "$kind" thumbv7em-none-eabihf nrf52840 "--config boards/nrf52840.toml" build-only
 done
 

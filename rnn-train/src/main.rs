@@ -596,7 +596,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "wrote {} ({} bytes of Rust, {} model)",
                 opts.output.display(),
                 exported.bytes,
-                if exported.quantized { "quantized" } else { "float" }
+                if exported.quantized {
+                    "quantized"
+                } else {
+                    "float"
+                }
             );
             Ok(())
         }
