@@ -214,7 +214,7 @@ run_template() {
   model_bytes=$(symbol_bytes "$elf" "$model")
   # The forecast must be in the product build (not optimized away with an
   # output nothing reads), and the vector table at the board's flash origin.
-  "$tools/llvm-nm" -C "$elf" | grep -q ' forecast_window' ||
+  [ "$(symbol_bytes "$elf" '::forecast_window::')" -gt 0 ] ||
     fail "$name" "no forecast_window in the product build"
   local origin
   origin=$("$tools/llvm-size" -A "$elf" | awk '$1 == ".vector_table" { print $3 }')
