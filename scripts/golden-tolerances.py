@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Sets rnn-core/tests/common/tolerances.rs from measured golden errors.
+"""Sets rnn-core/tests/kernels/common/tolerances.rs from measured golden errors.
 
-Usage: cargo test -p rnn-core --features std --test golden_keras --test golden_onnx -- --nocapture > a.log
+Usage: cargo test -p rnn-core --features std --test kernels golden_ -- --nocapture > a.log
        (once per path: also --features std,exact-activations, and on aarch64)
        python3 scripts/golden-tolerances.py a.log b.log ...
 
@@ -40,5 +40,5 @@ for case in sorted(worst):
     tol = round_up(max(4 * worst[case], 2.5e-7))
     out.append(f'    ("{case}", {tol:.1e}), // {worst[case]:.2e}')
 out.append("];")
-open("rnn-core/tests/common/tolerances.rs", "w").write("\n".join(out) + "\n")
+open("rnn-core/tests/kernels/common/tolerances.rs", "w").write("\n".join(out) + "\n")
 print(f"{len(worst)} cases")

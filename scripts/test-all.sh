@@ -13,8 +13,7 @@
 #             of rnn-core (`-p rnn-core` alone: no `std`), and the libm
 #             activations (`exact-activations`)
 #   aarch64   the ISA-dependent rnn-core tests on NEON under qemu-aarch64
-#   firmware  clippy for the Cortex-M targets (rnn-core no_std included);
-#             the float and integer firmware on Cortex-M0, M4F and M7 in
+#   firmware  the float and integer firmware on Cortex-M0, M4F and M7 in
 #             QEMU, host parity, soft-float symbol check, size table
 #   fuzz      a short coverage-guided fuzz run of the weight loader (in the
 #             background from the start; the last stage waits for it)
@@ -75,8 +74,10 @@ cargo fmt --all -- --check
 fuzz_log=$(mktemp)
 (
     t=$SECONDS
-    # Without ASan: see scripts/fuzz.sh (the long runs keep it).
-    FUZZ_SANITIZER=none bash scripts/fuzz.sh --seconds 15
+    # Without ASan: see scripts/fuzz.sh (the long runs keep it). At
+    # opt-level 1 (the long runs use cargo-fuzz's release profile): a
+    # quicker build for a run of seconds.
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 FUZZ_SANITIZER=none bash scripts/fuzz.sh --seconds 15
     echo "=== fuzz smoke run: $((SECONDS - t)) s"
 ) > "$fuzz_log" 2>&1 &
 fuzz_pid=$!
@@ -100,7 +101,7 @@ linted cargo test --workspace --exclude firmware-example --doc
 # the workspace run: the same code, whatever the features.
 linted cargo test -p rnn-core --all-targets -- --skip within_documented_error
 # The libm activations on every kernel: the golden cases.
-linted cargo test -p rnn-core --features std,exact-activations --test golden_keras --test golden_onnx
+linted cargo test -p rnn-core --features std,exact-activations --test kernels golden_
 
 stage "aarch64 (NEON) under qemu-aarch64"
 wait_for_apt

@@ -1,5 +1,5 @@
 //! Every kernel against the independent `f64` reference of
-//! `tests/common/oracle.rs`, at run-time sizes: hidden sizes 1..=70 (every
+//! `tests/kernels/common/oracle.rs`, at run-time sizes: hidden sizes 1..=70 (every
 //! tail length below and above each vector width: 4, 8 and 16 lanes, and
 //! one to five tiles of up to four vectors), input sizes 1, 3 and 17, every
 //! layer kind and activation, both GRU variants, on every kernel this CPU
@@ -23,7 +23,7 @@ use super::cells::Gates;
 use super::{Isa, Kernel};
 use crate::activation::Activation;
 
-#[path = "../../tests/common/oracle.rs"]
+#[path = "../../tests/kernels/common/oracle.rs"]
 mod oracle;
 
 /// Timesteps per case: errors have to stay bounded through the state.

@@ -25,7 +25,7 @@
 //! maximum errors stated there and tested over every int16 input.
 //!
 //! Accuracy (test `quant_accuracy`, `cargo test -p rnn-core --features std
-//! --test quant_accuracy`): the bundled sea-temperature model (LSTM(16) +
+//! --test models quant_accuracy`): the bundled sea-temperature model (LSTM(16) +
 //! Dense(1)), calibrated on the first 70 % of its windows, on the last
 //! 15 %: RMSE 0.9997 × the float model's; every forecast within 0.001
 //! scaled units (0.018 °C) of the float forecast (measured 0.00041).

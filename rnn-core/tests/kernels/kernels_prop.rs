@@ -9,8 +9,7 @@
 //! Error measure: `|got - want| / max(1, |want|)` on every output of every
 //! step; bound as in the unit tests.
 
-#[path = "common/oracle.rs"]
-mod oracle;
+use crate::common::oracle;
 
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rnn_core::{Activation, Dense, Gru, Kernel, Layer, Lstm, SVector, SimpleRnn};

@@ -3,9 +3,7 @@
 //! gives, within the case's measured tolerance (`common/tolerances.rs`,
 //! never above 1e-5 absolute).
 
-mod common;
-
-use common::{flat, load, sequences, Check, FromKeras, KerasState};
+use crate::common::{flat, load, sequences, Check, FromKeras, KerasState};
 use rnn_core::{Dense, Direction, Gru, Kernel, Layer, Lstm, SVector, SimpleRnn, Stack};
 use serde_json::Value;
 
@@ -262,7 +260,7 @@ fn streaming_lstm_u8_f3_t120_b2() {
 #[test]
 fn every_keras_case_is_tested() {
     let source = include_str!("golden_keras.rs");
-    let dir = common::golden_dir().join("keras");
+    let dir = crate::common::golden_dir().join("keras");
     let mut n = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();

@@ -5,9 +5,7 @@
 //! ONNX orders LSTM gates i, o, f, c and places the GRU reset differently,
 //! so these cases check the import mapping as much as the layers.
 
-mod common;
-
-use common::{activation, flat, load, Check, KerasState};
+use crate::common::{activation, flat, load, Check, KerasState};
 use rnn_core::{Direction, Gru, Kernel, Layer, Lstm, SVector, SimpleRnn};
 use serde_json::Value;
 
@@ -143,7 +141,7 @@ fn onnx_rnn_relu_h4_i1_t10_b2() {
 #[test]
 fn every_onnx_case_is_tested() {
     let source = include_str!("golden_onnx.rs");
-    let dir = common::golden_dir().join("onnx");
+    let dir = crate::common::golden_dir().join("onnx");
     let mut n = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();

@@ -1,6 +1,6 @@
 //! Helpers shared by the golden-vector tests: reading cases, building
-//! layers from Keras/ONNX arrays, comparing tensors.
-#![allow(dead_code)] // each test binary uses a different subset
+//! layers from Keras/ONNX arrays, comparing tensors; and the independent
+//! reference of the kernel property tests (`oracle`).
 
 use std::path::PathBuf;
 
@@ -10,6 +10,7 @@ use serde_json::Value;
 /// The most any golden tolerance may be (the project's stated bound).
 pub const MAX_ATOL: f32 = 1e-5;
 
+pub mod oracle;
 mod tolerances;
 
 /// The absolute tolerance of golden case `case`: set from the largest error

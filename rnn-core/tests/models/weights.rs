@@ -639,7 +639,7 @@ fn contract_blobs_refuse_every_truncation_and_corruption() {
 
 /// A version-1 file written before the data contract existed (the LSTM(16)
 /// sea-temperature model of `firmware-example`, exported by rnn-train).
-const V1_BLOB: &[u8] = include_bytes!("../../testdata/weights/v1_lstm16_sea_temperature.rnnw");
+const V1_BLOB: &[u8] = include_bytes!("../../../testdata/weights/v1_lstm16_sea_temperature.rnnw");
 
 #[test]
 fn version_1_files_still_load_without_a_contract() {
@@ -670,7 +670,7 @@ fn worked_example_bytes_match_the_spec() {
     ))
     .unwrap();
     let block = spec
-        .split("<!-- worked example: checked byte for byte by rnn-core/tests/weights.rs -->")
+        .split("<!-- worked example: checked byte for byte by rnn-core/tests/models/weights.rs -->")
         .nth(1)
         .and_then(|rest| rest.split("```text").nth(1))
         .and_then(|rest| rest.split("```").next())

@@ -3,7 +3,7 @@
 //! with `rnn-core`. Matrices are column-major `[rows × cols]` slices (the
 //! layout of nalgebra's `SMatrix` and so of the layers' weights).
 //!
-//! Used by `tests/kernels_prop.rs` (const-sized layers) and by the kernel
+//! Used by `tests/kernels/kernels_prop.rs` (const-sized layers) and by the kernel
 //! unit tests in `src/kernels/prop_tests.rs` (run-time sizes).
 #![allow(dead_code)] // each test binary uses a different subset
 
