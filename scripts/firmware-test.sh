@@ -165,12 +165,12 @@ run_quantized() {
 # and must match the host on every forecast, bit for bit.
 # Ceilings, bytes: flash (text + rodata + data, vector table included),
 # RAM (data + bss) and the painted stack peak of the test build are the
-# budgets of issue 10, except flash, which is over its budget (printed
-# beside it) on every core: its ceiling is today's measured size, so that
-# it cannot grow unnoticed.
+# budgets of issue 10, except the f32 template's flash, which is over its
+# budget (printed beside it): its ceiling is today's measured size, so
+# that it cannot grow unnoticed.
 declare -A flash_ceiling=(
-  [f32/thumbv7em-none-eabihf]=11200 [f32/thumbv6m-none-eabi]=13450
-  [quantized/thumbv7em-none-eabihf]=6700 [quantized/thumbv6m-none-eabi]=6350
+  [f32/thumbv7em-none-eabihf]=10700 [f32/thumbv6m-none-eabi]=12600
+  [quantized/thumbv7em-none-eabihf]=6144 [quantized/thumbv6m-none-eabi]=6144
 )
 declare -A flash_budget=(
   [f32/thumbv7em-none-eabihf]=9000 [f32/thumbv6m-none-eabi]=11500
