@@ -91,9 +91,9 @@ fn forecast_window(window: &HistoryBuf<f32, WINDOW>) -> f32 {
 /// One streaming step ([`Layer::step`]), kept out of the window loop:
 /// inlined there, the compiler hoists the weight loads out of the loop and
 /// spills them to the stack. Measured on the M4F (`scripts/firmware-test.sh`
-/// before and after): inlined, 532 B more flash and 352 B more stack for
-/// one forecast (904 B, which put the peak over 1 KB), for 5 % fewer
-/// instructions.
+/// before and after, without LTO): inlined, 532 B more flash and 352 B
+/// more stack for one forecast (904 B, which put the peak over 1 KB), for
+/// 5 % fewer instructions.
 #[inline(never)]
 fn step(
     model: &Model,
