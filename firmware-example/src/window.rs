@@ -4,7 +4,7 @@ use heapless::HistoryBuf;
 
 /// The readings of `window`, oldest first: the order of
 /// `HistoryBuf::oldest_ordered`, whose slicing at the write position keeps
-/// a bounds check (and with it about 2.5 KB of `core::fmt`) in the binary.
+/// a bounds check (and with it about 2.9 KB of `core::fmt`) in the binary.
 /// `split_at_checked` has no panic path.
 pub fn oldest_first<T: Copy, const N: usize>(
     window: &HistoryBuf<T, N>,
