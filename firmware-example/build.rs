@@ -9,7 +9,6 @@
 //! 3. writes two bad update blobs for the run-time loading demo: one with a
 //!    flipped byte, one for a model with another architecture.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -33,14 +32,26 @@ fn main() {
 /// Chooses the board, its linker memory map and its `board` cfg.
 fn board(out: &Path) {
     let target = std::env::var("TARGET").expect("cargo sets TARGET");
-    let m7 = std::env::var_os("CARGO_FEATURE_MPS2_AN500").is_some();
-    let (board, memory) = match (target.as_str(), m7) {
-        ("thumbv6m-none-eabi", false) => ("microbit", "memory/microbit.x"),
-        ("thumbv7em-none-eabihf", true) => ("mps2-an500", "memory/mps2.x"),
-        ("thumbv7em-none-eabihf", false) => ("mps2-an386", "memory/mps2.x"),
+    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
+    let chosen: Vec<&str> = [
+        ("MPS2_AN500", "mps2-an500"),
+        ("STM32F407", "stm32f407"),
+        ("NRF52840", "nrf52840"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| feature(f))
+    .map(|(_, board)| board)
+    .collect();
+    let (board, memory) = match (target.as_str(), chosen.as_slice()) {
+        ("thumbv6m-none-eabi", []) => ("microbit", "memory/microbit.x"),
+        ("thumbv7em-none-eabihf", []) => ("mps2-an386", "memory/mps2.x"),
+        ("thumbv7em-none-eabihf", ["mps2-an500"]) => ("mps2-an500", "memory/mps2.x"),
+        ("thumbv7em-none-eabihf", ["stm32f407"]) => ("stm32f407", "memory/stm32f407.x"),
+        ("thumbv7em-none-eabihf", ["nrf52840"]) => ("nrf52840", "memory/nrf52840.x"),
         _ => panic!(
-            "unsupported target/board {target} (mps2-an500 feature: {m7}); build for \
-             thumbv7em-none-eabihf (M4F, or M7 with --features mps2-an500) or thumbv6m-none-eabi (M0)"
+            "unsupported target/board {target} (board features: {chosen:?}); build for \
+             thumbv7em-none-eabihf (M4F; or with one of the features mps2-an500 (M7), \
+             stm32f407, nrf52840) or thumbv6m-none-eabi (M0, no board feature)"
         ),
     };
     // A real board (README.md): FIRMWARE_MEMORY_X=path/to/its/memory.x.
@@ -52,7 +63,7 @@ fn board(out: &Path) {
     println!("cargo::rustc-link-search={}", out.display());
     println!("cargo::rustc-link-arg-bins=-Tlink.x");
     println!(
-        "cargo::rustc-check-cfg=cfg(board, values(\"mps2-an386\", \"mps2-an500\", \"microbit\"))"
+        "cargo::rustc-check-cfg=cfg(board, values(\"mps2-an386\", \"mps2-an500\", \"microbit\", \"stm32f407\", \"nrf52840\"))"
     );
     println!("cargo::rustc-cfg=board=\"{board}\"");
 }
@@ -76,24 +87,27 @@ fn series(out: &Path) {
         .map(|k| forecast(&MODEL, values[k..k + WINDOW].iter().copied(), Layer::step))
         .collect();
 
-    let mut src = String::new();
-    let _ = writeln!(
-        src,
-        "/// Readings replayed as the sensor: the last {len} hours of `{SERIES_CSV}`, °C."
+    let readings = format!(
+        "/// Readings replayed as the sensor: the last {len} hours of `{SERIES_CSV}`, °C.\n\
+         pub static SERIES: [f32; {len}] = {values:?};\n"
     );
-    let _ = writeln!(src, "pub static SERIES: [f32; {len}] = {values:?};");
+    fs::write(out.join("readings.rs"), readings).expect("write readings.rs");
     let times: Vec<&str> = excerpt.iter().map(|r| r.0.as_str()).collect();
-    let _ = writeln!(src, "/// UTC time of each reading of [`SERIES`].");
-    let _ = writeln!(src, "pub static TIMES: [&str; {len}] = {times:?};");
-    let _ = writeln!(
-        src,
-        "/// Host rnn-core forecasts (°C): entry `k` after reading `SERIES[WINDOW - 1 + k]`."
+    let times = format!(
+        "/// UTC time of each reading of [`SERIES`].\n\
+         pub static TIMES: [&str; {len}] = {times:?};\n"
     );
-    let _ = writeln!(
-        src,
-        "pub static HOST_FORECASTS: [f32; {FORECASTS}] = {host:?};"
+    fs::write(out.join("times.rs"), times).expect("write times.rs");
+    let host = format!(
+        "/// Host rnn-core forecasts (°C): entry `k` after reading `SERIES[WINDOW - 1 + k]`.\n\
+         pub static HOST_FORECASTS: [f32; {FORECASTS}] = {host:?};\n"
     );
-    fs::write(out.join("series.rs"), src).expect("write series.rs");
+    fs::write(out.join("host_forecasts.rs"), host).expect("write host_forecasts.rs");
+    // The demo takes all three; the deployment template only what it uses.
+    let series = ["readings.rs", "times.rs", "host_forecasts.rs"]
+        .map(|f| format!("include!(concat!(env!(\"OUT_DIR\"), \"/{f}\"));\n"))
+        .concat();
+    fs::write(out.join("series.rs"), series).expect("write series.rs");
 }
 
 /// Writes `quantized_series.rs` for the quantized firmware: the same
@@ -141,26 +155,36 @@ fn quantized_series(out: &Path) {
             )
         })
         .collect();
-    let mut src = String::new();
-    let _ = writeln!(
-        src,
-        "/// The excerpt as input codes (`q · 2^-{QUANTIZED_INPUT_FRAC}`, scaled units)."
-    );
-    let _ = writeln!(src, "pub static CODES: [i16; {len}] = {codes:?};");
-    let _ = writeln!(
-        src,
-        "/// Host integer forecasts (output codes): entry `k` from `CODES[k..k + WINDOW]`."
-    );
-    let _ = writeln!(src, "pub static HOST_CODES: [i16; {FORECASTS}] = {host:?};");
-    let _ = writeln!(
-        src,
-        "/// The host forecasts in °C, as text (the firmware prints no floats)."
-    );
-    let _ = writeln!(
-        src,
-        "pub static HOST_CELSIUS: [&str; {FORECASTS}] = {celsius:?};"
-    );
-    fs::write(out.join("quantized_series.rs"), src).expect("write quantized_series.rs");
+    let files = [
+        (
+            "codes.rs",
+            format!(
+                "/// The excerpt as input codes (`q · 2^-{QUANTIZED_INPUT_FRAC}`, scaled units).\n\
+                 pub static CODES: [i16; {len}] = {codes:?};\n"
+            ),
+        ),
+        (
+            "host_codes.rs",
+            format!(
+                "/// Host integer forecasts (output codes): entry `k` from `CODES[k..k + WINDOW]`.\n\
+                 pub static HOST_CODES: [i16; {FORECASTS}] = {host:?};\n"
+            ),
+        ),
+        (
+            "host_celsius.rs",
+            format!(
+                "/// The host forecasts in °C, as text (the firmware prints no floats).\n\
+                 pub static HOST_CELSIUS: [&str; {FORECASTS}] = {celsius:?};\n"
+            ),
+        ),
+    ];
+    let mut series = String::new();
+    for (file, src) in files {
+        fs::write(out.join(file), src).unwrap_or_else(|e| panic!("write {file}: {e}"));
+        series += &format!("include!(concat!(env!(\"OUT_DIR\"), \"/{file}\"));\n");
+    }
+    // The quantized demo takes all three; the quantized template the first two.
+    fs::write(out.join("quantized_series.rs"), series).expect("write quantized_series.rs");
 }
 
 /// Writes `update_corrupted.rnnw` (the model's blob with one parameter byte

@@ -38,3 +38,22 @@ pub const BOARD: Board = Board {
     qemu_machine: "qemu-machine=microbit",
     systick_hz: 16_000_000,
 };
+
+/// STM32F407VG (Cortex-M4F) on an STM32F4DISCOVERY, flashed with probe-rs.
+/// SysTick counts the 16 MHz HSI clock the chip starts on (RM0090 6.2.2);
+/// on silicon ticks are cycles, which [`crate::cost::Counter`] detects.
+#[cfg(board = "stm32f407")]
+pub const BOARD: Board = Board {
+    core: "Cortex-M4F (STM32F407VG, STM32F4DISCOVERY)",
+    qemu_machine: "qemu-machine=none (real board, probe-rs)",
+    systick_hz: 16_000_000,
+};
+
+/// nRF52840 (Cortex-M4F) on an nRF52840-DK, flashed with probe-rs. The CPU
+/// runs at 64 MHz (product specification 4.1).
+#[cfg(board = "nrf52840")]
+pub const BOARD: Board = Board {
+    core: "Cortex-M4F (nRF52840, nRF52840-DK)",
+    qemu_machine: "qemu-machine=none (real board, probe-rs)",
+    systick_hz: 64_000_000,
+};

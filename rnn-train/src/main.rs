@@ -53,6 +53,23 @@ enum Command {
     /// version 3), calibrated on the training windows; prints float vs
     /// quantized errors on the test split beside persistence.
     Quantize(QuantizeArgs),
+    /// Write a weight file (float or quantized) as Rust source: the model
+    /// type and its weights as a `static` built by `const` constructors
+    /// (flash on a microcontroller), with the stored scaler, for a
+    /// firmware without a build script.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Weight file written by `rnn-train train`, `quantize` or `import`.
+    model: PathBuf,
+    /// Write Rust source (the only export format).
+    #[arg(long, required = true)]
+    rust: bool,
+    /// Rust file to write (never the model).
+    #[arg(short, long)]
+    output: PathBuf,
 }
 
 #[derive(Args)]
@@ -565,6 +582,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => {
             println!("{}", rnn_train::cmd::import_model::run(&args)?.render());
+            Ok(())
+        }
+        Command::Export(args) => {
+            // clap requires --rust, the only format so far.
+            debug_assert!(args.rust);
+            let opts = rnn_train::cmd::export_rust::ExportOptions {
+                model: args.model,
+                output: args.output,
+            };
+            let exported = rnn_train::cmd::export_rust::run(&opts)?;
+            println!(
+                "wrote {} ({} bytes of Rust, {} model)",
+                opts.output.display(),
+                exported.bytes,
+                if exported.quantized {
+                    "quantized"
+                } else {
+                    "float"
+                }
+            );
             Ok(())
         }
         Command::Quantize(args) => {

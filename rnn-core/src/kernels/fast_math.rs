@@ -9,9 +9,9 @@
 //! uses (`tanh.cpp`, `logistic.cpp`). They need no range reduction and no
 //! `exp`, so one evaluation is two short polynomial chains and a division:
 //! about half the latency of an `exp`-based sigmoid, which is what bounds a
-//! small layer's step. The division is a true divide on one lane and NEON,
-//! and the reciprocal estimate refined by one Newton step on AVX2 and
-//! AVX-512.
+//! small layer's step. The division ([`Lanes::div`]) is one correctly
+//! rounded divide on one lane; NEON, AVX2 and AVX-512 refine a reciprocal
+//! (a divide on NEON, an estimate on x86) by one Newton step.
 //!
 //! Maximum error against the float64 function, measured over **every** f32
 //! input (all 2^32 bit patterns) on the scalar, AVX2 and AVX-512 paths by
@@ -115,29 +115,31 @@ fn estrin<S: Lanes, const N: usize>(s: S, z: S::V, c: &[f32; N]) -> S::V {
     t[0]
 }
 
-/// `p / q` for `q` in `[β0, 10^3]`: the reciprocal, then one correction
-/// `y + r (p - q y)` (exact to rounding when `recip` is).
-#[inline(always)]
-fn divide<S: Lanes>(s: S, p: S::V, q: S::V) -> S::V {
-    let r = s.recip(q);
-    let y = s.mul(p, r);
-    let e = s.mul_add(s.sub(s.splat(0.0), q), y, p);
-    s.mul_add(r, e, y)
-}
-
 /// Logistic sigmoid `1 / (1 + e^-x)` (Keras 3 `sigmoid`), lane-wise; error
 /// as in the module table; outputs are 0 or in `[2^-26, 1]`.
+///
+/// Evaluated as `1/2 ± min(1/2, |x̂| P(x̂²) / Q(x̂²))` with `x̂ = min(18, |x|)`
+/// and the sign of `x`: the rational is odd, so this is the value of
+/// `clamp(1/2 + x̂ P / Q, 0, 1)` with the sign folded in, for two
+/// comparisons and a select instead of five comparisons. Vector kernels
+/// keep `|x̂|` at least 2^-12 so that `x̂²` cannot underflow into slow
+/// subnormal arithmetic; one lane (microcontrollers, whose FPU or soft
+/// float has no such penalty) skips that comparison.
 #[inline(always)]
 pub(super) fn sigmoid<S: Lanes>(s: S, x: S::V) -> S::V {
-    let xc = s.min(s.splat(SIGMOID_CLAMP), s.max(s.splat(-SIGMOID_CLAMP), x));
-    // |x| for the even powers, kept away from 0 so that x^2 cannot underflow.
-    let a = s.max(s.splat(LINEAR_BELOW), s.abs(xc));
-    let z = s.mul(a, a);
-    let p = s.mul(xc, estrin(s, z, &SIGMOID_P));
+    let a = s.min(s.splat(SIGMOID_CLAMP), s.abs(x));
+    let even = if S::L > 1 {
+        s.max(s.splat(LINEAR_BELOW), a)
+    } else {
+        a
+    };
+    let z = s.mul(even, even);
+    let p = s.mul(a, estrin(s, z, &SIGMOID_P));
     let q = estrin(s, z, &SIGMOID_Q);
-    // Rounded before adding 1/2: the sum is then a multiple of 2^-26.
-    let y = s.add(divide(s, p, q), s.splat(0.5));
-    s.min(s.splat(1.0), s.max(s.splat(0.0), y))
+    // Rounded before adding to 1/2: the result is a multiple of 2^-26.
+    let r = s.min(s.splat(0.5), s.div(p, q));
+    let half = s.splat(0.5);
+    s.select_lt(x, s.splat(0.0), s.sub(half, r), s.add(half, r))
 }
 
 /// Hyperbolic tangent (Keras `tanh`), lane-wise; error as in the module
@@ -145,12 +147,19 @@ pub(super) fn sigmoid<S: Lanes>(s: S, x: S::V) -> S::V {
 #[inline(always)]
 pub(super) fn tanh<S: Lanes>(s: S, x: S::V) -> S::V {
     let a = s.abs(x);
-    let ac = s.max(s.splat(LINEAR_BELOW), s.min(s.splat(TANH_CLAMP), a));
+    let ac = s.min(s.splat(TANH_CLAMP), a);
+    // Kept at least 2^-12 on vector units, as in `sigmoid` (the result for
+    // smaller inputs is `a` itself, selected below).
+    let ac = if S::L > 1 {
+        s.max(s.splat(LINEAR_BELOW), ac)
+    } else {
+        ac
+    };
     let z = s.mul(ac, ac);
     let p = s.mul(ac, estrin(s, z, &TANH_P));
     let q = estrin(s, z, &TANH_Q);
     // The rational can exceed 1 by an ulp near the clamp; beyond it, ±1.
-    let m = s.min(s.splat(1.0), divide(s, p, q));
+    let m = s.min(s.splat(1.0), s.div(p, q));
     let m = s.select_lt(s.splat(TANH_CLAMP), a, s.splat(1.0), m);
     let m = s.select_lt(a, s.splat(LINEAR_BELOW), s.flush(a, FLUSH_BELOW), m);
     s.copysign(m, x)

@@ -57,6 +57,18 @@ pub(super) trait Lanes: Copy {
     /// Sum of the lanes.
     fn hsum(self, v: Self::V) -> f32;
 
+    /// `p / q` for `q` in `[2^-8, 2^64]`: by default [`Lanes::recip`]
+    /// refined by one correction `y + r (p - q y)` (exact to rounding when
+    /// `recip` is); [`Scalar`] divides, one correctly rounded instruction
+    /// (`vdiv.f32` on a Cortex-M4F/M7, `__aeabi_fdiv` on an M0).
+    #[inline(always)]
+    fn div(self, p: Self::V, q: Self::V) -> Self::V {
+        let r = self.recip(q);
+        let y = self.mul(p, r);
+        let e = self.mul_add(self.sub(self.splat(0.0), q), y, p);
+        self.mul_add(r, e, y)
+    }
+
     /// `x`, with lanes of magnitude below `t` replaced by `+0.0` (NaN kept).
     #[inline(always)]
     fn flush(self, x: Self::V, t: f32) -> Self::V {
@@ -184,5 +196,9 @@ impl Lanes for Scalar {
     #[inline(always)]
     fn hsum(self, v: f32) -> f32 {
         v
+    }
+    #[inline(always)]
+    fn div(self, p: f32, q: f32) -> f32 {
+        p / q
     }
 }

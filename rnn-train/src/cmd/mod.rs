@@ -2,6 +2,7 @@
 //! binary in `main.rs` only parses arguments and prints).
 
 pub mod eval;
+pub mod export_rust;
 pub mod import_model;
 pub mod inspect;
 pub mod predict;

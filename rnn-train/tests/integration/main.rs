@@ -6,6 +6,7 @@ mod bad_input;
 mod data_contract;
 mod export_parity;
 mod export_roundtrip;
+mod export_rust;
 mod gradcheck;
 mod gradient_faults;
 mod import_model;
