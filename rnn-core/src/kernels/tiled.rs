@@ -15,6 +15,12 @@
 //! exactly at row `H`, overlapping the previous one: every tile computes its
 //! rows completely, so overlapped rows are just written twice. This needs
 //! `H ≥ L`; smaller layers use the scalar reference.
+//!
+//! Weights larger than L1 (more than 24 KiB over all gates) with `H` a
+//! multiple of `L` are taken in blocks of columns of at most 16 KiB: every
+//! tile passes over one block, adding to the partial sums in the output,
+//! before the next block. A cache line that two tiles share is then read
+//! from L2 once per step instead of once per tile.
 #![allow(unsafe_code)]
 #![allow(
     clippy::needless_range_loop,
@@ -74,6 +80,72 @@ pub(super) fn affine<S: Lanes, const G: usize>(
         v: h.as_ptr(),
         k: k2,
     };
+    let column_bytes = G * rows * core::mem::size_of::<f32>();
+    if !rows.is_multiple_of(S::L) || (k1 + k2) * column_bytes <= L1_RESIDENT_BYTES {
+        // SAFETY: the lengths were checked above (`out`, `bias`: H; `w`:
+        // H·K1; `u`: H·K2; `x`: K1; `h`: K2) and `L <= H`.
+        unsafe { tiles(s, rows, &out, &bias, &w, &u) };
+        return;
+    }
+    // Weights larger than L1: blocks of columns that fit, every tile over
+    // one block before the next block, so that a cache line shared by two
+    // tiles is fetched from L2 once. The partial sums wait in `out`.
+    let block = (BLOCK_BYTES / column_bytes).max(1);
+    let none = Source {
+        mats: [core::ptr::null(); G],
+        v: core::ptr::null(),
+        k: 0,
+    };
+    let partial = out.map(|o| o.cast_const());
+    let mut first = true;
+    for src in [&w, &u] {
+        let mut k0 = 0;
+        while k0 < src.k {
+            // SAFETY: `k0 < K`, so column `k0` (offset `k0·H`) and element
+            // `k0` are inside the `H·K` and `K` floats of `src`.
+            let part = unsafe {
+                Source {
+                    mats: src.mats.map(|m| m.add(k0 * rows)),
+                    v: src.v.add(k0),
+                    k: block.min(src.k - k0),
+                }
+            };
+            let init = if first { &bias } else { &partial };
+            // SAFETY: as above for `part` (columns `k0..k0 + k` of `src`);
+            // `none` has no column; `H % L == 0`, so tiles do not overlap
+            // and each reads its rows of `partial` (from `out`) before it
+            // writes them.
+            unsafe { tiles(s, rows, &out, init, &part, &none) };
+            first = false;
+            k0 += part.k;
+        }
+    }
+}
+
+/// Weights up to this size (bytes, all gates) take one pass over the
+/// columns: they stay in a 32 KiB L1d between steps.
+const L1_RESIDENT_BYTES: usize = 24 * 1024;
+
+/// The weights of one block of columns (bytes, all gates) when they do
+/// not: a block stays in L1 while every tile of rows passes over it.
+const BLOCK_BYTES: usize = 16 * 1024;
+
+/// `out[g] = init[g] + w[g] · x + u[g] · h` over all rows, tile by tile.
+///
+/// # Safety
+/// `L <= H` (`rows`); `out`, `init` point to `G` arrays of `H` floats,
+/// `w.mats`/`u.mats` to `G` arrays of `H·K1`/`H·K2` floats, `w.v`/`u.v`
+/// to `K1`/`K2` floats; `out` aliases none of the others, or `init` is
+/// `out` itself and `H % L == 0`.
+#[inline(always)]
+unsafe fn tiles<S: Lanes, const G: usize>(
+    s: S,
+    rows: usize,
+    out: &[*mut f32; G],
+    init: &[*const f32; G],
+    w: &Source<G>,
+    u: &Source<G>,
+) {
     let full = rows / S::L;
     let vectors = rows.div_ceil(S::L);
     let r_max = max_tile::<S, G>();
@@ -82,13 +154,12 @@ pub(super) fn affine<S: Lanes, const G: usize>(
         let r = r_max.min(vectors - v).min(full);
         // The last tile ends at row H (overlapping when H % L != 0).
         let row = (v * S::L).min(rows - r * S::L);
-        let t = (s, rows, row, &out, &bias, &w, &u);
-        // SAFETY: every slice was checked above to have the lengths of the
-        // shapes (`out`, `bias`: H; `w`: H·K1; `u`: H·K2), `1 <= r <= full`
-        // and `row + r·L <= H`, so every access of `tile` (rows
-        // `row..row + r·L` of `H`-long columns, `K1`/`K2` columns, `G`
-        // gates) is inside `out`, `bias`, `w`, `u`, `x`, `h`; `out` is
-        // exclusively borrowed and so aliases none of the others.
+        let t = (s, rows, row, out, init, w, u);
+        // SAFETY: `1 <= r <= full` and `row + r·L <= H`, so every access
+        // of `tile` (rows `row..row + r·L` of `H`-long columns, `K1`/`K2`
+        // columns, `G` gates) is inside the arrays of this function's
+        // contract; a tile reads its rows of `init` before it writes them
+        // to `out`, and with `H % L == 0` no later tile reads them.
         unsafe {
             match r {
                 1 => tile::<S, G, 1>(t),
