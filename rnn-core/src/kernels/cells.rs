@@ -310,6 +310,87 @@ macro_rules! entry_points {
                 unsafe { imp(self, w, b, act, y, x) }
             }
         }
+
+        /// The in-memory steps with this ISA, each in its own
+        /// `#[target_feature]` function as the steps above (inlined into
+        /// one test function, the steps took minutes to compile).
+        #[cfg(test)]
+        impl crate::kernels::prop_tests::InMemory for $token {
+            fn simple_rnn_in_memory(
+                self,
+                p: Gates<'_, 1>,
+                act: Activation,
+                z: [&mut [f32]; 1],
+                h: &mut [f32],
+                x: &[f32],
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp(
+                    s: $token,
+                    p: Gates<'_, 1>,
+                    act: Activation,
+                    z: [&mut [f32]; 1],
+                    h: &mut [f32],
+                    x: &[f32],
+                ) {
+                    cells::simple_rnn_in_memory(s, p, act, z, h, x)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, p, act, z, h, x) }
+            }
+
+            fn lstm_in_memory(
+                self,
+                p: Gates<'_, 4>,
+                z: [&mut [f32]; 4],
+                c: &mut [f32],
+                h: &mut [f32],
+                x: &[f32],
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp(
+                    s: $token,
+                    p: Gates<'_, 4>,
+                    z: [&mut [f32]; 4],
+                    c: &mut [f32],
+                    h: &mut [f32],
+                    x: &[f32],
+                ) {
+                    cells::lstm_in_memory(s, p, z, c, h, x)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, p, z, c, h, x) }
+            }
+
+            fn gru_in_memory(
+                self,
+                p: Gates<'_, 3>,
+                b_recurrent: [&[f32]; 3],
+                scratch: [&mut [f32]; 6],
+                h: &mut [f32],
+                x: &[f32],
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp(
+                    s: $token,
+                    p: Gates<'_, 3>,
+                    b_recurrent: [&[f32]; 3],
+                    scratch: [&mut [f32]; 6],
+                    h: &mut [f32],
+                    x: &[f32],
+                ) {
+                    cells::gru_in_memory(s, p, b_recurrent, true, scratch, h, x)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, p, b_recurrent, scratch, h, x) }
+            }
+        }
     };
 }
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]

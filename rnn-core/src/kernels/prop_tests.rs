@@ -269,72 +269,109 @@ fn kernels_are_checked() {
     );
 }
 
-/// The in-register steps ([`super::fused`]) give the same bits as the
-/// general in-memory path for every size they take (1 to 4 whole vectors
-/// of units), on every vector ISA this CPU runs, over several timesteps.
-fn fused_equals_in_memory<S: super::lanes::Lanes>(s: S) {
-    use super::cells;
-    let mut rng = Rng(0x5eed_f00d);
-    for r in 1..=4 {
-        let h = r * S::L;
-        for i in INPUT_SIZES {
-            let xs = rng.inputs(i);
-            let w = [4, 3, 1].map(|g| rng.weights(g * h * i, i + h));
-            let u = [4, 3, 1].map(|g| rng.weights(g * h * h, i + h));
-            let b = [4, 3, 1].map(|g| rng.weights(g * h, 1));
-            let b_rec = rng.weights(3 * h, 1);
-            let lstm = Gates {
-                w: split::<4>(&w[0]),
-                u: split::<4>(&u[0]),
-                b: split::<4>(&b[0]),
-            };
-            let gru = Gates {
-                w: split::<3>(&w[1]),
-                u: split::<3>(&u[1]),
-                b: split::<3>(&b[1]),
-            };
-            let rnn = Gates {
-                w: [&w[2][..]],
-                u: [&u[2][..]],
-                b: [&b[2][..]],
-            };
-            let mut z = vec![0.0; 6 * h];
-            // [fused, in memory] states.
-            let mut c = [vec![0.0f32; h], vec![0.0f32; h]];
-            let mut hs = [
-                [vec![0.0f32; h], vec![0.0f32; h]],
-                [vec![0.0; h], vec![0.0; h]],
-                [vec![0.0; h], vec![0.0; h]],
-            ];
-            for x in &xs {
-                let [c0, c1] = &mut c;
-                let [lstm_h, gru_h, rnn_h] = &mut hs;
-                let [l0, l1] = lstm_h;
-                cells::lstm(s, lstm, scratch::<4>(&mut z[..4 * h]), c0, l0, x);
-                cells::lstm_in_memory(s, lstm, scratch::<4>(&mut z[..4 * h]), c1, l1, x);
-                let [g0, g1] = gru_h;
-                let b_rec = split::<3>(&b_rec);
-                cells::gru(s, gru, b_rec, true, scratch::<6>(&mut z), g0, x);
-                cells::gru_in_memory(s, gru, b_rec, true, scratch::<6>(&mut z), g1, x);
-                let [r0, r1] = rnn_h;
-                cells::simple_rnn(s, rnn, Activation::Tanh, scratch::<1>(&mut z[..h]), r0, x);
-                cells::simple_rnn_in_memory(
-                    s,
-                    rnn,
-                    Activation::Tanh,
-                    scratch::<1>(&mut z[..h]),
-                    r1,
-                    x,
-                );
-                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                let what = format!("{} H={h} I={i}", core::any::type_name::<S>());
-                assert_eq!(bits(c0), bits(c1), "LSTM c, {what}");
-                assert_eq!(bits(l0), bits(l1), "LSTM h, {what}");
-                assert_eq!(bits(g0), bits(g1), "GRU h, {what}");
-                assert_eq!(bits(r0), bits(r1), "SimpleRNN h, {what}");
+/// The in-memory steps of an ISA token, as methods that enter its
+/// `#[target_feature]` functions (implemented by `cells::entry_points!`),
+/// beside the token's own step methods (in-register where they apply).
+pub(super) trait InMemory: super::lanes::Lanes {
+    /// [`cells::simple_rnn_in_memory`](super::cells::simple_rnn_in_memory).
+    fn simple_rnn_in_memory(
+        self,
+        p: Gates<'_, 1>,
+        act: Activation,
+        z: [&mut [f32]; 1],
+        h: &mut [f32],
+        x: &[f32],
+    );
+    /// [`cells::lstm_in_memory`](super::cells::lstm_in_memory).
+    fn lstm_in_memory(
+        self,
+        p: Gates<'_, 4>,
+        z: [&mut [f32]; 4],
+        c: &mut [f32],
+        h: &mut [f32],
+        x: &[f32],
+    );
+    /// [`cells::gru_in_memory`](super::cells::gru_in_memory), `reset_after`.
+    fn gru_in_memory(
+        self,
+        p: Gates<'_, 3>,
+        b_recurrent: [&[f32]; 3],
+        scratch: [&mut [f32]; 6],
+        h: &mut [f32],
+        x: &[f32],
+    );
+}
+
+/// `S::L` of a token.
+fn lanes_of<S: super::lanes::Lanes>(_: S) -> usize {
+    S::L
+}
+
+/// The token's step methods and its [`InMemory`] steps give the same bits
+/// for every size the in-register steps ([`super::fused`]) take (1 to 4
+/// whole vectors of units), over several timesteps.
+macro_rules! fused_equals_in_memory {
+    ($t:expr) => {{
+        let t = $t;
+        let lanes = lanes_of(t);
+        let what_isa = format!("{t:?}");
+        let mut rng = Rng(0x5eed_f00d);
+        for r in 1..=4 {
+            let h = r * lanes;
+            for i in INPUT_SIZES {
+                let xs = rng.inputs(i);
+                let w = [4, 3, 1].map(|g| rng.weights(g * h * i, i + h));
+                let u = [4, 3, 1].map(|g| rng.weights(g * h * h, i + h));
+                let b = [4, 3, 1].map(|g| rng.weights(g * h, 1));
+                let b_rec = rng.weights(3 * h, 1);
+                let lstm = Gates {
+                    w: split::<4>(&w[0]),
+                    u: split::<4>(&u[0]),
+                    b: split::<4>(&b[0]),
+                };
+                let gru = Gates {
+                    w: split::<3>(&w[1]),
+                    u: split::<3>(&u[1]),
+                    b: split::<3>(&b[1]),
+                };
+                let rnn = Gates {
+                    w: [&w[2][..]],
+                    u: [&u[2][..]],
+                    b: [&b[2][..]],
+                };
+                let mut z = vec![0.0; 6 * h];
+                // [in register, in memory] states.
+                let mut c = [vec![0.0f32; h], vec![0.0f32; h]];
+                let mut hs = [
+                    [vec![0.0f32; h], vec![0.0f32; h]],
+                    [vec![0.0; h], vec![0.0; h]],
+                    [vec![0.0; h], vec![0.0; h]],
+                ];
+                for x in &xs {
+                    let [c0, c1] = &mut c;
+                    let [lstm_h, gru_h, rnn_h] = &mut hs;
+                    let [l0, l1] = lstm_h;
+                    t.lstm(lstm, scratch::<4>(&mut z[..4 * h]), c0, l0, x);
+                    t.lstm_in_memory(lstm, scratch::<4>(&mut z[..4 * h]), c1, l1, x);
+                    let [g0, g1] = gru_h;
+                    let b_rec = split::<3>(&b_rec);
+                    t.gru(gru, b_rec, true, scratch::<6>(&mut z), g0, x);
+                    t.gru_in_memory(gru, b_rec, scratch::<6>(&mut z), g1, x);
+                    let [r0, r1] = rnn_h;
+                    let z1 = scratch::<1>(&mut z[..h]);
+                    t.simple_rnn(rnn, Activation::Tanh, z1, r0, x);
+                    let z1 = scratch::<1>(&mut z[..h]);
+                    t.simple_rnn_in_memory(rnn, Activation::Tanh, z1, r1, x);
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    let what = format!("{what_isa} H={h} I={i}");
+                    assert_eq!(bits(c0), bits(c1), "LSTM c, {what}");
+                    assert_eq!(bits(l0), bits(l1), "LSTM h, {what}");
+                    assert_eq!(bits(g0), bits(g1), "GRU h, {what}");
+                    assert_eq!(bits(r0), bits(r1), "SimpleRNN h, {what}");
+                }
             }
         }
-    }
+    }};
 }
 
 #[test]
@@ -342,14 +379,14 @@ fn in_register_steps_equal_the_in_memory_path_bit_for_bit() {
     #[cfg(target_arch = "x86_64")]
     {
         if let Some(t) = Kernel::new(Isa::Avx2).and_then(super::x86_64_avx2::Avx2::of) {
-            fused_equals_in_memory(t);
+            fused_equals_in_memory!(t);
         }
         if let Some(t) = Kernel::new(Isa::Avx512).and_then(super::x86_64_avx512::Avx512::of) {
-            fused_equals_in_memory(t);
+            fused_equals_in_memory!(t);
         }
     }
     #[cfg(target_arch = "aarch64")]
     if let Some(t) = Kernel::new(Isa::Neon).and_then(super::aarch64_neon::Neon::of) {
-        fused_equals_in_memory(t);
+        fused_equals_in_memory!(t);
     }
 }
