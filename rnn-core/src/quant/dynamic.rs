@@ -217,7 +217,8 @@ impl QLayerData {
                     x_shift,
                     cell_frac,
                 };
-                lstm_step(&p, x, &mut xs, h, c, &mut out);
+                let mut hp = vec![0i32; n];
+                lstm_step(&p, x, &mut xs, &mut hp, h, c, &mut out);
             }
             QLayerSpec::Gru { reset_after, .. } => {
                 let p = GruParams {
