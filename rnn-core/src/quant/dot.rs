@@ -204,7 +204,13 @@ mod v6m {
             // are written.
             unsafe {
                 let end = xp.add(8 * chunks);
+                // High registers are clobbers only in Thumb-1 asm: the
+                // accumulator (r8) and end (r12) move through r5.
+                let mut r5 = end as usize;
                 core::arch::asm!(
+                    "mov r12, r5",
+                    "movs r4, #0",
+                    "mov r8, r4",
                     "2:",
                     "ldm r1!, {{r2, r3}}",
                     "ldrb r4, [r0, #0]",
@@ -245,15 +251,18 @@ mod v6m {
                     "adds r0, #8",
                     "cmp r1, r12",
                     "bne 2b",
+                    "mov r5, r8",
                     inout("r0") wp => _,
                     inout("r1") xp => _,
                     out("r2") _,
                     out("r3") _,
                     out("r4") _,
-                    inout("r8") acc,
-                    in("r12") end,
+                    inout("r5") r5,
+                    out("r8") _,
+                    out("r12") _,
                     options(nostack, readonly),
                 );
+                acc = r5 as i32;
             }
         }
         acc.wrapping_add(super::dot_widened(w, packed, 8 * chunks))

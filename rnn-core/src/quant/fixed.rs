@@ -53,7 +53,9 @@ pub fn split_shift(byte: u8) -> (u8, u32) {
 #[inline(always)]
 pub fn rescale(acc: i32, mult: u16, shift: u8) -> i32 {
     let m = i32::from(mult & MULT_MAX);
-    let t = 15 + u32::from(shift.clamp(SHIFT_MIN, SHIFT_MAX));
+    // `shift` in 1..=16 unchanged; any other byte mapped into that range
+    // by masking (no compare and branch on a Cortex-M0).
+    let t = 16 + u32::from(shift.wrapping_sub(1) & 15);
     let hi = acc >> 16;
     let lo = (acc & 0xFFFF) as u32;
     // lo · m < 2^31 and 2^(t-1) <= 2^30: no overflow in u32.
