@@ -185,33 +185,27 @@ mod dsp {
 
 #[cfg(all(rnn_arm_v6m, not(rnn_arm_dsp)))]
 mod v6m {
-    /// [`super::dot`] on ARMv6-M: eight multiply-adds per iteration of an
-    /// `asm!` loop (4 × `LDM` of two widened values, 8 × `LDRB` + `SXTB` +
-    /// `MULS` + `ADD`, 39 instructions), 32-bit multiplies only; the rest
-    /// in portable Rust.
+    /// [`super::dot`] on ARMv6-M: sixteen multiply-adds per `asm!` block
+    /// (8 × `LDM` of two widened values, 16 × `LDRB` + `SXTB` + `MULS` +
+    /// `ADD`: 72 instructions, no loop), 32-bit multiplies only; the
+    /// `n % 16` rest in portable Rust.
     #[inline(always)]
     pub(super) fn dot(w: &[i8], packed: &[i32]) -> i32 {
         let n = w.len().min(packed.len());
-        let chunks = n / 8;
         let mut acc = 0i32;
-        if chunks > 0 {
-            let wp = w.as_ptr();
-            let xp = packed.as_ptr();
-            // SAFETY: each iteration reads w[8c..8c+8] (LDRB) and
-            // packed[8c..8c+8] (word-aligned LDM) for c < chunks, within
-            // the slices since 8·chunks <= n; the end pointer is one past
-            // packed[8·chunks - 1]. Only the named registers and the flags
-            // are written.
+        let blocks = n / 16;
+        for b in 0..blocks {
+            let (w, x) = (&w[16 * b..16 * b + 16], &packed[16 * b..16 * b + 16]);
+            let mut r5: i32;
+            // SAFETY: the block reads w[0..16] (LDRB, offsets 0 to 15) and
+            // x[0..16] (word-aligned LDM with write-back, 16 words), both
+            // slices of exactly 16 elements; only the named registers
+            // (high registers as clobbers, as Thumb-1 asm requires) and the
+            // flags are written.
             unsafe {
-                let end = xp.add(8 * chunks);
-                // High registers are clobbers only in Thumb-1 asm: the
-                // accumulator (r8) and end (r12) move through r5.
-                let mut r5 = end as usize;
                 core::arch::asm!(
-                    "mov r12, r5",
                     "movs r4, #0",
                     "mov r8, r4",
-                    "2:",
                     "ldm r1!, {{r2, r3}}",
                     "ldrb r4, [r0, #0]",
                     "sxtb r4, r4",
@@ -248,24 +242,56 @@ mod v6m {
                     "sxtb r4, r4",
                     "muls r4, r3, r4",
                     "add r8, r4",
-                    "adds r0, #8",
-                    "cmp r1, r12",
-                    "bne 2b",
+                    "ldm r1!, {{r2, r3}}",
+                    "ldrb r4, [r0, #8]",
+                    "sxtb r4, r4",
+                    "muls r4, r2, r4",
+                    "add r8, r4",
+                    "ldrb r4, [r0, #9]",
+                    "sxtb r4, r4",
+                    "muls r4, r3, r4",
+                    "add r8, r4",
+                    "ldm r1!, {{r2, r3}}",
+                    "ldrb r4, [r0, #10]",
+                    "sxtb r4, r4",
+                    "muls r4, r2, r4",
+                    "add r8, r4",
+                    "ldrb r4, [r0, #11]",
+                    "sxtb r4, r4",
+                    "muls r4, r3, r4",
+                    "add r8, r4",
+                    "ldm r1!, {{r2, r3}}",
+                    "ldrb r4, [r0, #12]",
+                    "sxtb r4, r4",
+                    "muls r4, r2, r4",
+                    "add r8, r4",
+                    "ldrb r4, [r0, #13]",
+                    "sxtb r4, r4",
+                    "muls r4, r3, r4",
+                    "add r8, r4",
+                    "ldm r1!, {{r2, r3}}",
+                    "ldrb r4, [r0, #14]",
+                    "sxtb r4, r4",
+                    "muls r4, r2, r4",
+                    "add r8, r4",
+                    "ldrb r4, [r0, #15]",
+                    "sxtb r4, r4",
+                    "muls r4, r3, r4",
+                    "add r8, r4",
                     "mov r5, r8",
-                    inout("r0") wp => _,
-                    inout("r1") xp => _,
+                    inout("r0") w.as_ptr() => _,
+                    inout("r1") x.as_ptr() => _,
                     out("r2") _,
                     out("r3") _,
                     out("r4") _,
-                    inout("r5") r5,
+                    out("r5") r5,
                     out("r8") _,
-                    out("r12") _,
                     options(nostack, readonly),
                 );
-                acc = r5 as i32;
             }
+            acc = acc.wrapping_add(r5);
         }
-        acc.wrapping_add(super::dot_widened(w, packed, 8 * chunks))
+        acc.wrapping_add(super::dot_widened(w, packed, 16 * blocks))
     }
 }
 

@@ -217,8 +217,8 @@ impl QLayerData {
                     x_shift,
                     cell_frac,
                 };
-                let (mut hp, mut act) = (vec![0i32; n], vec![0i16; 4 * n]);
-                lstm_step(&p, x, &mut xs, &mut hp, &mut act, h, c, &mut out);
+                let mut hp = vec![0i32; n];
+                lstm_step(&p, x, &mut xs, &mut hp, h, c, &mut out);
             }
             QLayerSpec::Gru { reset_after, .. } => {
                 let p = GruParams {

@@ -3,7 +3,7 @@
 
 use crate::format::spec::{LayerKind, LayerShape};
 use crate::layer::ZeroState;
-use crate::quant::activation::{sigmoid_q15_i32, tanh_q15, tanh_q15_i32};
+use crate::quant::activation::{sigmoid_q15_i32, tanh_q15_i32};
 use crate::quant::dot;
 use crate::quant::fixed::{dot_i32, rescale, round_shift, saturate, split_shift};
 use crate::quant::format::spec::QLayerSpec;
@@ -40,19 +40,14 @@ fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
     rescale(acc, p.mult[r], shift)
 }
 
-/// One integer LSTM step on slices: `x: [I]`, `xs: [I]`, `hp: [H]` and
-/// `act: [4H]` scratch, `h, c, out: [H]`; `h` becomes `out`.
-///
-/// Two passes: every gate row's activation into `act` (one loop over the
-/// `4H` rows, few live pointers, so that a Cortex-M0 keeps them in
-/// registers), then the cell and hidden updates per unit.
+/// One integer LSTM step on slices: `x: [I]`, `xs: [I]` and `hp: [H]`
+/// scratch, `h, c, out: [H]`; `h` becomes `out`.
 #[inline(always)]
 pub(crate) fn lstm_step(
     p: &LstmParams<'_>,
     x: &[i16],
     xs: &mut [i32],
     hp: &mut [i32],
-    act: &mut [i16],
     h: &mut [i16],
     c: &mut [i16],
     out: &mut [i16],
@@ -64,30 +59,21 @@ pub(crate) fn lstm_step(
     let xs = &*xs;
     dot::pack(h, hp);
     let hp = &hp[..h_len.min(hp.len())];
-    let (g_start, g_end) = (2 * h_len, 3 * h_len);
-    for (r, a) in act.iter_mut().enumerate().take(4 * h_len) {
-        let z = gate(p, r, xs, hp);
-        *a = if r >= g_start && r < g_end {
-            tanh_q15_i32(z)
-        } else {
-            sigmoid_q15_i32(z)
-        };
-    }
     let cf = u32::from(p.cell_frac.min(15));
-    let (ia, rest) = act.split_at(h_len.min(act.len()));
-    let (fa, rest) = rest.split_at(h_len.min(rest.len()));
-    let (ga, oa) = rest.split_at(h_len.min(rest.len()));
-    let units = c.iter_mut().zip(out.iter_mut()).zip(ia.iter().zip(fa).zip(ga.iter().zip(oa)));
-    for ((c, o), ((&ig, &fg), (&gg, &og))) in units {
-        let (ig, fg, gg, og) = (i32::from(ig), i32::from(fg), i32::from(gg), i32::from(og));
+    for (j, (c, o)) in c.iter_mut().zip(out.iter_mut()).enumerate().take(h_len) {
+        let ig = i32::from(sigmoid_q15_i32(gate(p, j, xs, hp)));
+        let fg = i32::from(sigmoid_q15_i32(gate(p, h_len + j, xs, hp)));
+        let gg = i32::from(tanh_q15_i32(gate(p, 2 * h_len + j, xs, hp)));
+        let og = i32::from(sigmoid_q15_i32(gate(p, 3 * h_len + j, xs, hp)));
         let cell = saturate(round_shift(fg * i32::from(*c), 15) + round_shift(ig * gg, 30 - cf));
         *c = cell;
         let cell_q12 = if cf >= 12 {
-            saturate(round_shift(i32::from(cell), cf - 12))
+            round_shift(i32::from(cell), cf - 12)
         } else {
-            saturate(i32::from(cell) << (12 - cf))
+            i32::from(cell) << (12 - cf)
         };
-        *o = saturate(round_shift(og * i32::from(tanh_q15(cell_q12)), 15));
+        // |og| and |tanh| are at most 32767: the rounded product fits int16.
+        *o = round_shift(og * i32::from(tanh_q15_i32(cell_q12)), 15) as i16;
     }
     h.copy_from_slice(out);
 }
@@ -189,10 +175,8 @@ impl<const I: usize, const H: usize> QLayer for QLstm<I, H> {
     fn step(&self, s: &mut QLstmState<H>, x: &[i16; I]) -> [i16; H] {
         let mut xs = [0i32; I];
         let mut hp = [0i32; H];
-        let mut act = [[0i16; H]; 4];
         let mut out = [0i16; H];
-        let act = act.as_flattened_mut();
-        lstm_step(&self.params(), x, &mut xs, &mut hp, act, &mut s.h, &mut s.c, &mut out);
+        lstm_step(&self.params(), x, &mut xs, &mut hp, &mut s.h, &mut s.c, &mut out);
         out
     }
 
