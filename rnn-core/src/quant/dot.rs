@@ -49,23 +49,24 @@ pub(crate) fn pack(h: &[i16], out: &mut [i32]) {
     }
 }
 
-/// `Σ w[k] · h[k]` over `k < min(w.len(), packed.len())`, wrapping, where
-/// `packed` is `h` packed by [`pack`] for the same length. Never panics.
+/// `init + Σ w[k] · h[k]` over `k < min(w.len(), packed.len())`, wrapping,
+/// where `packed` is `h` packed by [`pack`] for the same length (`init`
+/// starts the accumulator: the row's bias and input part). Never panics.
 #[inline(always)]
-pub(crate) fn dot(w: &[i8], packed: &[i32]) -> i32 {
+pub(crate) fn dot(init: i32, w: &[i8], packed: &[i32]) -> i32 {
     let n = w.len().min(packed.len());
     let (w, packed) = (&w[..n], &packed[..n]);
     #[cfg(rnn_arm_dsp)]
     {
-        dsp::dot(w, packed)
+        dsp::dot(init, w, packed)
     }
     #[cfg(all(rnn_arm_v6m, not(rnn_arm_dsp)))]
     {
-        v6m::dot(w, packed)
+        v6m::dot(init, w, packed)
     }
     #[cfg(not(any(rnn_arm_dsp, rnn_arm_v6m)))]
     {
-        dot_widened(w, packed, 0)
+        init.wrapping_add(dot_widened(w, packed, 0))
     }
 }
 
@@ -138,10 +139,10 @@ mod dsp {
     /// `asm!` loop (`LDR`, `LDRD`, 2 × `SXTB16`, 4 × `SMLAD` … 14
     /// instructions for eight multiply-adds), the rest in [`super::dot_pairs`].
     #[inline(always)]
-    pub(super) fn dot(w: &[i8], packed: &[i32]) -> i32 {
+    pub(super) fn dot(init: i32, w: &[i8], packed: &[i32]) -> i32 {
         let n = w.len().min(packed.len());
         let pairs = n / 8;
-        let mut acc = 0i32;
+        let mut acc = init;
         if pairs > 0 {
             let wp = w.as_ptr();
             let xp = packed.as_ptr();
@@ -190,13 +191,13 @@ mod v6m {
     /// `ADD`: 72 instructions, no loop), 32-bit multiplies only; the
     /// `n % 16` rest in portable Rust.
     #[inline(always)]
-    pub(super) fn dot(w: &[i8], packed: &[i32]) -> i32 {
+    pub(super) fn dot(init: i32, w: &[i8], packed: &[i32]) -> i32 {
         let n = w.len().min(packed.len());
-        let mut acc = 0i32;
+        let mut acc = init;
         let blocks = n / 16;
         for b in 0..blocks {
             let (w, x) = (&w[16 * b..16 * b + 16], &packed[16 * b..16 * b + 16]);
-            let mut r5: i32;
+            let mut r5 = acc;
             // SAFETY: the block reads w[0..16] (LDRB, offsets 0 to 15) and
             // x[0..16] (word-aligned LDM with write-back, 16 words), both
             // slices of exactly 16 elements; only the named registers
@@ -204,8 +205,7 @@ mod v6m {
             // flags are written.
             unsafe {
                 core::arch::asm!(
-                    "movs r4, #0",
-                    "mov r8, r4",
+                    "mov r8, r5",
                     "ldm r1!, {{r2, r3}}",
                     "ldrb r4, [r0, #0]",
                     "sxtb r4, r4",
@@ -284,12 +284,12 @@ mod v6m {
                     out("r2") _,
                     out("r3") _,
                     out("r4") _,
-                    out("r5") r5,
+                    inout("r5") r5,
                     out("r8") _,
                     options(nostack, readonly),
                 );
             }
-            acc = acc.wrapping_add(r5);
+            acc = r5;
         }
         acc.wrapping_add(super::dot_widened(w, packed, 16 * blocks))
     }
@@ -358,9 +358,10 @@ mod tests {
             let (w, h) = values(7 + n as u32, n);
             let mut packed = vec![0i32; n];
             pack(&h, &mut packed);
-            assert_eq!(dot(&w, &packed), dot_i16(&w, &h), "n {n}");
+            assert_eq!(dot(0, &w, &packed), dot_i16(&w, &h), "n {n}");
+            assert_eq!(dot(-7, &w, &packed), dot_i16(&w, &h).wrapping_sub(7));
             // Mismatched lengths never panic: the shorter one rules.
-            assert_eq!(dot(&w[..n / 2], &packed), dot(&w[..n / 2], &packed[..n / 2]));
+            assert_eq!(dot(1, &w[..n / 2], &packed), dot(1, &w[..n / 2], &packed[..n / 2]));
         }
     }
 }

@@ -34,9 +34,8 @@ pub(crate) struct LstmParams<'a> {
 fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
     let (i_len, h_len) = (xs.len(), hp.len());
     let (shift, k) = split_shift(p.shift[r]);
-    let acc = p.bias[r]
-        .wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k)
-        .wrapping_add(dot::dot(&p.u[r * h_len..(r + 1) * h_len], hp));
+    let init = p.bias[r].wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k);
+    let acc = dot::dot(init, &p.u[r * h_len..(r + 1) * h_len], hp);
     rescale(acc, p.mult[r], shift)
 }
 
