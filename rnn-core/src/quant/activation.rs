@@ -65,10 +65,12 @@ pub fn sigmoid_q15(x: i16) -> i16 {
 #[inline(always)]
 pub fn tanh_q15_i32(v: i32) -> i16 {
     let a = v.unsigned_abs();
+    // Below the saturation the interpolation stays within the table's
+    // values (at most 32767): no clamp needed.
     let t = if a >= 32767 {
         TANH_AT_MAX
     } else {
-        tanh_magnitude(a, 6).min(32767)
+        tanh_magnitude(a, 6)
     };
     (if v < 0 { -t } else { t }) as i16
 }
@@ -83,8 +85,9 @@ pub fn sigmoid_q15_i32(v: i32) -> i16 {
     } else {
         tanh_magnitude(a, 7)
     };
+    // t <= tanh(4) in Q15 (32746), so s <= 32757: no clamp needed.
     let s = (32768 + t + 1) >> 1;
-    (if v < 0 { 32768 - s } else { s.min(32767) }) as i16
+    (if v < 0 { 32768 - s } else { s }) as i16
 }
 
 /// `tanh_magnitude(32767, 6)`, clamped as in [`tanh_q15`].

@@ -49,6 +49,21 @@ pub(crate) fn pack(h: &[i16], out: &mut [i32]) {
     }
 }
 
+/// [`pack`] into a new array (no zeroing pass first).
+#[inline(always)]
+pub(crate) fn packed<const N: usize>(h: &[i16; N]) -> [i32; N] {
+    #[cfg(rnn_arm_dsp)]
+    {
+        let mut out = [0i32; N];
+        pack_pairs(h, &mut out);
+        out
+    }
+    #[cfg(not(rnn_arm_dsp))]
+    {
+        core::array::from_fn(|k| i32::from(h[k]))
+    }
+}
+
 /// `init + Σ w[k] · h[k]` over `k < min(w.len(), packed.len())`, wrapping,
 /// where `packed` is `h` packed by [`pack`] for the same length (`init`
 /// starts the accumulator: the row's bias and input part). Never panics.

@@ -218,7 +218,8 @@ impl QLayerData {
                     cell_frac,
                 };
                 let mut hp = vec![0i32; n];
-                lstm_step(&p, x, &mut xs, &mut hp, h, c, &mut out);
+                crate::quant::dot::pack(h, &mut hp);
+                lstm_step(&p, x, &mut xs, &hp, h, c, &mut out);
             }
             QLayerSpec::Gru { reset_after, .. } => {
                 let p = GruParams {

@@ -39,14 +39,14 @@ fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
     rescale(acc, p.mult[r], shift)
 }
 
-/// One integer LSTM step on slices: `x: [I]`, `xs: [I]` and `hp: [H]`
-/// scratch, `h, c, out: [H]`; `h` becomes `out`.
+/// One integer LSTM step on slices: `x: [I]`, `xs: [I]` scratch, `hp: [H]`
+/// = `h` packed by [`dot::pack`], `h, c, out: [H]`; `h` becomes `out`.
 #[inline(always)]
 pub(crate) fn lstm_step(
     p: &LstmParams<'_>,
     x: &[i16],
     xs: &mut [i32],
-    hp: &mut [i32],
+    hp: &[i32],
     h: &mut [i16],
     c: &mut [i16],
     out: &mut [i16],
@@ -56,7 +56,6 @@ pub(crate) fn lstm_step(
         *s = i32::from(v) << p.x_shift.min(15);
     }
     let xs = &*xs;
-    dot::pack(h, hp);
     let hp = &hp[..h_len.min(hp.len())];
     let cf = u32::from(p.cell_frac.min(15));
     for (j, (c, o)) in c.iter_mut().zip(out.iter_mut()).enumerate().take(h_len) {
@@ -173,9 +172,9 @@ impl<const I: usize, const H: usize> QLayer for QLstm<I, H> {
 
     fn step(&self, s: &mut QLstmState<H>, x: &[i16; I]) -> [i16; H] {
         let mut xs = [0i32; I];
-        let mut hp = [0i32; H];
+        let hp = dot::packed(&s.h);
         let mut out = [0i16; H];
-        lstm_step(&self.params(), x, &mut xs, &mut hp, &mut s.h, &mut s.c, &mut out);
+        lstm_step(&self.params(), x, &mut xs, &hp, &mut s.h, &mut s.c, &mut out);
         out
     }
 
