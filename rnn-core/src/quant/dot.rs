@@ -37,6 +37,8 @@
 //! forecasts) tests the `asm!` kernels.
 #![allow(unsafe_code)]
 
+// Used by the run-time model (`std`); the const-generic layers use `packed`.
+#[cfg_attr(not(feature = "std"), allow(dead_code))]
 /// Packs `h` for [`dot`] into `out` (`out.len() >= h.len()`; values past
 /// `h.len()` untouched; a shorter `out` packs only what fits). Never panics.
 #[inline(always)]
@@ -88,10 +90,9 @@ pub(crate) fn dot(init: i32, w: &[i8], packed: &[i32]) -> i32 {
 /// `Σ w[k] · x[k]` for `k` from `start`: the widened layout.
 #[inline(always)]
 fn dot_widened(w: &[i8], x: &[i32], start: usize) -> i32 {
-    w.iter()
-        .zip(x)
-        .skip(start)
-        .fold(0i32, |acc, (&w, &x)| acc.wrapping_add(i32::from(w).wrapping_mul(x)))
+    w.iter().zip(x).skip(start).fold(0i32, |acc, (&w, &x)| {
+        acc.wrapping_add(i32::from(w).wrapping_mul(x))
+    })
 }
 
 /// The DSP layout (see the module docs): groups of four as two words of
@@ -342,7 +343,11 @@ mod tests {
                 }
                 let mut packed = vec![0x5A5A_5A5Ai32; n];
                 pack_pairs(&h, &mut packed);
-                assert_eq!(dot_pairs(&w, &packed, 0), dot_i16(&w, &h), "n {n} seed {seed}");
+                assert_eq!(
+                    dot_pairs(&w, &packed, 0),
+                    dot_i16(&w, &h),
+                    "n {n} seed {seed}"
+                );
                 // Starting at a group skips exactly those groups' products.
                 let groups = n / 4;
                 for start in 0..=groups {
@@ -375,7 +380,10 @@ mod tests {
             assert_eq!(dot(0, &w, &packed), dot_i16(&w, &h), "n {n}");
             assert_eq!(dot(-7, &w, &packed), dot_i16(&w, &h).wrapping_sub(7));
             // Mismatched lengths never panic: the shorter one rules.
-            assert_eq!(dot(1, &w[..n / 2], &packed), dot(1, &w[..n / 2], &packed[..n / 2]));
+            assert_eq!(
+                dot(1, &w[..n / 2], &packed),
+                dot(1, &w[..n / 2], &packed[..n / 2])
+            );
         }
     }
 }

@@ -174,7 +174,15 @@ impl<const I: usize, const H: usize> QLayer for QLstm<I, H> {
         let mut xs = [0i32; I];
         let hp = dot::packed(&s.h);
         let mut out = [0i16; H];
-        lstm_step(&self.params(), x, &mut xs, &hp, &mut s.h, &mut s.c, &mut out);
+        lstm_step(
+            &self.params(),
+            x,
+            &mut xs,
+            &hp,
+            &mut s.h,
+            &mut s.c,
+            &mut out,
+        );
         out
     }
 
