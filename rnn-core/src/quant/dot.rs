@@ -9,8 +9,8 @@
 //! | `rnn_arm_v6m` | `thumbv6m-*` (Cortex-M0/M0+/M1: ARMv6-M) | Thumb-1 `LDM` / `LDRB` / `SXTB` / `MULS` loop, inline `asm!` |
 //! | neither | every other target (the host) | portable Rust, the reference |
 //!
-//! Once per step the caller packs the hidden state with [`pack`] into a
-//! scratch `[i32; n]`; [`dot`] then takes one weight row and the packed
+//! Once per step the caller packs the hidden state with `pack` into a
+//! scratch `[i32; n]`; `dot` then takes one weight row and the packed
 //! state. The packing depends on the kernel:
 //!
 //! - DSP: groups of four, `h[4g..4g+4]` → word `2g` = `h[4g] | h[4g+2] << 16`,
