@@ -58,9 +58,58 @@ pub fn sigmoid_q15(x: i16) -> i16 {
     (if x < 0 { 32768 - s } else { s.min(32767) }) as i16
 }
 
+/// [`tanh_q15`]`(saturate(v))` for an int32 `v` in Q3.12, with one
+/// comparison for the saturation: `|v| >= 32767` gives `±tanh_q15(32767)`.
+/// The form the integer LSTM uses after its requantization (on a
+/// Cortex-M0 every clamp is a compare and a branch). Never panics.
+#[inline(always)]
+pub fn tanh_q15_i32(v: i32) -> i16 {
+    let a = v.unsigned_abs();
+    // Below the saturation the interpolation stays within the table's
+    // values (at most 32767): no clamp needed.
+    let t = if a >= 32767 {
+        TANH_AT_MAX
+    } else {
+        tanh_magnitude(a, 6)
+    };
+    (if v < 0 { -t } else { t }) as i16
+}
+
+/// [`sigmoid_q15`]`(saturate(v))` for an int32 `v` in Q3.12, with one
+/// comparison for the saturation (see [`tanh_q15_i32`]). Never panics.
+#[inline(always)]
+pub fn sigmoid_q15_i32(v: i32) -> i16 {
+    let a = v.unsigned_abs();
+    let t = if a >= 32767 {
+        TANH_HALF_AT_MAX
+    } else {
+        tanh_magnitude(a, 7)
+    };
+    // t <= tanh(4) in Q15 (32746), so s <= 32757: no clamp needed.
+    let s = (32768 + t + 1) >> 1;
+    (if v < 0 { 32768 - s } else { s }) as i16
+}
+
+/// `tanh_magnitude(32767, 6)`, clamped as in [`tanh_q15`].
+const TANH_AT_MAX: i32 = 32767;
+/// `tanh_magnitude(32767, 7)`: `tanh(32767 / 8192)` interpolated.
+const TANH_HALF_AT_MAX: i32 = {
+    let (lo, hi) = (TANH_Q15[255] as i32, TANH_Q15[256] as i32);
+    lo + (((hi - lo) * 127 + 64) >> 7)
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int32_forms_equal_the_saturated_int16_forms() {
+        let sat = |v: i32| v.clamp(-32768, 32767) as i16;
+        for v in (-40_000..=40_000).chain([i32::MIN, i32::MIN + 1, -65_536, 65_536, i32::MAX]) {
+            assert_eq!(tanh_q15_i32(v), tanh_q15(sat(v)), "tanh {v}");
+            assert_eq!(sigmoid_q15_i32(v), sigmoid_q15(sat(v)), "sigmoid {v}");
+        }
+    }
 
     #[test]
     fn table_entries_are_rounded_tanh() {

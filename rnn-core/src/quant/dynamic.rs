@@ -217,7 +217,9 @@ impl QLayerData {
                     x_shift,
                     cell_frac,
                 };
-                lstm_step(&p, x, &mut xs, h, c, &mut out);
+                let mut hp = vec![0i32; n];
+                crate::quant::dot::pack(h, &mut hp);
+                lstm_step(&p, x, &mut xs, &hp, h, c, &mut out);
             }
             QLayerSpec::Gru { reset_after, .. } => {
                 let p = GruParams {

@@ -52,13 +52,17 @@ pub fn split_shift(byte: u8) -> (u8, u32) {
 /// but never panic.
 #[inline(always)]
 pub fn rescale(acc: i32, mult: u16, shift: u8) -> i32 {
-    let m = i32::from(mult & MULT_MAX);
-    let t = 15 + u32::from(shift.clamp(SHIFT_MIN, SHIFT_MAX));
+    let m = i32::from(mult);
+    // `shift` in 1..=16 unchanged; any other byte mapped into that range
+    // by masking (no compare and branch on a Cortex-M0).
+    let t = 16 + u32::from(shift.wrapping_sub(1) & 15);
     let hi = acc >> 16;
     let lo = (acc & 0xFFFF) as u32;
-    // lo · m < 2^31 and 2^(t-1) <= 2^30: no overflow in u32.
-    let low = lo * m as u32 + (1u32 << (t - 1));
-    (hi * m + (low >> 16) as i32) >> (t - 16)
+    // With mult <= MULT_MAX: lo · m < 2^31 and 2^(t-1) <= 2^30, no
+    // overflow in u32, and hi · m fits i32. A larger mult wraps (wrong,
+    // never a panic); no mask, so no instruction spent on it.
+    let low = lo.wrapping_mul(m as u32).wrapping_add(1u32 << (t - 1));
+    hi.wrapping_mul(m).wrapping_add((low >> 16) as i32) >> (t - 16)
 }
 
 /// `round(v / 2^s)`, halves up; `s = 0` returns `v`. `s` must be below 31.

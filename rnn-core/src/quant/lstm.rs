@@ -3,8 +3,9 @@
 
 use crate::format::spec::{LayerKind, LayerShape};
 use crate::layer::ZeroState;
-use crate::quant::activation::{sigmoid_q15, tanh_q15};
-use crate::quant::fixed::{dot_i16, dot_i32, rescale, round_shift, saturate, split_shift};
+use crate::quant::activation::{sigmoid_q15_i32, tanh_q15_i32};
+use crate::quant::dot;
+use crate::quant::fixed::{dot_i32, rescale, round_shift, saturate, split_shift};
 use crate::quant::format::spec::QLayerSpec;
 use crate::quant::layer::{QLayer, QParams, QParamsMut};
 
@@ -27,24 +28,25 @@ pub(crate) struct LstmParams<'a> {
     pub cell_frac: u8,
 }
 
-/// Pre-activation of row `r` in Q3.12: `sat16(rescale(b + (W_r xs << k) + U_r h))`.
+/// Pre-activation of row `r` in Q3.12 before saturation: `rescale(b + (W_r xs << k) + U_r h)`,
+/// `hp` = `h` packed by [`dot::pack`].
 #[inline(always)]
-fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], h: &[i16]) -> i16 {
-    let (i_len, h_len) = (xs.len(), h.len());
+fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
+    let (i_len, h_len) = (xs.len(), hp.len());
     let (shift, k) = split_shift(p.shift[r]);
-    let acc = p.bias[r]
-        .wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k)
-        .wrapping_add(dot_i16(&p.u[r * h_len..(r + 1) * h_len], h));
-    saturate(rescale(acc, p.mult[r], shift))
+    let init = p.bias[r].wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k);
+    let acc = dot::dot(init, &p.u[r * h_len..(r + 1) * h_len], hp);
+    rescale(acc, p.mult[r], shift)
 }
 
-/// One integer LSTM step on slices: `x: [I]`, `xs: [I]` scratch,
-/// `h, c, out: [H]`; `h` becomes `out`.
+/// One integer LSTM step on slices: `x: [I]`, `xs: [I]` scratch, `hp: [H]`
+/// = `h` packed by [`dot::pack`], `h, c, out: [H]`; `h` becomes `out`.
 #[inline(always)]
 pub(crate) fn lstm_step(
     p: &LstmParams<'_>,
     x: &[i16],
     xs: &mut [i32],
+    hp: &[i32],
     h: &mut [i16],
     c: &mut [i16],
     out: &mut [i16],
@@ -54,20 +56,22 @@ pub(crate) fn lstm_step(
         *s = i32::from(v) << p.x_shift.min(15);
     }
     let xs = &*xs;
+    let hp = &hp[..h_len.min(hp.len())];
     let cf = u32::from(p.cell_frac.min(15));
-    for j in 0..h_len {
-        let ig = i32::from(sigmoid_q15(gate(p, j, xs, h)));
-        let fg = i32::from(sigmoid_q15(gate(p, h_len + j, xs, h)));
-        let gg = i32::from(tanh_q15(gate(p, 2 * h_len + j, xs, h)));
-        let og = i32::from(sigmoid_q15(gate(p, 3 * h_len + j, xs, h)));
-        let cell = saturate(round_shift(fg * i32::from(c[j]), 15) + round_shift(ig * gg, 30 - cf));
-        c[j] = cell;
+    for (j, (c, o)) in c.iter_mut().zip(out.iter_mut()).enumerate().take(h_len) {
+        let ig = i32::from(sigmoid_q15_i32(gate(p, j, xs, hp)));
+        let fg = i32::from(sigmoid_q15_i32(gate(p, h_len + j, xs, hp)));
+        let gg = i32::from(tanh_q15_i32(gate(p, 2 * h_len + j, xs, hp)));
+        let og = i32::from(sigmoid_q15_i32(gate(p, 3 * h_len + j, xs, hp)));
+        let cell = saturate(round_shift(fg * i32::from(*c), 15) + round_shift(ig * gg, 30 - cf));
+        *c = cell;
         let cell_q12 = if cf >= 12 {
-            saturate(round_shift(i32::from(cell), cf - 12))
+            round_shift(i32::from(cell), cf - 12)
         } else {
-            saturate(i32::from(cell) << (12 - cf))
+            i32::from(cell) << (12 - cf)
         };
-        out[j] = saturate(round_shift(og * i32::from(tanh_q15(cell_q12)), 15));
+        // |og| and |tanh| are at most 32767: the rounded product fits int16.
+        *o = round_shift(og * i32::from(tanh_q15_i32(cell_q12)), 15) as i16;
     }
     h.copy_from_slice(out);
 }
@@ -168,8 +172,17 @@ impl<const I: usize, const H: usize> QLayer for QLstm<I, H> {
 
     fn step(&self, s: &mut QLstmState<H>, x: &[i16; I]) -> [i16; H] {
         let mut xs = [0i32; I];
+        let hp = dot::packed(&s.h);
         let mut out = [0i16; H];
-        lstm_step(&self.params(), x, &mut xs, &mut s.h, &mut s.c, &mut out);
+        lstm_step(
+            &self.params(),
+            x,
+            &mut xs,
+            &hp,
+            &mut s.h,
+            &mut s.c,
+            &mut out,
+        );
         out
     }
 

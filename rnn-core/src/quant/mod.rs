@@ -37,6 +37,7 @@
 
 pub mod activation;
 mod dense;
+pub mod dot;
 pub mod fixed;
 pub mod format;
 mod gru;

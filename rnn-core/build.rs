@@ -1,0 +1,21 @@
+//! Sets the cfg that picks the integer dot-product kernel
+//! (`src/quant/dot.rs`) from the target name: ARM's `target_feature`
+//! cfgs (`dsp`, `thumb2`, `v6`) are unstable, so stable Rust cannot test
+//! them directly.
+//!
+//! - `rnn_arm_dsp`: `thumbv7em-*` (ARMv7E-M: Cortex-M4, M4F, M7; the DSP
+//!   extension is part of the architecture profile).
+//! - `rnn_arm_v6m`: `thumbv6m-*` (ARMv6-M: Cortex-M0, M0+, M1).
+
+fn main() {
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=TARGET");
+    println!("cargo::rustc-check-cfg=cfg(rnn_arm_dsp)");
+    println!("cargo::rustc-check-cfg=cfg(rnn_arm_v6m)");
+    let target = std::env::var("TARGET").unwrap_or_default();
+    if target.starts_with("thumbv7em-") {
+        println!("cargo::rustc-cfg=rnn_arm_dsp");
+    } else if target.starts_with("thumbv6m-") {
+        println!("cargo::rustc-cfg=rnn_arm_v6m");
+    }
+}
