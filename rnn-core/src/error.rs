@@ -141,10 +141,19 @@ impl fmt::Display for Error {
             Error::BadMagic { found } => {
                 write!(f, "not an rnn-core weight file: magic {found:02x?}, expected \"RNNW\"")
             }
-            Error::UnsupportedVersion { found, supported } => write!(
-                f,
-                "weight format version {found} is not supported (this build reads version {supported})"
-            ),
+            Error::UnsupportedVersion { found, supported } => {
+                write!(f, "weight format version {found} is not what this loader reads (version {supported})")?;
+                match (*found, *supported) {
+                    (crate::quant::format::QUANTIZED_FORMAT_VERSION, _) => write!(
+                        f,
+                        ": version {found} is a quantized model (int8 weights), read by rnn_core::quant"
+                    ),
+                    (_, crate::quant::format::QUANTIZED_FORMAT_VERSION) if *found >= 1 && *found < *supported => {
+                        write!(f, ": version {found} is a float model, read by rnn_core::format")
+                    }
+                    _ => Ok(()),
+                }
+            }
             Error::Truncated { needed, available } => write!(
                 f,
                 "weight blob truncated: needs at least {needed} bytes, got {available}"

@@ -200,10 +200,9 @@ pub fn run(opts: &QuantizeOptions) -> Result<Quantized> {
     let quantized = Metrics::new(&predicted, &float.actual);
 
     let out = q.to_blob()?;
-    std::fs::write(&opts.output, &out).map_err(|source| TrainError::File {
-        path: opts.output.clone(),
-        source,
-    })?;
+    // Atomically (a new file renamed into place): an output path that is
+    // a hard link to the input replaces that link, never the input.
+    crate::export::write_atomic(&opts.output, &out)?;
     Ok(Quantized {
         float: float.evaluation.model,
         quantized,

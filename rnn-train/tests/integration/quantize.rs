@@ -1,7 +1,8 @@
 //! `rnn-train quantize` on the bundled sea-temperature model (the one the
 //! firmware runs): the quantized model is written, loads, keeps the test
 //! RMSE within 1.01 × the float model's and beats persistence; the command
-//! never overwrites its input and refuses models it cannot represent.
+//! never overwrites its input (not even through a hard link) and refuses
+//! models it cannot represent.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -74,6 +75,41 @@ fn never_overwrites_its_input() {
     assert!(!ok);
     assert!(stderr.contains("refusing to overwrite"), "{stderr}");
     assert_eq!(std::fs::read(root().join(MODEL)).expect("model"), before);
+}
+
+#[test]
+fn an_output_hard_linked_to_the_input_leaves_the_input_alone() {
+    let dir = temp("link");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (input, link) = (dir.join("model.rnnw"), dir.join("link.rnnw"));
+    std::fs::copy(root().join(MODEL), &input).expect("copy");
+    let before = std::fs::read(&input).expect("model");
+    std::fs::hard_link(&input, &link).expect("hard link");
+    let (ok, _, stderr) = quantize(&[
+        input.to_str().expect("utf-8"),
+        "-o",
+        link.to_str().expect("utf-8"),
+    ]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        std::fs::read(&input).expect("model"),
+        before,
+        "input changed"
+    );
+    let blob = std::fs::read(&link).expect("written");
+    assert!(
+        QModel::from_blob(&blob).is_ok(),
+        "the link holds the quantized model"
+    );
+    // The float commands name what the file is.
+    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
+        .args(["inspect", link.to_str().expect("utf-8")])
+        .output()
+        .expect("run rnn-train");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("is a quantized model"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
