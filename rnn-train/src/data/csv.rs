@@ -217,8 +217,29 @@ pub fn read_table(path: &Path, wanted: &[&str], time: &TimeColumn) -> Result<Tab
     })
 }
 
+/// The longest cell text an error repeats, in characters: a quote left open
+/// makes the rest of the file one cell.
+const SHOWN_CELL_CHARS: usize = 40;
+
+/// `cell` as an error shows it: at most [`SHOWN_CELL_CHARS`] characters of
+/// its first line, then how much more there was.
+fn shown(cell: &str) -> String {
+    let first = cell.lines().next().unwrap_or("");
+    let head: String = first.chars().take(SHOWN_CELL_CHARS).collect();
+    if head.len() == cell.len() {
+        return head;
+    }
+    let more = cell.len() - head.len();
+    let hint = if cell.contains('\n') {
+        ", across lines: a quote left open?"
+    } else {
+        ""
+    };
+    format!("{head}... ({more} more bytes{hint})")
+}
+
 fn parse_cell(path: &Path, line: u64, column: &str, cell: &str) -> Result<f64> {
-    let (path, column, value) = (path.to_path_buf(), column.to_string(), cell.to_string());
+    let (path, column, value) = (path.to_path_buf(), column.to_string(), shown(cell));
     match cell.parse::<f64>() {
         Ok(v) if (v as f32).is_finite() => Ok(v),
         Ok(v) if v.is_finite() => Err(TrainError::OutOfF32Range {
@@ -312,6 +333,20 @@ mod tests {
             "{e:?}"
         );
         assert!(e.to_string().contains("line 3, column \"a\""), "{e}");
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_shown_short_with_a_hint() {
+        let rest = "2,3\n".repeat(1000);
+        let (p, _g) = csv_file(&format!("t,a\n0,1\n1,\"10.5\n{rest}"));
+        let e = read_columns(&p, &["a"]).unwrap_err();
+        let shown = match &e {
+            TrainError::NotNumeric { line: 3, value, .. } => value.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(shown.starts_with("10.5... ("), "{shown}");
+        assert!(shown.contains("a quote left open?"), "{shown}");
+        assert!(e.to_string().len() < 200, "{e}");
     }
 
     #[test]
