@@ -17,7 +17,8 @@
 //! `H ≥ L`; smaller layers use the scalar reference.
 //!
 //! Weights larger than L1 (more than 24 KiB over all gates) with `H` a
-//! multiple of `L` are taken in blocks of columns of at most 16 KiB: every
+//! multiple of `L` and more than one tile of rows are taken in blocks of
+//! columns of at most 16 KiB: every
 //! tile passes over one block, adding to the partial sums in the output,
 //! before the next block. A cache line that two tiles share is then read
 //! from L2 once per step instead of once per tile.
@@ -81,7 +82,12 @@ pub(super) fn affine<S: Lanes, const G: usize>(
         k: k2,
     };
     let column_bytes = G * rows * core::mem::size_of::<f32>();
-    if !rows.is_multiple_of(S::L) || (k1 + k2) * column_bytes <= L1_RESIDENT_BYTES {
+    // One tile covers every row when the rows are at most `max_tile`
+    // vectors: it reads each weight once whatever the size, so blocks
+    // would gain nothing, and its single pass is the arithmetic of
+    // [`Whole`] (the same bits as the in-register steps).
+    let one_tile = rows <= max_tile::<S, G>() * S::L;
+    if one_tile || !rows.is_multiple_of(S::L) || (k1 + k2) * column_bytes <= L1_RESIDENT_BYTES {
         // SAFETY: the lengths were checked above (`out`, `bias`: H; `w`:
         // H·K1; `u`: H·K2; `x`: K1; `h`: K2) and `L <= H`.
         unsafe { tiles(s, rows, &out, &bias, &w, &u) };
