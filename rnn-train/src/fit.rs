@@ -2,6 +2,8 @@
 //! Adam, with early stopping and best-weight restore (Keras `model.fit`
 //! with `EarlyStopping(restore_best_weights=True)`).
 
+use std::num::NonZeroUsize;
+
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -199,9 +201,19 @@ pub enum FitError {
     },
 }
 
+/// Windows per chunk of a mini-batch. Every batch is cut into chunks of
+/// this many windows (the last chunk of a batch may be shorter), whatever
+/// the thread count; each chunk runs forward, loss and backward on its own
+/// buffers, and the batch's gradient and loss are the sums of the chunks'
+/// in chunk order, on one thread. So the chunks are the unit of
+/// parallelism, and the weights are bit-identical for any thread count.
+pub const CHUNK_WINDOWS: usize = 8;
+
 /// Trains `net` in place on `train` with Adam and BPTT, then restores the
 /// best weights (lowest validation loss, or training loss without
-/// validation). `on_epoch` is called after every epoch.
+/// validation). `on_epoch` is called after every epoch. Runs on the
+/// calling thread; [`fit_from`] takes a thread count (which does not change
+/// the results).
 ///
 /// Training runs in `f64`, but the weight file and the device use `f32`
 /// (as Keras trains): an epoch whose training or validation loss, or any
@@ -228,7 +240,7 @@ pub fn fit(
     cfg: &FitConfig,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<FitReport, FitError> {
-    fit_from(net, train, val, cfg, None, on_epoch).map(|(report, _)| report)
+    fit_from(net, train, val, cfg, None, NonZeroUsize::MIN, on_epoch).map(|(report, _)| report)
 }
 
 /// Everything training carries from one epoch to the next: with it,
@@ -259,6 +271,13 @@ pub struct TrainState {
 /// one, to resume again. Resuming gives bit-identical weights to training
 /// all epochs at once.
 ///
+/// Each mini-batch's chunks of [`CHUNK_WINDOWS`] windows are spread over
+/// `threads` threads (the calling one and `threads − 1` scoped ones; never
+/// more than a batch has chunks). The thread count changes only the
+/// speed: the chunks, and the order their gradients and losses are summed
+/// in, do not depend on it, so any count gives bit-identical weights, and a
+/// run may be resumed with another count.
+///
 /// # Errors
 /// Those of [`fit`]; [`FitError::ShapeMismatch`] when `resume` holds
 /// another number of parameters or samples than `net` and `train`.
@@ -268,6 +287,7 @@ pub fn fit_from(
     val: Option<&Dataset>,
     cfg: &FitConfig,
     resume: Option<TrainState>,
+    threads: NonZeroUsize,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<(FitReport, TrainState), FitError> {
     check_config(cfg)?;
@@ -316,8 +336,7 @@ pub fn fit_from(
     } = state;
     let mut grad = vec![0.0; net.param_count()];
     let batch = cfg.batch_size.min(n);
-    let mut full = Tape::new(net, train.window, batch);
-    let mut tail = Tape::new(net, train.window, n % batch);
+    let mut workers = Workers::new(net, train.window, batch, n % batch, threads);
     let mut report = FitReport {
         history,
         best_epoch: 0,
@@ -331,16 +350,9 @@ pub fn fit_from(
             order.shuffle(&mut rng);
         }
         let mut sum = 0.0;
-        for (b, chunk) in order.chunks(batch).enumerate() {
-            let tape = if chunk.len() == batch {
-                &mut full
-            } else {
-                &mut tail
-            };
-            tape.load(&train.inputs, &train.targets, chunk);
-            net.forward(tape);
-            sum += tape.loss_and_seed(cfg.loss) * chunk.len() as f64;
-            net.backward(tape, &mut grad, false);
+        for (b, windows) in order.chunks(batch).enumerate() {
+            let loss = workers.gradient(net, train, windows, cfg.loss, &mut grad);
+            sum += loss * windows.len() as f64;
             if let Some(max_norm) = cfg.clip_norm {
                 clip_global_norm(&mut grad, max_norm);
             }
@@ -399,6 +411,108 @@ pub fn fit_from(
     net.params_mut().copy_from_slice(&best.2);
     report.best_epoch = best.1;
     Ok((report, state))
+}
+
+/// One thread's buffers: a tape per chunk size it may meet, and the
+/// gradient and summed loss of each chunk it computes in a batch.
+struct Worker {
+    tapes: Vec<Tape>,
+    grads: Vec<Vec<f64>>,
+    losses: Vec<f64>,
+}
+
+impl Worker {
+    /// Runs chunks `first`, `first + stride`, … of `windows` (chunks of
+    /// [`CHUNK_WINDOWS`]) into this worker's slots 0, 1, …, each seeded
+    /// with the gradient of the mean loss over all of `windows`.
+    fn run(
+        &mut self,
+        net: &Network,
+        data: &Dataset,
+        windows: &[usize],
+        (first, stride): (usize, usize),
+        loss: Loss,
+    ) {
+        let values = windows.len() * data.output_size;
+        let chunks = windows.chunks(CHUNK_WINDOWS).skip(first).step_by(stride);
+        for (slot, chunk) in chunks.enumerate() {
+            let tape = self
+                .tapes
+                .iter_mut()
+                .find(|t| t.batch == chunk.len())
+                .expect("a tape for every chunk size");
+            tape.load(&data.inputs, &data.targets, chunk);
+            net.forward(tape);
+            self.losses[slot] = tape.loss_sum_and_seed(loss, values);
+            net.backward(tape, &mut self.grads[slot], false);
+        }
+    }
+}
+
+/// The workers of a fit, allocated once: chunk `c` of a batch goes to
+/// worker `c % len`, slot `c / len`.
+struct Workers(Vec<Worker>);
+
+impl Workers {
+    /// Buffers for batches of `batch` windows and a last batch of `tail`
+    /// (0: none) windows of `steps` timesteps, on at most `threads` threads.
+    fn new(net: &Network, steps: usize, batch: usize, tail: usize, threads: NonZeroUsize) -> Self {
+        let chunks = batch.div_ceil(CHUNK_WINDOWS);
+        let count = threads.get().min(chunks);
+        let mut sizes = vec![batch.min(CHUNK_WINDOWS), batch % CHUNK_WINDOWS];
+        if tail > 0 {
+            sizes.extend([tail.min(CHUNK_WINDOWS), tail % CHUNK_WINDOWS]);
+        }
+        sizes.retain(|&s| s > 0);
+        sizes.sort_unstable();
+        sizes.dedup();
+        let slots = chunks.div_ceil(count);
+        Workers(
+            (0..count)
+                .map(|_| Worker {
+                    tapes: sizes.iter().map(|&s| Tape::new(net, steps, s)).collect(),
+                    grads: vec![vec![0.0; net.param_count()]; slots],
+                    losses: vec![0.0; slots],
+                })
+                .collect(),
+        )
+    }
+
+    /// The mean `loss` over `windows` (one batch) and its gradient, into
+    /// `grad`: every chunk on its worker, the calling thread being worker 0,
+    /// then the chunks' gradients and losses summed in chunk order.
+    fn gradient(
+        &mut self,
+        net: &Network,
+        data: &Dataset,
+        windows: &[usize],
+        loss: Loss,
+        grad: &mut [f64],
+    ) -> f64 {
+        let chunks = windows.len().div_ceil(CHUNK_WINDOWS);
+        let stride = self.0.len();
+        let busy = stride.min(chunks);
+        match &mut self.0[..busy] {
+            [only] => only.run(net, data, windows, (0, stride), loss),
+            [first, rest @ ..] => std::thread::scope(|s| {
+                for (k, w) in rest.iter_mut().enumerate() {
+                    s.spawn(move || w.run(net, data, windows, (k + 1, stride), loss));
+                }
+                first.run(net, data, windows, (0, stride), loss);
+            }),
+            [] => unreachable!("a batch has at least one window"),
+        }
+        grad.copy_from_slice(&self.0[0].grads[0]);
+        let mut sum = self.0[0].losses[0];
+        for c in 1..chunks {
+            let w = &self.0[c % stride];
+            for (g, x) in grad.iter_mut().zip(&w.grads[c / stride]) {
+                *g += x;
+            }
+            sum += w.losses[c / stride];
+        }
+        sum / (windows.len() * data.output_size) as f64
+    }
 }
 
 /// Whether an epoch diverged: a loss or a weight that is not a finite
@@ -521,6 +635,113 @@ mod tests {
             net.params().iter().map(|p| p.to_bits()).collect::<Vec<_>>()
         };
         assert_eq!(run(), run());
+    }
+
+    fn threads(n: usize) -> NonZeroUsize {
+        NonZeroUsize::new(n).unwrap()
+    }
+
+    fn bits(net: &Network) -> Vec<u64> {
+        net.params().iter().map(|p| p.to_bits()).collect()
+    }
+
+    /// 53 windows in batches of 20: chunks 8, 8, 4 per full batch, then a
+    /// last batch of 13 (chunks 8, 5).
+    fn uneven() -> (Dataset, Dataset, FitConfig) {
+        let cfg = FitConfig {
+            batch_size: 20,
+            clip_norm: Some(0.5),
+            ..config(4)
+        };
+        (data(53, 1.0), data(17, -1.0), cfg)
+    }
+
+    #[test]
+    fn thread_counts_give_bit_identical_weights() {
+        let (train, val, cfg) = uneven();
+        let run = |n| {
+            let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+            let (report, state) = fit_from(
+                &mut net,
+                &train,
+                Some(&val),
+                &cfg,
+                None,
+                threads(n),
+                &mut |_| {},
+            )
+            .unwrap();
+            (bits(&net), report, state)
+        };
+        let one = run(1);
+        assert_eq!(one.1.history.len(), 4);
+        for n in [2, 3, 8] {
+            assert_eq!(run(n), one, "{n} threads");
+        }
+    }
+
+    #[test]
+    fn resuming_with_another_thread_count_gives_the_same_bits() {
+        let (train, val, cfg) = uneven();
+        let fresh = || Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let mut straight = fresh();
+        let (_, at_end) = fit_from(
+            &mut straight,
+            &train,
+            Some(&val),
+            &cfg,
+            None,
+            threads(2),
+            &mut |_| {},
+        )
+        .unwrap();
+        let mut resumed = fresh();
+        let half = FitConfig {
+            epochs: 2,
+            ..cfg.clone()
+        };
+        let (_, mid) = fit_from(
+            &mut resumed,
+            &train,
+            Some(&val),
+            &half,
+            None,
+            threads(1),
+            &mut |_| {},
+        )
+        .unwrap();
+        let (_, end) = fit_from(
+            &mut resumed,
+            &train,
+            Some(&val),
+            &cfg,
+            Some(mid),
+            threads(3),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(bits(&resumed), bits(&straight));
+        assert_eq!(end, at_end);
+    }
+
+    #[test]
+    fn chunked_batch_gradient_is_the_batch_mean_gradient() {
+        // 21 windows: chunks of 8, 8 and 5, weighted by their share of the
+        // batch; equal to one pass over the whole batch up to rounding.
+        let d = data(21, 1.0);
+        let net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let whole = net.gradients(&d.inputs, &d.targets, Loss::Mse).unwrap();
+        let windows: Vec<usize> = (0..21).collect();
+        for n in [1, 2] {
+            let mut workers = Workers::new(&net, d.window, 21, 0, threads(n));
+            let mut grad = vec![0.0; net.param_count()];
+            let loss = workers.gradient(&net, &d, &windows, Loss::Mse, &mut grad);
+            assert!((loss - whole.loss).abs() <= 1e-15 * whole.loss.abs());
+            let scale = whole.params.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            for (g, w) in grad.iter().zip(&whole.params) {
+                assert!((g - w).abs() <= 1e-13 * scale, "{g} vs {w}");
+            }
+        }
     }
 
     #[test]

@@ -54,13 +54,26 @@ impl Loss {
     /// `grad` (same length as `predicted`).
     pub fn value_and_gradient(self, predicted: &[f64], target: &[f64], grad: &mut [f64]) -> f64 {
         let n = predicted.len() as f64;
+        self.sum_and_gradient(predicted, target, grad, n) / n
+    }
+
+    /// The summed (not averaged) loss, and into `grad` the gradient of
+    /// that sum divided by `n`: for a part of a batch of `n` values, the
+    /// part's share of the gradient of the batch's mean loss.
+    pub fn sum_and_gradient(
+        self,
+        predicted: &[f64],
+        target: &[f64],
+        grad: &mut [f64],
+        n: f64,
+    ) -> f64 {
         let mut sum = 0.0;
         for ((g, &y), &t) in grad.iter_mut().zip(predicted).zip(target) {
             let (l, d) = self.pointwise(y - t);
             sum += l;
             *g = d / n;
         }
-        sum / n
+        sum
     }
 }
 

@@ -6,6 +6,7 @@
 //! from the repository root): predict the next hour from the past 24 hours.
 
 use std::io::IsTerminal;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -193,6 +194,21 @@ struct TrainArgs {
     /// weights bit for bit as 20 at once.
     #[arg(long, value_name = "CHECKPOINT")]
     resume: Option<PathBuf>,
+    /// Threads to train on (at least 1): each batch is cut into chunks of 8
+    /// samples summed in a fixed order, so the weights are bit-identical
+    /// for any count (a --resume may use another). [default: the number of
+    /// CPUs available]
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    threads: Option<NonZeroUsize>,
+}
+
+/// A thread count, at least 1.
+fn parse_threads(s: &str) -> Result<NonZeroUsize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a thread count (a whole number, at least 1)"))?;
+    NonZeroUsize::new(n).ok_or_else(|| "the thread count must be at least 1".to_string())
 }
 
 /// The columns of `eval` and `predict`: the model's stored ones unless given.
@@ -369,6 +385,9 @@ impl TrainArgs {
                     LossArg::Huber => Loss::Huber,
                 },
             },
+            threads: self.threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+            }),
             out_dir: self.out.clone(),
             plots: !self.no_plots,
         })

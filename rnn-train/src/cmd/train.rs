@@ -5,6 +5,7 @@
 //! [`prepare`] does everything up to training (so the summary and any
 //! warnings can be shown first); [`Prepared::train`] trains and writes.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -69,6 +70,10 @@ pub struct TrainOptions {
     /// Optimisation settings (epochs, batch, Adam learning rate, clipping,
     /// patience, shuffling, seed, loss).
     pub fit: FitConfig,
+    /// Threads to train on (see [`fit_from`]): only the speed depends on
+    /// it, not the weights, so it is not part of the checkpoint's options
+    /// and a run may be resumed with another count.
+    pub threads: NonZeroUsize,
     /// Directory for the weight file, plots and test predictions.
     pub out_dir: PathBuf,
     /// Whether to draw the PNG plots.
@@ -372,6 +377,7 @@ impl Prepared {
             val.as_ref(),
             &opts.fit,
             resume,
+            opts.threads,
             &mut |e| {
                 epoch_seconds.push(Some(last.elapsed().as_secs_f64()));
                 last = Instant::now();

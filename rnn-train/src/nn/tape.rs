@@ -84,6 +84,16 @@ impl Tape {
     /// Computes the mean `loss` of the last forward pass against the
     /// batch's targets and writes `∂L/∂y` where [`Network::backward`] starts.
     pub fn loss_and_seed(&mut self, loss: crate::loss::Loss) -> f64 {
+        let values = self.targets.len();
+        self.loss_sum_and_seed(loss, values) / values as f64
+    }
+
+    /// Computes the summed `loss` of the last forward pass against the
+    /// tape's targets and writes `∂L/∂y` of the mean loss over `values`
+    /// values (this tape's windows may be a part of a larger batch whose
+    /// `values` predictions share the mean) where [`Network::backward`]
+    /// starts.
+    pub fn loss_sum_and_seed(&mut self, loss: crate::loss::Loss, values: usize) -> f64 {
         let seed = match self.dense_grad.last_mut() {
             Some(g) => g,
             None => &mut self.head_dx,
@@ -92,7 +102,7 @@ impl Tape {
             Some(y) => &y[..],
             None => self.rnn.last().map_or(&[][..], |c| c.last_output()),
         };
-        loss.value_and_gradient(predicted, &self.targets, seed)
+        loss.sum_and_gradient(predicted, &self.targets, seed, values as f64)
     }
 }
 

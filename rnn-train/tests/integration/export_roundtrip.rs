@@ -70,6 +70,7 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
             seed: 7,
             loss: Loss::Mse,
         },
+        threads: std::num::NonZeroUsize::MIN,
         out_dir: out.to_path_buf(),
         plots: false,
     }

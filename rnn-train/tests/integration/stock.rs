@@ -44,6 +44,7 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
             seed: 0,
             loss: Loss::Mse,
         },
+        threads: std::num::NonZeroUsize::MIN,
         out_dir: out.clone(),
         plots: false,
     };
