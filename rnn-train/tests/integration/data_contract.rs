@@ -331,6 +331,46 @@ fn history_csv_has_one_row_per_epoch_and_every_epoch_is_logged() {
 }
 
 #[test]
+fn thread_counts_write_identical_files_and_resume_across_them() {
+    let dir = TempDir::new("dc-threads");
+    dir.file("d.csv", &series(200, "\n"));
+    // 154 training samples in batches of 20 (chunks 8, 8, 4), the last
+    // batch of 14 (chunks 8, 6).
+    let common = ["--patience", "0", "-b", "20"];
+    let run_into = |out: &str, extra: &[&str]| {
+        let mut args = common.to_vec();
+        args.extend_from_slice(extra);
+        let (ok, _, err) = train(&dir, "d.csv", &args);
+        assert!(ok, "{err}");
+        std::fs::rename(dir.0.join("out"), dir.0.join(out)).unwrap();
+    };
+    run_into("t1", &["-e", "4", "--threads", "1"]);
+    run_into("t2", &["-e", "4", "--threads", "2"]);
+    run_into("half", &["-e", "2", "--threads", "1"]);
+    let resume = [
+        "-e",
+        "4",
+        "--threads",
+        "2",
+        "--resume",
+        "half/checkpoint.rnnt",
+    ];
+    run_into("resumed", &resume);
+    let bytes = |p: &str| std::fs::read(dir.0.join(p)).unwrap();
+    for run in ["t2", "resumed"] {
+        for file in ["model.rnnw", "checkpoint.rnnt"] {
+            let (a, b) = (format!("t1/{file}"), format!("{run}/{file}"));
+            assert!(bytes(&a) == bytes(&b), "{a} and {b} differ");
+        }
+    }
+    let (ok, _, err) = train(&dir, "d.csv", &["--threads", "0"]);
+    assert!(
+        !ok && err.contains("--threads") && err.contains("at least 1"),
+        "{err}"
+    );
+}
+
+#[test]
 fn ten_plus_ten_resumed_epochs_equal_twenty_at_once_bit_for_bit() {
     let dir = TempDir::new("dc-resume");
     dir.file("d.csv", &series(200, "\n"));
