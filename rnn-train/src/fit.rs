@@ -204,9 +204,11 @@ pub enum FitError {
 /// Windows per chunk of a mini-batch. Every batch is cut into chunks of
 /// this many windows (the last chunk of a batch may be shorter), whatever
 /// the thread count; each chunk runs forward, loss and backward on its own
-/// buffers, and the batch's gradient and loss are the sums of the chunks'
-/// in chunk order, on one thread. So the chunks are the unit of
-/// parallelism, and the weights are bit-identical for any thread count.
+/// buffers, with `∂L/∂y` divided by the batch's (not the chunk's) number of
+/// predictions, and the batch's gradient and loss are the sums of the
+/// chunks' in chunk order, on one thread: the gradient of the batch's mean
+/// loss. So the chunks are the unit of parallelism, and the weights are
+/// bit-identical for any thread count.
 pub const CHUNK_WINDOWS: usize = 8;
 
 /// Trains `net` in place on `train` with Adam and BPTT, then restores the
