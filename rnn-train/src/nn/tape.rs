@@ -1,8 +1,8 @@
 //! Whole-network forward pass with caches and backward pass over one batch.
 //!
-//! A [`Tape`] holds every buffer for one batch size and window length, so
-//! training allocates only when the batch size changes (the last, shorter
-//! batch of an epoch).
+//! A [`Tape`] holds every buffer for one batch size and window length;
+//! training keeps one per thread and chunk size (`fit::CHUNK_WINDOWS`
+//! windows, or a batch's shorter last chunk), allocated once per fit.
 
 use super::dense;
 use super::rnn::{RnnCache, Upstream};
