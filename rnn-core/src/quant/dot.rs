@@ -27,8 +27,9 @@
 //!   adds in infinite precision and keeps the low 32 bits (setting the Q
 //!   flag on overflow): the wrapping sum of the portable kernel.
 //! - M0 and portable: `packed[k] = h[k]` widened, so that the M0 loop loads
-//!   two values with one `LDM` (no 64-bit multiply, no sign-extending load
-//!   with an immediate offset on Thumb-1).
+//!   three values with one `LDM` (no 64-bit multiply, no sign-extending load
+//!   with an immediate offset on Thumb-1); on the M0 the widening itself is
+//!   an `asm!` block too (`LDRH` + `SXTH`, four values per `STM`).
 //!
 //! [`pack_pairs`] and [`dot_pairs`] are the DSP layout and its lane
 //! arithmetic in portable Rust, built on every target: the host tests them
@@ -60,7 +61,11 @@ pub(crate) fn packed<const N: usize>(h: &[i16; N]) -> [i32; N] {
         pack_pairs(h, &mut out);
         out
     }
-    #[cfg(not(rnn_arm_dsp))]
+    #[cfg(all(rnn_arm_v6m, not(rnn_arm_dsp)))]
+    {
+        v6m::widened(h)
+    }
+    #[cfg(not(any(rnn_arm_dsp, rnn_arm_v6m)))]
     {
         core::array::from_fn(|k| i32::from(h[k]))
     }
@@ -307,6 +312,49 @@ mod v6m {
             acc = r5;
         }
         acc.wrapping_add(super::dot_widened(w, packed, 16 * blocks))
+    }
+
+    /// [`super::packed`] on ARMv6-M: `h` widened to int32, four values per
+    /// `asm!` block (4 × `LDRH` + 4 × `SXTH` + one `STM`: 2.5 instructions
+    /// a value; Thumb-1's `LDRSH` takes only a register offset, which cost
+    /// a register and a spilled constant per value), the `N % 4` rest in
+    /// Rust.
+    #[inline(always)]
+    pub(super) fn widened<const N: usize>(h: &[i16; N]) -> [i32; N] {
+        let mut out = core::mem::MaybeUninit::<[i32; N]>::uninit();
+        let base = out.as_mut_ptr().cast::<i32>();
+        for b in 0..N / 4 {
+            // SAFETY: the block reads h[4b..4b + 4] (halfword loads at
+            // offsets 0 to 6 from `&h[4b]`, 2-aligned) and writes the four
+            // words from `base + 4b` (4-aligned, inside `out`); only the
+            // named registers and the flags are written.
+            unsafe {
+                core::arch::asm!(
+                    "ldrh r2, [r0, #0]",
+                    "ldrh r3, [r0, #2]",
+                    "ldrh r4, [r0, #4]",
+                    "ldrh r5, [r0, #6]",
+                    "sxth r2, r2",
+                    "sxth r3, r3",
+                    "sxth r4, r4",
+                    "sxth r5, r5",
+                    "stm r1!, {{r2, r3, r4, r5}}",
+                    in("r0") h.as_ptr().add(4 * b),
+                    inout("r1") base.add(4 * b) => _,
+                    out("r2") _,
+                    out("r3") _,
+                    out("r4") _,
+                    out("r5") _,
+                    options(nostack, preserves_flags),
+                );
+            }
+        }
+        for (k, &v) in h.iter().enumerate().skip(4 * (N / 4)) {
+            // SAFETY: `k < N`: inside `out`.
+            unsafe { base.add(k).write(i32::from(v)) };
+        }
+        // SAFETY: the blocks wrote words 0..4·(N/4), the loop the rest.
+        unsafe { out.assume_init() }
     }
 }
 

@@ -39,8 +39,26 @@ fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
     rescale(acc, p.mult[r], shift)
 }
 
+impl LstmParams<'_> {
+    /// Whether every array holds the `4 · h_len` rows of a layer of
+    /// `i_len` inputs and `h_len` units.
+    fn fits(&self, h_len: usize, i_len: usize) -> bool {
+        let rows = 4 * h_len;
+        self.bias.len() >= rows
+            && self.mult.len() >= rows
+            && self.shift.len() >= rows
+            && self.w.len() >= rows * i_len
+            && self.u.len() >= rows * h_len
+    }
+}
+
 /// One integer LSTM step on slices: `x: [I]`, `xs: [I]` scratch, `hp: [H]`
 /// = `h` packed by [`dot::pack`], `h, c, out: [H]`; `h` becomes `out`.
+/// Leaves `h` and `c` unchanged when `hp` or the parameters are shorter
+/// than `H` units need ([`LstmParams::fits`]; the types and the loader
+/// rule that out). The check up front also lets the compiler drop the
+/// per-row bounds checks: on the Cortex-M0 the quantized template's step
+/// went from 10,017 to 9,985 instructions (`scripts/firmware-test.sh`).
 #[inline(always)]
 pub(crate) fn lstm_step(
     p: &LstmParams<'_>,
@@ -56,13 +74,19 @@ pub(crate) fn lstm_step(
         *s = i32::from(v) << p.x_shift.min(15);
     }
     let xs = &*xs;
-    let hp = &hp[..h_len.min(hp.len())];
+    if hp.len() < h_len || !p.fits(h_len, xs.len()) {
+        return;
+    }
+    let hp = &hp[..h_len];
     let cf = u32::from(p.cell_frac.min(15));
     for (j, (c, o)) in c.iter_mut().zip(out.iter_mut()).enumerate().take(h_len) {
-        let ig = i32::from(sigmoid_q15_i32(gate(p, j, xs, hp)));
-        let fg = i32::from(sigmoid_q15_i32(gate(p, h_len + j, xs, hp)));
-        let gg = i32::from(tanh_q15_i32(gate(p, 2 * h_len + j, xs, hp)));
-        let og = i32::from(sigmoid_q15_i32(gate(p, 3 * h_len + j, xs, hp)));
+        let [ig, fg, gg, og] = [
+            sigmoid_q15_i32(gate(p, j, xs, hp)),
+            sigmoid_q15_i32(gate(p, h_len + j, xs, hp)),
+            tanh_q15_i32(gate(p, 2 * h_len + j, xs, hp)),
+            sigmoid_q15_i32(gate(p, 3 * h_len + j, xs, hp)),
+        ]
+        .map(i32::from);
         let cell = saturate(round_shift(fg * i32::from(*c), 15) + round_shift(ig * gg, 30 - cf));
         *c = cell;
         let cell_q12 = if cf >= 12 {
