@@ -1,6 +1,8 @@
 //! The training loop: shuffled mini-batches, BPTT, global-norm clipping and
 //! Adam, with early stopping and best-weight restore (Keras `model.fit`
-//! with `EarlyStopping(restore_best_weights=True)`).
+//! with `EarlyStopping(restore_best_weights=True)`), in `f32` or `f64`
+//! ([`Real`]: the network, the windows, the gradients and Adam's moments
+//! share one float type; losses are reported in `f64`).
 
 use std::num::NonZeroUsize;
 
@@ -9,20 +11,21 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 pub use crate::loss::Loss;
-use crate::nn::{Network, Tape};
-use crate::optim::{check_gradient, clip_global_norm, Adam, GradientFault, MAX_GRADIENT};
+use crate::nn::{Network, Real, Tape};
+use crate::optim::{check_gradient, clip_global_norm, Adam, GradientFault};
 
-/// Windows ready for training.
+/// Windows ready for training, in the float type `T` of the network they
+/// train (`f64` by default; see [`Dataset::cast`]).
 ///
 /// # Shapes
 /// `inputs`: `[n × window × input_size]` row-major (window, then timestep,
 /// then feature); `targets`: `[n × output_size]`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Dataset {
+pub struct Dataset<T = f64> {
     /// Input windows, flattened.
-    pub inputs: Vec<f64>,
+    pub inputs: Vec<T>,
     /// Targets, one row of `output_size` values per window.
-    pub targets: Vec<f64>,
+    pub targets: Vec<T>,
     /// Timesteps per window.
     pub window: usize,
     /// Features per timestep.
@@ -31,7 +34,19 @@ pub struct Dataset {
     pub output_size: usize,
 }
 
-impl Dataset {
+impl<T: Real> Dataset<T> {
+    /// The same windows in the float type `U` (rounded to nearest).
+    pub fn cast<U: Real>(&self) -> Dataset<U> {
+        let cast = |v: &[T]| v.iter().map(|&x| U::from_f64(x.to_f64())).collect();
+        Dataset {
+            inputs: cast(&self.inputs),
+            targets: cast(&self.targets),
+            window: self.window,
+            input_size: self.input_size,
+            output_size: self.output_size,
+        }
+    }
+
     /// Number of windows `n` (`targets.len() / output_size`; 0 when
     /// `output_size` is 0).
     pub fn len(&self) -> usize {
@@ -47,7 +62,7 @@ impl Dataset {
     }
 
     /// Checks the dataset against itself and against `net`.
-    fn check(&self, net: &Network, which: &'static str) -> Result<(), FitError> {
+    fn check(&self, net: &Network<T>, which: &'static str) -> Result<(), FitError> {
         if self.is_empty() {
             return Err(FitError::EmptyDataset { which });
         }
@@ -156,9 +171,9 @@ impl std::fmt::Display for GradientStop {
             GradientFault::NonFinite { index } => {
                 write!(f, "is NaN or infinite (parameter {index})")
             }
-            GradientFault::TooLarge { index } => write!(
+            GradientFault::TooLarge { index, limit } => write!(
                 f,
-                "exceeds {MAX_GRADIENT:e} (parameter {index}), too large for Adam's squared moment"
+                "exceeds {limit:e} (parameter {index}), too large for Adam's squared moment"
             ),
         }?;
         write!(f, "; the step was not taken")
@@ -217,15 +232,15 @@ pub const CHUNK_WINDOWS: usize = 8;
 /// calling thread; [`fit_from`] takes a thread count (which does not change
 /// the results).
 ///
-/// Training runs in `f64`, but the weight file and the device use `f32`
-/// (as Keras trains): an epoch whose training or validation loss, or any
+/// Training runs in `T` (`f32` as Keras trains, or `f64`); the weight
+/// file and the device use `f32`: an epoch whose training or validation loss, or any
 /// weight, is NaN or out of the `f32` range (|x| > `f32::MAX` ≈ 3.4e38)
 /// counts as divergence. It stops training, restores the best weights
 /// (which are all finite in `f32`) and is reported in
 /// [`FitReport::diverged`] (not an error).
 ///
 /// Every batch's gradient is checked after clipping (whose norm cannot
-/// overflow): a NaN, infinite or over-[`MAX_GRADIENT`] value stops training
+/// overflow): a NaN, infinite or over-[`Real::MAX_GRADIENT`] value stops training
 /// before that step, so it never reaches the weights; it counts as
 /// divergence of that epoch and is reported in
 /// [`FitReport::gradient_fault`] with the epoch and batch.
@@ -235,10 +250,10 @@ pub const CHUNK_WINDOWS: usize = 8;
 /// [`FitError::LearningRate`], [`FitError::ClipNorm`],
 /// [`FitError::EmptyDataset`], [`FitError::ShapeMismatch`]; `net` is
 /// unchanged then.
-pub fn fit(
-    net: &mut Network,
-    train: &Dataset,
-    val: Option<&Dataset>,
+pub fn fit<T: Real>(
+    net: &mut Network<T>,
+    train: &Dataset<T>,
+    val: Option<&Dataset<T>>,
     cfg: &FitConfig,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<FitReport, FitError> {
@@ -247,20 +262,22 @@ pub fn fit(
 
 /// Everything training carries from one epoch to the next: with it,
 /// [`fit_from`] continues a run exactly where it stopped.
+///
+/// The weights and Adam's moments are in the float type `T` trained in.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TrainState {
+pub struct TrainState<T = f64> {
     /// Epochs finished.
     pub epoch: usize,
     /// The current weights (not the best ones), in [`Network::params`] order.
-    pub params: Vec<f64>,
+    pub params: Vec<T>,
     /// Adam's moments and step count.
-    pub adam: Adam,
+    pub adam: Adam<T>,
     /// The shuffling generator, as it stands after `epoch` epochs.
     pub rng: ChaCha20Rng,
     /// The sample order after the last shuffle (shuffling permutes it in place).
     pub order: Vec<usize>,
     /// Lowest monitored loss so far, its epoch and its weights.
-    pub best: (f64, usize, Vec<f64>),
+    pub best: (f64, usize, Vec<T>),
     /// Epochs since the best one (early stopping's counter).
     pub waited: usize,
     /// The reports of the finished epochs.
@@ -283,15 +300,15 @@ pub struct TrainState {
 /// # Errors
 /// Those of [`fit`]; [`FitError::ShapeMismatch`] when `resume` holds
 /// another number of parameters or samples than `net` and `train`.
-pub fn fit_from(
-    net: &mut Network,
-    train: &Dataset,
-    val: Option<&Dataset>,
+pub fn fit_from<T: Real>(
+    net: &mut Network<T>,
+    train: &Dataset<T>,
+    val: Option<&Dataset<T>>,
     cfg: &FitConfig,
-    resume: Option<TrainState>,
+    resume: Option<TrainState<T>>,
     threads: NonZeroUsize,
     on_epoch: &mut dyn FnMut(&EpochReport),
-) -> Result<(FitReport, TrainState), FitError> {
+) -> Result<(FitReport, TrainState<T>), FitError> {
     check_config(cfg)?;
     train.check(net, "training")?;
     if let Some(v) = val {
@@ -336,7 +353,7 @@ pub fn fit_from(
         history,
         ..
     } = state;
-    let mut grad = vec![0.0; net.param_count()];
+    let mut grad = vec![T::zero(); net.param_count()];
     let batch = cfg.batch_size.min(n);
     let mut workers = Workers::new(net, train.window, batch, n % batch, threads);
     let mut report = FitReport {
@@ -417,20 +434,20 @@ pub fn fit_from(
 
 /// One thread's buffers: a tape per chunk size it may meet, and the
 /// gradient and summed loss of each chunk it computes in a batch.
-struct Worker {
-    tapes: Vec<Tape>,
-    grads: Vec<Vec<f64>>,
-    losses: Vec<f64>,
+struct Worker<T> {
+    tapes: Vec<Tape<T>>,
+    grads: Vec<Vec<T>>,
+    losses: Vec<T>,
 }
 
-impl Worker {
+impl<T: Real> Worker<T> {
     /// Runs chunks `first`, `first + stride`, … of `windows` (chunks of
     /// [`CHUNK_WINDOWS`]) into this worker's slots 0, 1, …, each seeded
     /// with the gradient of the mean loss over all of `windows`.
     fn run(
         &mut self,
-        net: &Network,
-        data: &Dataset,
+        net: &Network<T>,
+        data: &Dataset<T>,
         windows: &[usize],
         (first, stride): (usize, usize),
         loss: Loss,
@@ -453,12 +470,18 @@ impl Worker {
 
 /// The workers of a fit, allocated once: chunk `c` of a batch goes to
 /// worker `c % len`, slot `c / len`.
-struct Workers(Vec<Worker>);
+struct Workers<T>(Vec<Worker<T>>);
 
-impl Workers {
+impl<T: Real> Workers<T> {
     /// Buffers for batches of `batch` windows and a last batch of `tail`
     /// (0: none) windows of `steps` timesteps, on at most `threads` threads.
-    fn new(net: &Network, steps: usize, batch: usize, tail: usize, threads: NonZeroUsize) -> Self {
+    fn new(
+        net: &Network<T>,
+        steps: usize,
+        batch: usize,
+        tail: usize,
+        threads: NonZeroUsize,
+    ) -> Self {
         let chunks = batch.div_ceil(CHUNK_WINDOWS);
         let count = threads.get().min(chunks);
         let mut sizes = vec![batch.min(CHUNK_WINDOWS), batch % CHUNK_WINDOWS];
@@ -473,8 +496,8 @@ impl Workers {
             (0..count)
                 .map(|_| Worker {
                     tapes: sizes.iter().map(|&s| Tape::new(net, steps, s)).collect(),
-                    grads: vec![vec![0.0; net.param_count()]; slots],
-                    losses: vec![0.0; slots],
+                    grads: vec![vec![T::zero(); net.param_count()]; slots],
+                    losses: vec![T::zero(); slots],
                 })
                 .collect(),
         )
@@ -485,11 +508,11 @@ impl Workers {
     /// then the chunks' gradients and losses summed in chunk order.
     fn gradient(
         &mut self,
-        net: &Network,
-        data: &Dataset,
+        net: &Network<T>,
+        data: &Dataset<T>,
         windows: &[usize],
         loss: Loss,
-        grad: &mut [f64],
+        grad: &mut [T],
     ) -> f64 {
         let chunks = windows.len().div_ceil(CHUNK_WINDOWS);
         let stride = self.0.len();
@@ -509,22 +532,22 @@ impl Workers {
         for c in 1..chunks {
             let w = &self.0[c % stride];
             for (g, x) in grad.iter_mut().zip(&w.grads[c / stride]) {
-                *g += x;
+                *g += *x;
             }
             sum += w.losses[c / stride];
         }
-        sum / (windows.len() * data.output_size) as f64
+        (sum / T::from_f64((windows.len() * data.output_size) as f64)).to_f64()
     }
 }
 
 /// Whether an epoch diverged: a loss or a weight that is not a finite
 /// `f32` (what the exported model would hold, and what Keras, training in
 /// `f32`, would see as inf or NaN).
-fn diverged(train_loss: f64, val_loss: Option<f64>, params: &[f64]) -> bool {
+fn diverged<T: Real>(train_loss: f64, val_loss: Option<f64>, params: &[T]) -> bool {
     let finite_f32 = |x: f64| (x as f32).is_finite();
     !(finite_f32(train_loss)
         && val_loss.is_none_or(finite_f32)
-        && params.iter().all(|&p| finite_f32(p)))
+        && params.iter().all(|&p| finite_f32(p.to_f64())))
 }
 
 impl FitConfig {
@@ -565,14 +588,14 @@ const EVAL_BATCH: usize = 256;
 ///
 /// Returns NaN when `data` is empty or does not fit the network (wrong
 /// input or output size, inconsistent lengths): there is no loss to report.
-pub fn evaluate(net: &Network, data: &Dataset, loss: Loss) -> f64 {
+pub fn evaluate<T: Real>(net: &Network<T>, data: &Dataset<T>, loss: Loss) -> f64 {
     if data.check(net, "evaluation").is_err() {
         return f64::NAN;
     }
     let n = data.len();
     let indices: Vec<usize> = (0..n).collect();
     let mut sum = 0.0;
-    let mut tape: Option<Tape> = None;
+    let mut tape: Option<Tape<T>> = None;
     for chunk in indices.chunks(EVAL_BATCH) {
         let tape = match &mut tape {
             Some(t) if t.batch == chunk.len() => t,
@@ -580,7 +603,7 @@ pub fn evaluate(net: &Network, data: &Dataset, loss: Loss) -> f64 {
         };
         tape.load(&data.inputs, &data.targets, chunk);
         net.forward(tape);
-        sum += loss.value(tape.output(), &tape.targets) * chunk.len() as f64;
+        sum += loss.value(tape.output(), &tape.targets).to_f64() * chunk.len() as f64;
     }
     sum / n as f64
 }
