@@ -228,3 +228,112 @@ pub fn load<T: Real>(path: &Path, fingerprint: &str, learning_rate: f64) -> Resu
         .ok_or_else(|| bad("inconsistent Adam moments".to_string()))?;
     Ok(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::{fit_from, Dataset, FitConfig, Loss};
+    use crate::nn::{Activation, Architecture, CellKind, Network};
+
+    /// The state after 2 epochs of a small run in `T`.
+    fn state<T: Real>() -> TrainState<T> {
+        let arch = Architecture {
+            input_size: 1,
+            cell: CellKind::Lstm,
+            rnn_activation: Activation::Tanh,
+            rnn_units: vec![3],
+            dense: vec![(1, Activation::Linear)],
+        };
+        let mut net = Network::new(&arch, 1).unwrap().cast::<T>();
+        let series: Vec<f64> = (0..40).map(|i| (i as f64 * 0.3).sin()).collect();
+        let data = Dataset {
+            inputs: (0..36).flat_map(|i| series[i..i + 4].to_vec()).collect(),
+            targets: series[4..].to_vec(),
+            window: 4,
+            input_size: 1,
+            output_size: 1,
+        }
+        .cast::<T>();
+        let cfg = FitConfig {
+            epochs: 2,
+            batch_size: 8,
+            learning_rate: 0.01,
+            clip_norm: None,
+            patience: None,
+            shuffle: true,
+            seed: 2,
+            loss: Loss::Mse,
+        };
+        let one = std::num::NonZeroUsize::MIN;
+        fit_from(&mut net, &data, None, &cfg, None, one, &mut |_| {})
+            .unwrap()
+            .1
+    }
+
+    fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("rnnt-ckpt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn reason(e: TrainError) -> String {
+        match e {
+            TrainError::Checkpoint { reason, .. } => reason,
+            other => panic!("not a checkpoint error: {other}"),
+        }
+    }
+
+    #[test]
+    fn states_round_trip_exactly_in_their_precision() {
+        let s32 = state::<f32>();
+        let bytes = encode("opts", &s32);
+        // 4 bytes per value: params, m, v and the best params.
+        let values = 4 * s32.params.len();
+        assert_eq!(
+            bytes.len(),
+            encode("opts", &state::<f64>()).len() - 4 * values
+        );
+        let path = write("f32.rnnt", &bytes);
+        assert_eq!(load::<f32>(&path, "opts", 0.01).unwrap(), s32);
+        let s64 = state::<f64>();
+        let path = write("f64.rnnt", &encode("opts", &s64));
+        assert_eq!(load::<f64>(&path, "opts", 0.01).unwrap(), s64);
+    }
+
+    #[test]
+    fn another_precision_is_refused_naming_both() {
+        let path = write("p32.rnnt", &encode("opts", &state::<f32>()));
+        let e = reason(load::<f64>(&path, "opts", 0.01).unwrap_err());
+        assert!(
+            e.contains("trained with --precision f32; this run has --precision f64"),
+            "{e}"
+        );
+        let path = write("p64.rnnt", &encode("opts", &state::<f64>()));
+        let e = reason(load::<f32>(&path, "other", 0.01).unwrap_err());
+        assert!(
+            e.contains("--precision f64; this run has --precision f32"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn version_1_checkpoints_are_read_as_f64() {
+        // Version 1 is version 2 without the precision byte, all f64.
+        let s64 = state::<f64>();
+        let v2 = encode("opts", &s64);
+        let at = MAGIC.len() + 8 + "opts".len();
+        assert_eq!(v2[at], 64);
+        let mut v1 = [&MAGIC_V1[..], &v2[8..at], &v2[at + 1..v2.len() - 4]].concat();
+        let crc = CRC.checksum(&v1);
+        v1.extend_from_slice(&crc.to_le_bytes());
+        let path = write("v1.rnnt", &v1);
+        assert_eq!(load::<f64>(&path, "opts", 0.01).unwrap(), s64);
+        let e = reason(load::<f32>(&path, "opts", 0.01).unwrap_err());
+        assert!(
+            e.contains("--precision f64; this run has --precision f32"),
+            "{e}"
+        );
+    }
+}

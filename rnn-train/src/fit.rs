@@ -37,7 +37,7 @@ pub struct Dataset<T = f64> {
 impl<T: Real> Dataset<T> {
     /// The same windows in the float type `U` (rounded to nearest).
     pub fn cast<U: Real>(&self) -> Dataset<U> {
-        let cast = |v: &[T]| v.iter().map(|&x| U::from_f64(x.to_f64())).collect();
+        let cast = |v: &[T]| v.iter().map(|&x| U::from_f64(x.into_f64())).collect();
         Dataset {
             inputs: cast(&self.inputs),
             targets: cast(&self.targets),
@@ -536,7 +536,7 @@ impl<T: Real> Workers<T> {
             }
             sum += w.losses[c / stride];
         }
-        (sum / T::from_f64((windows.len() * data.output_size) as f64)).to_f64()
+        (sum / T::from_f64((windows.len() * data.output_size) as f64)).into_f64()
     }
 }
 
@@ -547,7 +547,7 @@ fn diverged<T: Real>(train_loss: f64, val_loss: Option<f64>, params: &[T]) -> bo
     let finite_f32 = |x: f64| (x as f32).is_finite();
     !(finite_f32(train_loss)
         && val_loss.is_none_or(finite_f32)
-        && params.iter().all(|&p| finite_f32(p.to_f64())))
+        && params.iter().all(|&p| finite_f32(p.into_f64())))
 }
 
 impl FitConfig {
@@ -603,7 +603,7 @@ pub fn evaluate<T: Real>(net: &Network<T>, data: &Dataset<T>, loss: Loss) -> f64
         };
         tape.load(&data.inputs, &data.targets, chunk);
         net.forward(tape);
-        sum += loss.value(tape.output(), &tape.targets).to_f64() * chunk.len() as f64;
+        sum += loss.value(tape.output(), &tape.targets).into_f64() * chunk.len() as f64;
     }
     sum / n as f64
 }
@@ -666,26 +666,33 @@ mod tests {
         NonZeroUsize::new(n).unwrap()
     }
 
-    fn bits(net: &Network) -> Vec<u64> {
-        net.params().iter().map(|p| p.to_bits()).collect()
+    fn bits<T: Real>(net: &Network<T>) -> Vec<u64> {
+        net.params()
+            .iter()
+            .map(|&p| p.into_f64().to_bits())
+            .collect()
     }
 
     /// 53 windows in batches of 20: chunks 8, 8, 4 per full batch, then a
     /// last batch of 13 (chunks 8, 5).
-    fn uneven() -> (Dataset, Dataset, FitConfig) {
+    fn uneven<T: Real>() -> (Dataset<T>, Dataset<T>, FitConfig) {
         let cfg = FitConfig {
             batch_size: 20,
             clip_norm: Some(0.5),
             ..config(4)
         };
-        (data(53, 1.0), data(17, -1.0), cfg)
+        (data(53, 1.0).cast(), data(17, -1.0).cast(), cfg)
     }
 
-    #[test]
-    fn thread_counts_give_bit_identical_weights() {
-        let (train, val, cfg) = uneven();
+    /// The test network in `T` (rounded from the f64 initialisation).
+    fn net_in<T: Real>() -> Network<T> {
+        Network::new(&arch(Activation::Tanh), 3).unwrap().cast()
+    }
+
+    fn thread_counts_give_bit_identical_weights_in<T: Real>() {
+        let (train, val, cfg) = uneven::<T>();
         let run = |n| {
-            let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+            let mut net = net_in::<T>();
             let (report, state) = fit_from(
                 &mut net,
                 &train,
@@ -706,10 +713,18 @@ mod tests {
     }
 
     #[test]
-    fn resuming_with_another_thread_count_gives_the_same_bits() {
-        let (train, val, cfg) = uneven();
-        let fresh = || Network::new(&arch(Activation::Tanh), 3).unwrap();
-        let mut straight = fresh();
+    fn thread_counts_give_bit_identical_weights() {
+        thread_counts_give_bit_identical_weights_in::<f64>();
+    }
+
+    #[test]
+    fn thread_counts_give_bit_identical_weights_in_f32() {
+        thread_counts_give_bit_identical_weights_in::<f32>();
+    }
+
+    fn resuming_with_another_thread_count_gives_the_same_bits_in<T: Real>() {
+        let (train, val, cfg) = uneven::<T>();
+        let mut straight = net_in::<T>();
         let (_, at_end) = fit_from(
             &mut straight,
             &train,
@@ -720,7 +735,7 @@ mod tests {
             &mut |_| {},
         )
         .unwrap();
-        let mut resumed = fresh();
+        let mut resumed = net_in::<T>();
         let half = FitConfig {
             epochs: 2,
             ..cfg.clone()
@@ -747,6 +762,53 @@ mod tests {
         .unwrap();
         assert_eq!(bits(&resumed), bits(&straight));
         assert_eq!(end, at_end);
+    }
+
+    #[test]
+    fn resuming_with_another_thread_count_gives_the_same_bits() {
+        resuming_with_another_thread_count_gives_the_same_bits_in::<f64>();
+    }
+
+    #[test]
+    fn f32_resume_gives_the_bits_of_a_straight_f32_run() {
+        resuming_with_another_thread_count_gives_the_same_bits_in::<f32>();
+    }
+
+    #[test]
+    fn f32_and_f64_training_end_close_but_not_equal() {
+        // The same run in both precisions: f32 rounding changes the bits,
+        // not the outcome (4 epochs: relative weight change below 1e-3).
+        let (t64, v64, cfg) = uneven::<f64>();
+        let (t32, v32, _) = uneven::<f32>();
+        let mut n64 = net_in::<f64>();
+        let mut n32 = net_in::<f32>();
+        fit_from(
+            &mut n64,
+            &t64,
+            Some(&v64),
+            &cfg,
+            None,
+            threads(1),
+            &mut |_| {},
+        )
+        .unwrap();
+        fit_from(
+            &mut n32,
+            &t32,
+            Some(&v32),
+            &cfg,
+            None,
+            threads(1),
+            &mut |_| {},
+        )
+        .unwrap();
+        let scale = n64.params().iter().fold(0.0f64, |m, p| m.max(p.abs()));
+        let worst = n64
+            .params()
+            .iter()
+            .zip(n32.params())
+            .fold(0.0f64, |m, (a, b)| m.max((a - f64::from(*b)).abs()));
+        assert!(worst > 0.0 && worst <= 1e-3 * scale, "{worst} of {scale}");
     }
 
     #[test]

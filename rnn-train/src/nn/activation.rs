@@ -84,8 +84,8 @@ fn apply<T: Real>(act: Activation, x: T) -> T {
                 x
             }
         }
-        Activation::Tanh => T::from_f64(tanh(x.to_f64())),
-        Activation::Sigmoid => T::from_f64(sigmoid(x.to_f64())),
+        Activation::Tanh => T::from_f64(tanh(x.into_f64())),
+        Activation::Sigmoid => T::from_f64(sigmoid(x.into_f64())),
     }
 }
 
@@ -95,14 +95,14 @@ fn apply<T: Real>(act: Activation, x: T) -> T {
 pub(crate) fn sigmoid_slice<T: Real>(values: &mut [T]) {
     values
         .iter_mut()
-        .for_each(|v| *v = T::from_f64(sigmoid(v.to_f64())));
+        .for_each(|v| *v = T::from_f64(sigmoid(v.into_f64())));
 }
 
 /// Tanh of every value of `values`, in place (`f32` as in [`sigmoid_slice`]).
 pub(crate) fn tanh_slice<T: Real>(values: &mut [T]) {
     values
         .iter_mut()
-        .for_each(|v| *v = T::from_f64(tanh(v.to_f64())));
+        .for_each(|v| *v = T::from_f64(tanh(v.into_f64())));
 }
 
 /// Applies `act` to every value of `values` in place (one loop per

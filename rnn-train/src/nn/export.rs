@@ -83,7 +83,7 @@ impl<T: Real> Network<T> {
     /// `reset_after`: input biases then recurrent biases).
     pub fn export_params(&self) -> Vec<f32> {
         let mut out = Vec::with_capacity(self.params.len());
-        self.file_order(&mut |i| out.push(self.params[i].to_f64() as f32));
+        self.file_order(&mut |i| out.push(self.params[i].into_f64() as f32));
         out
     }
 

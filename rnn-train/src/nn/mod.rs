@@ -293,7 +293,7 @@ impl<T: Real> Network<T> {
             params: self
                 .params
                 .iter()
-                .map(|&p| U::from_f64(p.to_f64()))
+                .map(|&p| U::from_f64(p.into_f64()))
                 .collect(),
         }
     }

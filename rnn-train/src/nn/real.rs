@@ -49,7 +49,7 @@ pub trait Real:
     /// `x` rounded to this type (to nearest; exact for `f64`).
     fn from_f64(x: f64) -> Self;
     /// The value as `f64` (exact).
-    fn to_f64(self) -> f64;
+    fn into_f64(self) -> f64;
     /// Appends the little-endian bytes of the value.
     fn put_le(self, out: &mut Vec<u8>);
     /// The value of [`Real::BYTES`] little-endian bytes.
@@ -66,7 +66,7 @@ impl Real for f32 {
         x as f32
     }
     #[inline(always)]
-    fn to_f64(self) -> f64 {
+    fn into_f64(self) -> f64 {
         f64::from(self)
     }
     fn put_le(self, out: &mut Vec<u8>) {
@@ -87,7 +87,7 @@ impl Real for f64 {
         x
     }
     #[inline(always)]
-    fn to_f64(self) -> f64 {
+    fn into_f64(self) -> f64 {
         self
     }
     fn put_le(self, out: &mut Vec<u8>) {

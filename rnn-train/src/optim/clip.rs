@@ -33,7 +33,7 @@ pub fn check_gradient<T: Real>(grad: &[T]) -> Result<(), GradientFault> {
         if !g.is_finite() {
             return Err(GradientFault::NonFinite { index });
         }
-        if g.to_f64().abs() > T::MAX_GRADIENT {
+        if g.into_f64().abs() > T::MAX_GRADIENT {
             return Err(GradientFault::TooLarge {
                 index,
                 limit: T::MAX_GRADIENT,

@@ -44,7 +44,8 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
             seed: 0,
             loss: Loss::Mse,
         },
-        // Calibrated in f64 (before --precision existed); passes in f32 too.
+        // Calibrated in f64 (before --precision existed); in f32 it passes too
+        // (RMSE 10.083 vs persistence 9.660 USD measured).
         precision: Precision::F64,
         threads: std::num::NonZeroUsize::MIN,
         out_dir: out.clone(),
