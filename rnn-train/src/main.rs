@@ -201,7 +201,7 @@ struct TrainArgs {
     #[arg(long, value_name = "N", value_parser = parse_threads)]
     threads: Option<NonZeroUsize>,
     /// Float type of training: f32 as Keras trains; f64 for gradient
-    /// checks and to reproduce f64 runs (slower). The weight file is f32
+    /// checks and to reproduce f64 runs (slower on large layers). The weight file is f32
     /// either way; a --resume must use the checkpoint's precision.
     #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
     precision: PrecisionArg,
