@@ -355,7 +355,9 @@ impl Prepared {
             summary,
             ..
         } = self;
-        // Everything that must match for a resume to continue the same run.
+        // Everything that must match for a resume to continue the same run
+        // (and the precision, which checkpoint::load compares with the
+        // checkpoint's precision byte, so version 1 files keep matching).
         let fingerprint = format!(
             "{:?}",
             (
