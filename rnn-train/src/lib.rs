@@ -4,7 +4,7 @@
 //! Pipeline: [`data::contract`] says which columns and split a model uses
 //! (saved in its weight file), [`data::csv`] reads columns, [`data::split`] splits the samples
 //! by time (test last), [`data::scale`] fits the scaler on the training rows,
-//! [`data::window`] builds the windows, [`fit`] trains in f64 (BPTT, Adam,
+//! [`data::window`] builds the windows, [`fit`] trains in f32 or f64 (BPTT, Adam,
 //! gradient clipping), [`forecast`] runs a network over windows in the series' units, [`eval`] compares with persistence, [`export`] writes
 //! the rnn-core weight file with the scaler in its metadata, [`import`] reads
 //! it back, [`plot`] and [`report`] show the result. [`interop`] reads

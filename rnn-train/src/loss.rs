@@ -1,6 +1,9 @@
 //! Regression losses and their gradients, as Keras computes them: the mean
 //! over outputs, then the mean over the batch (`sum_over_batch_size`), which
-//! is the mean over all `B·O` values.
+//! is the mean over all `B·O` values, in the float type of training
+//! ([`Real`]).
+
+use crate::nn::{c, Real};
 
 /// A regression loss on scaled targets.
 ///
@@ -22,52 +25,51 @@ const HUBER_DELTA: f64 = 1.0;
 impl Loss {
     /// Loss of one error `e = y − t` and its derivative `dℓ/dy`.
     #[inline]
-    fn pointwise(self, e: f64) -> (f64, f64) {
+    fn pointwise<T: Real>(self, e: T) -> (T, T) {
+        let two = T::one() + T::one();
+        let half = T::one() / two;
         match self {
-            Loss::Mse => (e * e, 2.0 * e),
+            Loss::Mse => (e * e, two * e),
             Loss::Mae => (e.abs(), sign(e)),
             Loss::Huber => {
-                if e.abs() <= HUBER_DELTA {
-                    (0.5 * e * e, e)
+                let delta = c::<T>(HUBER_DELTA);
+                if e.abs() <= delta {
+                    (half * e * e, e)
                 } else {
-                    (
-                        HUBER_DELTA * (e.abs() - 0.5 * HUBER_DELTA),
-                        HUBER_DELTA * sign(e),
-                    )
+                    (delta * (e.abs() - half * delta), delta * sign(e))
                 }
             }
         }
     }
 
     /// Mean loss between `predicted` and `target` (same length; an empty
-    /// pair gives NaN, as a mean of nothing).
-    pub fn value(self, predicted: &[f64], target: &[f64]) -> f64 {
-        let sum: f64 = predicted
+    /// pair gives NaN, as a mean of nothing), summed and divided in `T`.
+    pub fn value<T: Real>(self, predicted: &[T], target: &[T]) -> T {
+        let sum = predicted
             .iter()
             .zip(target)
-            .map(|(&y, &t)| self.pointwise(y - t).0)
-            .sum();
-        sum / predicted.len() as f64
+            .fold(T::zero(), |sum, (&y, &t)| sum + self.pointwise(y - t).0);
+        sum / c::<T>(predicted.len() as f64)
     }
 
     /// Mean loss, and its gradient w.r.t. each prediction written into
     /// `grad` (same length as `predicted`).
-    pub fn value_and_gradient(self, predicted: &[f64], target: &[f64], grad: &mut [f64]) -> f64 {
-        let n = predicted.len() as f64;
+    pub fn value_and_gradient<T: Real>(self, predicted: &[T], target: &[T], grad: &mut [T]) -> T {
+        let n = c::<T>(predicted.len() as f64);
         self.sum_and_gradient(predicted, target, grad, n) / n
     }
 
     /// The summed (not averaged) loss, and into `grad` the gradient of
     /// that sum divided by `n`: for a part of a batch of `n` values, the
     /// part's share of the gradient of the batch's mean loss.
-    pub fn sum_and_gradient(
+    pub fn sum_and_gradient<T: Real>(
         self,
-        predicted: &[f64],
-        target: &[f64],
-        grad: &mut [f64],
-        n: f64,
-    ) -> f64 {
-        let mut sum = 0.0;
+        predicted: &[T],
+        target: &[T],
+        grad: &mut [T],
+        n: T,
+    ) -> T {
+        let mut sum = T::zero();
         for ((g, &y), &t) in grad.iter_mut().zip(predicted).zip(target) {
             let (l, d) = self.pointwise(y - t);
             sum += l;
@@ -78,13 +80,13 @@ impl Loss {
 }
 
 /// Sign with `sign(0) = 0` (the subgradient TensorFlow and JAX use for `|x|`).
-fn sign(e: f64) -> f64 {
-    if e > 0.0 {
-        1.0
-    } else if e < 0.0 {
-        -1.0
+fn sign<T: Real>(e: T) -> T {
+    if e > T::zero() {
+        T::one()
+    } else if e < T::zero() {
+        -T::one()
     } else {
-        0.0
+        T::zero()
     }
 }
 
@@ -94,7 +96,7 @@ mod tests {
 
     #[test]
     fn values_match_hand_computation() {
-        let y = [1.0, -2.0, 0.5];
+        let y = [1.0f64, -2.0, 0.5];
         let t = [0.0, 0.0, 0.0];
         assert!((Loss::Mse.value(&y, &t) - (1.0 + 4.0 + 0.25) / 3.0).abs() < 1e-15);
         assert!((Loss::Mae.value(&y, &t) - 3.5 / 3.0).abs() < 1e-15);
@@ -104,7 +106,7 @@ mod tests {
 
     #[test]
     fn gradients_match_central_differences() {
-        let y = [0.3, -1.7, 2.2, 0.05];
+        let y = [0.3f64, -1.7, 2.2, 0.05];
         let t = [0.1, 0.2, -0.4, 0.0];
         for loss in [Loss::Mse, Loss::Mae, Loss::Huber] {
             let mut grad = [0.0; 4];

@@ -23,7 +23,7 @@ use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::split::TestSize;
 use rnn_train::error::TrainError;
 use rnn_train::fit::{EpochReport, FitConfig, Loss};
-use rnn_train::nn::{Activation, CellKind};
+use rnn_train::nn::{Activation, CellKind, Precision};
 use rnn_train::report::{evaluation_table, thousands};
 
 /// Train recurrent predictors on sensor CSVs and export rnn-core weight files.
@@ -200,6 +200,11 @@ struct TrainArgs {
     /// CPUs available]
     #[arg(long, value_name = "N", value_parser = parse_threads)]
     threads: Option<NonZeroUsize>,
+    /// Float type of training: f32 as Keras trains; f64 for gradient
+    /// checks and to reproduce f64 runs (slower on large layers). The weight file is f32
+    /// either way; a --resume must use the checkpoint's precision.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    precision: PrecisionArg,
 }
 
 /// A thread count, at least 1.
@@ -302,6 +307,13 @@ enum Scaler {
     Standard,
 }
 
+/// `--precision`.
+#[derive(Clone, Copy, ValueEnum)]
+enum PrecisionArg {
+    F32,
+    F64,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LossArg {
     Mse,
@@ -384,6 +396,10 @@ impl TrainArgs {
                     LossArg::Mae => Loss::Mae,
                     LossArg::Huber => Loss::Huber,
                 },
+            },
+            precision: match self.precision {
+                PrecisionArg::F32 => Precision::F32,
+                PrecisionArg::F64 => Precision::F64,
             },
             threads: self.threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)

@@ -21,7 +21,7 @@ use crate::data::window::dataset;
 use crate::error::{Result, TrainError};
 use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport, Loss};
 use crate::forecast::{scale_columns, test_split, TestResult};
-use crate::nn::{Activation, Architecture, CellKind, Network};
+use crate::nn::{Activation, Architecture, CellKind, Network, Precision, Real};
 use crate::report::{summarize, Summary};
 use crate::{checkpoint, export, import, plot};
 
@@ -70,6 +70,10 @@ pub struct TrainOptions {
     /// Optimisation settings (epochs, batch, Adam learning rate, clipping,
     /// patience, shuffling, seed, loss).
     pub fit: FitConfig,
+    /// The float type training runs in (`f32` as Keras; `f64` for
+    /// gradient checks and reproducing f64 runs). Part of the checkpoint's
+    /// options: a resume must use the checkpoint's precision.
+    pub precision: Precision,
     /// Threads to train on (see [`fit_from`]): only the speed depends on
     /// it, not the weights, so it is not part of the checkpoint's options
     /// and a run may be resumed with another count.
@@ -122,7 +126,8 @@ pub struct Prepared {
 /// The result of a training run.
 #[derive(Clone, Debug)]
 pub struct Trained {
-    /// The trained network, best epoch's weights, f64 as trained.
+    /// The trained network, best epoch's weights, widened to f64 (exactly)
+    /// from the precision trained in.
     pub network: Network,
     /// The network as exported (f32 weights widened back to f64): what a
     /// device runs and what the evaluation used.
@@ -334,7 +339,8 @@ impl Prepared {
     /// rate or clip norm, or a gradient that is not finite;
     /// [`TrainError::File`] / [`TrainError::Plot`] when an output cannot be
     /// written; [`TrainError::Checkpoint`] when the `resume` checkpoint is
-    /// damaged or was made with other options.
+    /// damaged, was trained in another precision or was made with other
+    /// options.
     pub fn train(self, on_epoch: &mut dyn FnMut(&EpochReport)) -> Result<Trained> {
         let fingerprint_contract = self.contract.clone();
         let Prepared {
@@ -349,7 +355,9 @@ impl Prepared {
             summary,
             ..
         } = self;
-        // Everything that must match for a resume to continue the same run.
+        // Everything that must match for a resume to continue the same run
+        // (and the precision, which checkpoint::load compares with the
+        // checkpoint's precision byte, so version 1 files keep matching).
         let fingerprint = format!(
             "{:?}",
             (
@@ -363,27 +371,16 @@ impl Prepared {
                 }
             )
         );
-        let resume = opts
-            .resume
-            .as_deref()
-            .map(|p| checkpoint::load(p, &fingerprint, opts.fit.learning_rate))
-            .transpose()?;
-        let mut epoch_seconds: Vec<Option<f64>> =
-            vec![None; resume.as_ref().map_or(0, |s| s.epoch)];
-        let mut last = Instant::now();
-        let (report, state) = fit_from(
-            &mut network,
-            &train,
-            val.as_ref(),
-            &opts.fit,
-            resume,
-            opts.threads,
-            &mut |e| {
-                epoch_seconds.push(Some(last.elapsed().as_secs_f64()));
-                last = Instant::now();
-                on_epoch(e);
-            },
-        )?;
+        let run = Run {
+            opts: &opts,
+            fingerprint: &fingerprint,
+            train: &train,
+            val: val.as_ref(),
+        };
+        let (report, checkpoint_bytes, epoch_seconds) = match opts.precision {
+            Precision::F32 => run.fit::<f32>(&mut network, on_epoch)?,
+            Precision::F64 => run.fit::<f64>(&mut network, on_epoch)?,
+        };
         if let (Some(epoch), 0) = (report.diverged, report.best_epoch) {
             return Err(TrainError::Diverged {
                 epoch,
@@ -407,7 +404,7 @@ impl Prepared {
         let history = opts.out_dir.join("history.csv");
         write_history(&history, &report, &epoch_seconds, opts.fit.learning_rate)?;
         let checkpoint_path = opts.out_dir.join(CHECKPOINT_FILE);
-        checkpoint::save(&checkpoint_path, &fingerprint, &state)?;
+        export::write_atomic(&checkpoint_path, &checkpoint_bytes)?;
         let (loss_plot, predictions_plot) = if opts.plots {
             let loss_path = opts.out_dir.join("loss.png");
             let train_loss: Vec<f64> = report.history.iter().map(|e| e.train_loss).collect();
@@ -449,6 +446,54 @@ impl Prepared {
                 predictions_plot,
             },
         })
+    }
+}
+
+/// What [`Prepared::train`] hands to the training in either precision.
+struct Run<'a> {
+    opts: &'a TrainOptions,
+    fingerprint: &'a str,
+    train: &'a Dataset,
+    val: Option<&'a Dataset>,
+}
+
+impl Run<'_> {
+    /// Trains `network` in `T` (resuming from `opts.resume`, which must
+    /// have been trained in `T`) and leaves the best weights in it, widened
+    /// back to f64. Returns the report, the encoded checkpoint and the
+    /// seconds of every epoch (`None` for those resumed from).
+    fn fit<T: Real>(
+        &self,
+        network: &mut Network,
+        on_epoch: &mut dyn FnMut(&EpochReport),
+    ) -> Result<(FitReport, Vec<u8>, Vec<Option<f64>>)> {
+        let opts = self.opts;
+        let resume = opts
+            .resume
+            .as_deref()
+            .map(|p| checkpoint::load::<T>(p, self.fingerprint, opts.fit.learning_rate))
+            .transpose()?;
+        let mut epoch_seconds: Vec<Option<f64>> =
+            vec![None; resume.as_ref().map_or(0, |s| s.epoch)];
+        let mut net = network.cast::<T>();
+        let (train, val) = (self.train.cast::<T>(), self.val.map(Dataset::cast::<T>));
+        let mut last = Instant::now();
+        let (report, state) = fit_from(
+            &mut net,
+            &train,
+            val.as_ref(),
+            &opts.fit,
+            resume,
+            opts.threads,
+            &mut |e| {
+                epoch_seconds.push(Some(last.elapsed().as_secs_f64()));
+                last = Instant::now();
+                on_epoch(e);
+            },
+        )?;
+        *network = net.cast::<f64>();
+        let bytes = checkpoint::encode(self.fingerprint, &state);
+        Ok((report, bytes, epoch_seconds))
     }
 }
 

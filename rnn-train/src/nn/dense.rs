@@ -7,6 +7,7 @@ use rnn_core::Activation;
 
 use super::activation::{apply_slice, derivative_from_output};
 use super::linalg::{gemm, row_sums, Mat, MatMut};
+use super::real::Real;
 
 /// Parameter layout of one Dense layer: `W [O × I]` column-major (the memory
 /// of Keras's row-major `kernel (I, O)`), then `b [O]`.
@@ -41,7 +42,7 @@ impl DenseShape {
 }
 
 /// `y = act(W x + b)` for `x: [I × B]`, `y: [O × B]`.
-pub(crate) fn forward(shape: &DenseShape, params: &[f64], x: &[f64], y: &mut [f64]) {
+pub(crate) fn forward<T: Real>(shape: &DenseShape, params: &[T], x: &[T], y: &mut [T]) {
     let (i, o) = (shape.input, shape.output);
     let batch = x.len() / i;
     for col in y.chunks_exact_mut(o) {
@@ -51,7 +52,7 @@ pub(crate) fn forward(shape: &DenseShape, params: &[f64], x: &[f64], y: &mut [f6
         MatMut::new(y, o, batch),
         Mat::new(&params[shape.w()], o, i),
         Mat::new(x, i, batch),
-        1.0,
+        T::one(),
     );
     apply_slice(shape.activation, y);
 }
@@ -59,14 +60,14 @@ pub(crate) fn forward(shape: &DenseShape, params: &[f64], x: &[f64], y: &mut [f6
 /// Backward: turns `dy` (`∂L/∂y`, `[O × B]`) into the pre-activation
 /// gradient in place, writes `dW = δ xᵀ`, `db = Σ δ` into `grad`
 /// (overwriting) and `dx = Wᵀ δ` (`[I × B]`).
-pub(crate) fn backward(
+pub(crate) fn backward<T: Real>(
     shape: &DenseShape,
-    params: &[f64],
-    x: &[f64],
-    y: &[f64],
-    dy: &mut [f64],
-    grad: &mut [f64],
-    dx: &mut [f64],
+    params: &[T],
+    x: &[T],
+    y: &[T],
+    dy: &mut [T],
+    grad: &mut [T],
+    dx: &mut [T],
 ) {
     let (i, o) = (shape.input, shape.output);
     let batch = x.len() / i;
@@ -77,13 +78,13 @@ pub(crate) fn backward(
         MatMut::new(&mut grad[shape.w()], o, i),
         Mat::new(dy, o, batch),
         Mat::new(x, i, batch).t(),
-        0.0,
+        T::zero(),
     );
-    row_sums(&mut grad[shape.b()], dy, o, 0.0);
+    row_sums(&mut grad[shape.b()], dy, o, T::zero());
     gemm(
         MatMut::new(dx, i, batch),
         Mat::new(&params[shape.w()], o, i).t(),
         Mat::new(dy, o, batch),
-        0.0,
+        T::zero(),
     );
 }

@@ -9,7 +9,7 @@
 use rnn_core::format::LayerSpec;
 
 use super::rnn::RnnShape;
-use super::{CellKind, Network, NetworkError};
+use super::{CellKind, Network, NetworkError, Real};
 
 /// Visits the parameters of one recurrent layer in weight-file order,
 /// calling `f(index into the flat vector)`.
@@ -27,7 +27,7 @@ fn rnn_file_order(shape: &RnnShape, f: &mut dyn FnMut(usize)) {
     shape.b().chain(shape.bh()).for_each(f);
 }
 
-impl Network {
+impl<T: Real> Network<T> {
     /// Visits every parameter in weight-file order, calling `f(index into
     /// [`Network::params`])`. Dense `W [O × I]` column-major is already in
     /// file order, followed by `b`.
@@ -83,7 +83,7 @@ impl Network {
     /// `reset_after`: input biases then recurrent biases).
     pub fn export_params(&self) -> Vec<f32> {
         let mut out = Vec::with_capacity(self.params.len());
-        self.file_order(&mut |i| out.push(self.params[i] as f32));
+        self.file_order(&mut |i| out.push(self.params[i].into_f64() as f32));
         out
     }
 
@@ -104,7 +104,7 @@ impl Network {
         let mut order = Vec::with_capacity(params.len());
         self.file_order(&mut |i| order.push(i));
         for (&i, &v) in order.iter().zip(params) {
-            self.params[i] = f64::from(v);
+            self.params[i] = T::from_f64(f64::from(v));
         }
         Ok(())
     }

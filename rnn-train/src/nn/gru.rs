@@ -13,11 +13,12 @@
 
 use super::activation::{sigmoid_slice, tanh_slice};
 use super::linalg::{gemm, row_sums, Mat, MatMut};
+use super::real::Real;
 use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
 /// Runs the layer over `x` (`[I × T·B]`), filling the gate caches (`z, r, n`),
 /// `cache.aux` (`U_n h + b_hn`, or `r ⊙ h_{t-1}` without `reset_after`) and `h_t`.
-pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut RnnCache) {
+pub(crate) fn forward<T: Real>(shape: &RnnShape, params: &[T], x: &[T], cache: &mut RnnCache<T>) {
     let (h, b) = (shape.hidden, cache.batch);
     let (block, gblock) = (h * b, 3 * h * b);
     input_products(shape, params, x, &mut cache.gates);
@@ -35,13 +36,18 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
                 col.copy_from_slice(&params[shape.bh()]);
             }
             if let Some(prev) = h_prev {
-                gemm(MatMut::new(step, 3 * h, b), u, Mat::new(prev, h, b), 1.0);
+                gemm(
+                    MatMut::new(step, 3 * h, b),
+                    u,
+                    Mat::new(prev, h, b),
+                    T::one(),
+                );
             }
         } else if let Some(prev) = h_prev {
             let zr = MatMut::rows_of(step, 3 * h, b, 0, 2 * h);
-            gemm(zr, u.rows(0, 2 * h), Mat::new(prev, h, b), 0.0);
+            gemm(zr, u.rows(0, 2 * h), Mat::new(prev, h, b), T::zero());
         } else {
-            step.fill(0.0);
+            step.fill(T::zero());
         }
         // z and r; aux = U_n h + b_hn, or r ⊙ h_{t-1}.
         for col in 0..b {
@@ -58,12 +64,12 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
                         *a = r * hp;
                     }
                 }
-                (false, None) => a.fill(0.0),
+                (false, None) => a.fill(T::zero()),
             }
         }
         if !reset_after && h_prev.is_some() {
             let n_rows = MatMut::rows_of(step, 3 * h, b, 2 * h, h);
-            gemm(n_rows, u.rows(2 * h, h), Mat::new(aux, h, b), 0.0);
+            gemm(n_rows, u.rows(2 * h, h), Mat::new(aux, h, b), T::zero());
         }
         // n and the new state.
         for col in 0..b {
@@ -84,12 +90,12 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
                 Some(prev) => {
                     let hp = &prev[col * h..(col + 1) * h];
                     for (((o, &z), &n), &hp) in out.iter_mut().zip(z).zip(n.iter()).zip(hp) {
-                        *o = z * hp + (1.0 - z) * n;
+                        *o = z * hp + (T::one() - z) * n;
                     }
                 }
                 None => {
                     for ((o, &z), &n) in out.iter_mut().zip(z).zip(n.iter()) {
-                        *o = (1.0 - z) * n;
+                        *o = (T::one() - z) * n;
                     }
                 }
             }
@@ -98,9 +104,9 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
 }
 
 /// `a += b` element-wise.
-fn add_assign(a: &mut [f64], b: &[f64]) {
+fn add_assign<T: Real>(a: &mut [T], b: &[T]) {
     for (a, b) in a.iter_mut().zip(b) {
-        *a += b;
+        *a += *b;
     }
 }
 
@@ -111,20 +117,20 @@ fn add_assign(a: &mut [f64], b: &[f64]) {
 /// `δn = δh (1−z)(1−n²)`; `reset_after`: `δr = δn hz_n r(1−r)` and the
 /// recurrent pre-activation gradient is `(δz, δr, δn ⊙ r)`; otherwise
 /// `δ(r⊙h) = U_nᵀ δn`, `δr = δ(r⊙h) ⊙ h_{t-1} r(1−r)`.
-pub(crate) fn backward(
+pub(crate) fn backward<T: Real>(
     shape: &RnnShape,
-    params: &[f64],
-    x: &[f64],
-    cache: &mut RnnCache,
-    upstream: Upstream<'_>,
-    grad: &mut [f64],
+    params: &[T],
+    x: &[T],
+    cache: &mut RnnCache<T>,
+    upstream: Upstream<'_, T>,
+    grad: &mut [T],
     want_dx: bool,
 ) {
     let (h, b, steps) = (shape.hidden, cache.batch, cache.steps);
     let (block, gblock) = (h * b, 3 * h * b);
     let u = Mat::new(&params[shape.u()], 3 * h, h);
     let reset_after = shape.recurrent_bias;
-    cache.dh.fill(0.0);
+    cache.dh.fill(T::zero());
     for t in (0..steps).rev() {
         upstream.add_into(&mut cache.dh, t, steps);
         let d = &mut cache.dpre[t * gblock..(t + 1) * gblock];
@@ -136,14 +142,14 @@ pub(crate) fn backward(
             for j in 0..h {
                 let idx = col * h + j;
                 let (z, r, n) = (gates[gi + j], gates[gi + h + j], gates[gi + 2 * h + j]);
-                let hp = h_prev.map_or(0.0, |p| p[idx]);
+                let hp = h_prev.map_or(T::zero(), |p| p[idx]);
                 let dh = cache.dh[idx];
-                let dn = dh * (1.0 - z) * (1.0 - n * n);
-                d[gi + j] = dh * (hp - n) * z * (1.0 - z);
+                let dn = dh * (T::one() - z) * (T::one() - n * n);
+                d[gi + j] = dh * (hp - n) * z * (T::one() - z);
                 d[gi + h + j] = if reset_after {
-                    dn * aux[idx] * r * (1.0 - r)
+                    dn * aux[idx] * r * (T::one() - r)
                 } else {
-                    0.0
+                    T::zero()
                 };
                 d[gi + 2 * h + j] = dn;
                 cache.dh[idx] = dh * z;
@@ -163,19 +169,19 @@ pub(crate) fn backward(
                     MatMut::new(&mut cache.dh, h, b),
                     u.t(),
                     Mat::new(dhz, 3 * h, b),
-                    1.0,
+                    T::one(),
                 );
             }
         } else if let Some(hp) = h_prev {
             let drh = &mut cache.step[..block];
             let dn = Mat::new(d, 3 * h, b).rows(2 * h, h);
-            gemm(MatMut::new(drh, h, b), u.rows(2 * h, h).t(), dn, 0.0);
+            gemm(MatMut::new(drh, h, b), u.rows(2 * h, h).t(), dn, T::zero());
             for col in 0..b {
                 let gi = col * 3 * h;
                 for j in 0..h {
                     let idx = col * h + j;
                     let r = gates[gi + h + j];
-                    d[gi + h + j] = drh[idx] * hp[idx] * r * (1.0 - r);
+                    d[gi + h + j] = drh[idx] * hp[idx] * r * (T::one() - r);
                     cache.dh[idx] += drh[idx] * r;
                 }
             }
@@ -184,7 +190,7 @@ pub(crate) fn backward(
                 MatMut::new(&mut cache.dh, h, b),
                 u.rows(0, 2 * h).t(),
                 dzr,
-                1.0,
+                T::one(),
             );
         }
     }
@@ -195,9 +201,9 @@ pub(crate) fn backward(
             MatMut::new(&mut grad[shape.u()], 3 * h, h),
             Mat::new(&cache.dpre_h, 3 * h, all).cols(b, cols),
             h_prev,
-            0.0,
+            T::zero(),
         );
-        row_sums(&mut grad[shape.bh()], &cache.dpre_h, 3 * h, 0.0);
+        row_sums(&mut grad[shape.bh()], &cache.dpre_h, 3 * h, T::zero());
     } else {
         let d = Mat::new(&cache.dpre, 3 * h, all).cols(b, cols);
         let du = &mut grad[shape.u()];
@@ -205,14 +211,14 @@ pub(crate) fn backward(
             MatMut::rows_of(du, 3 * h, h, 0, 2 * h),
             d.rows(0, 2 * h),
             h_prev,
-            0.0,
+            T::zero(),
         );
         let rh = Mat::new(&cache.aux, h, all).cols(b, cols).t();
         gemm(
             MatMut::rows_of(du, 3 * h, h, 2 * h, h),
             d.rows(2 * h, h),
             rh,
-            0.0,
+            T::zero(),
         );
     }
     input_gradients(shape, params, x, cache, grad, want_dx);

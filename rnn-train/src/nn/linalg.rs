@@ -1,5 +1,5 @@
 //! Strided column-major matrix views and the one product the layers need,
-//! `C = beta·C + A·B`. Transposes are free: they swap the strides of a view.
+//! `C = beta·C + A·B`, in `f32` or `f64` ([`Real`]). Transposes are free: they swap the strides of a view.
 //!
 //! Products with every dimension above [`SMALL_DIM`] go to nalgebra's
 //! `gemm`, which hands them to matrixmultiply; smaller ones (for example
@@ -8,20 +8,22 @@
 
 use nalgebra::{DMatrixView, DMatrixViewMut, Dyn, MatrixView, MatrixViewMut};
 
+use super::real::Real;
+
 /// A read-only strided matrix over a slice: element `(r, c)` is
 /// `data[r·row_stride + c·col_stride]`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Mat<'a> {
-    data: &'a [f64],
+pub(crate) struct Mat<'a, T> {
+    data: &'a [T],
     rows: usize,
     cols: usize,
     row_stride: usize,
     col_stride: usize,
 }
 
-impl<'a> Mat<'a> {
+impl<'a, T: Real> Mat<'a, T> {
     /// A contiguous column-major `[rows × cols]` matrix at the start of `data`.
-    pub(crate) fn new(data: &'a [f64], rows: usize, cols: usize) -> Self {
+    pub(crate) fn new(data: &'a [T], rows: usize, cols: usize) -> Self {
         Self {
             data,
             rows,
@@ -50,7 +52,7 @@ impl<'a> Mat<'a> {
     }
 
     /// The data from `offset` on (empty past the end, for views with no columns).
-    fn tail(&self, offset: usize) -> &'a [f64] {
+    fn tail(&self, offset: usize) -> &'a [T] {
         self.data.get(offset..).unwrap_or_default()
     }
 
@@ -65,7 +67,7 @@ impl<'a> Mat<'a> {
         }
     }
 
-    fn view(&self) -> DMatrixView<'a, f64, Dyn, Dyn> {
+    fn view(&self) -> DMatrixView<'a, T, Dyn, Dyn> {
         MatrixView::from_slice_with_strides_generic(
             self.data,
             Dyn(self.rows),
@@ -78,16 +80,16 @@ impl<'a> Mat<'a> {
 
 /// A mutable strided matrix over a slice (see [`Mat`]).
 #[derive(Debug)]
-pub(crate) struct MatMut<'a> {
-    data: &'a mut [f64],
+pub(crate) struct MatMut<'a, T> {
+    data: &'a mut [T],
     rows: usize,
     cols: usize,
     col_stride: usize,
 }
 
-impl<'a> MatMut<'a> {
+impl<'a, T: Real> MatMut<'a, T> {
     /// A contiguous column-major `[rows × cols]` matrix at the start of `data`.
-    pub(crate) fn new(data: &'a mut [f64], rows: usize, cols: usize) -> Self {
+    pub(crate) fn new(data: &'a mut [T], rows: usize, cols: usize) -> Self {
         Self {
             data,
             rows,
@@ -99,7 +101,7 @@ impl<'a> MatMut<'a> {
     /// Rows `start..start + count` of a contiguous column-major
     /// `[rows_total × cols]` matrix.
     pub(crate) fn rows_of(
-        data: &'a mut [f64],
+        data: &'a mut [T],
         rows_total: usize,
         cols: usize,
         start: usize,
@@ -113,7 +115,7 @@ impl<'a> MatMut<'a> {
         }
     }
 
-    fn view(&mut self) -> DMatrixViewMut<'_, f64, Dyn, Dyn> {
+    fn view(&mut self) -> DMatrixViewMut<'_, T, Dyn, Dyn> {
         MatrixViewMut::from_slice_with_strides_generic(
             self.data,
             Dyn(self.rows),
@@ -128,17 +130,17 @@ impl<'a> MatMut<'a> {
 ///
 /// Shapes are internal invariants of the layers: `a: [m × k]`, `b: [k × n]`,
 /// `c: [m × n]`.
-pub(crate) fn gemm(mut c: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, beta: f64) {
+pub(crate) fn gemm<T: Real>(mut c: MatMut<'_, T>, a: Mat<'_, T>, b: Mat<'_, T>, beta: T) {
     let (m, n, k) = (c.rows, c.cols, a.cols);
     if m > SMALL_DIM && n > SMALL_DIM && k > SMALL_DIM {
-        c.view().gemm(1.0, &a.view(), &b.view(), beta);
+        c.view().gemm(T::one(), &a.view(), &b.view(), beta);
         return;
     }
     for j in 0..n {
         let out = &mut c.data[j * c.col_stride..j * c.col_stride + m];
-        if beta == 0.0 {
-            out.fill(0.0);
-        } else if beta != 1.0 {
+        if beta == T::zero() {
+            out.fill(T::zero());
+        } else if beta != T::one() {
             out.iter_mut().for_each(|v| *v *= beta);
         }
         for p in 0..k {
@@ -162,13 +164,13 @@ pub(crate) fn gemm(mut c: MatMut<'_>, a: Mat<'_>, b: Mat<'_>, beta: f64) {
 const SMALL_DIM: usize = 5;
 
 /// `out[r] = beta·out[r] + Σ_c m[r, c]` for a contiguous column-major `[rows × cols]` `m`.
-pub(crate) fn row_sums(out: &mut [f64], m: &[f64], rows: usize, beta: f64) {
-    if beta == 0.0 {
-        out.fill(0.0);
+pub(crate) fn row_sums<T: Real>(out: &mut [T], m: &[T], rows: usize, beta: T) {
+    if beta == T::zero() {
+        out.fill(T::zero());
     }
     for col in m.chunks_exact(rows) {
         for (o, v) in out.iter_mut().zip(col) {
-            *o += v;
+            *o += *v;
         }
     }
 }

@@ -14,11 +14,12 @@
 
 use super::activation::{sigmoid_slice, tanh_slice};
 use super::linalg::{gemm, Mat, MatMut};
+use super::real::Real;
 use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
 /// Runs the layer over `x` (`[I × T·B]`), filling the gates, `c_t`,
 /// `tanh(c_t)` and `h_t` caches.
-pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut RnnCache) {
+pub(crate) fn forward<T: Real>(shape: &RnnShape, params: &[T], x: &[T], cache: &mut RnnCache<T>) {
     let (h, b) = (shape.hidden, cache.batch);
     let (block, gblock) = (h * b, 4 * h * b);
     input_products(shape, params, x, &mut cache.gates);
@@ -29,7 +30,7 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
         let (c_done, c_rest) = cache.aux.split_at_mut(t * block);
         if t > 0 {
             let previous = Mat::new(&h_done[(t - 1) * block..], h, b);
-            gemm(MatMut::new(z, 4 * h, b), u, previous, 1.0);
+            gemm(MatMut::new(z, 4 * h, b), u, previous, T::one());
         }
         let tc_now = &mut cache.aux2[t * block..(t + 1) * block];
         let c_prev = (t > 0).then(|| &c_done[(t - 1) * block..t * block]);
@@ -69,20 +70,20 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
 
 /// Backpropagates `upstream` through time, writing this layer's parameter
 /// gradients into `grad` (overwriting) and, if `want_dx`, `cache.dx`.
-pub(crate) fn backward(
+pub(crate) fn backward<T: Real>(
     shape: &RnnShape,
-    params: &[f64],
-    x: &[f64],
-    cache: &mut RnnCache,
-    upstream: Upstream<'_>,
-    grad: &mut [f64],
+    params: &[T],
+    x: &[T],
+    cache: &mut RnnCache<T>,
+    upstream: Upstream<'_, T>,
+    grad: &mut [T],
     want_dx: bool,
 ) {
     let (h, b, steps) = (shape.hidden, cache.batch, cache.steps);
     let (block, gblock) = (h * b, 4 * h * b);
     let u = Mat::new(&params[shape.u()], 4 * h, h);
-    cache.dh.fill(0.0);
-    cache.dc.fill(0.0);
+    cache.dh.fill(T::zero());
+    cache.dc.fill(T::zero());
     for t in (0..steps).rev() {
         upstream.add_into(&mut cache.dh, t, steps);
         let d = &mut cache.dpre[t * gblock..(t + 1) * gblock];
@@ -107,11 +108,11 @@ pub(crate) fn backward(
             let dc = &mut cache.dc[cols.clone()];
             let cp = c_prev.map(|c| &c[cols]);
             for j in 0..h {
-                let dct = dc[j] + dh[j] * o[j] * (1.0 - tc[j] * tc[j]);
-                d_i[j] = dct * g[j] * i[j] * (1.0 - i[j]);
-                d_f[j] = cp.map_or(0.0, |cp| dct * cp[j] * f[j] * (1.0 - f[j]));
-                d_g[j] = dct * i[j] * (1.0 - g[j] * g[j]);
-                d_o[j] = dh[j] * tc[j] * o[j] * (1.0 - o[j]);
+                let dct = dc[j] + dh[j] * o[j] * (T::one() - tc[j] * tc[j]);
+                d_i[j] = dct * g[j] * i[j] * (T::one() - i[j]);
+                d_f[j] = cp.map_or(T::zero(), |cp| dct * cp[j] * f[j] * (T::one() - f[j]));
+                d_g[j] = dct * i[j] * (T::one() - g[j] * g[j]);
+                d_o[j] = dh[j] * tc[j] * o[j] * (T::one() - o[j]);
                 dc[j] = dct * f[j];
             }
         }
@@ -120,7 +121,7 @@ pub(crate) fn backward(
                 MatMut::new(&mut cache.dh, h, b),
                 u.t(),
                 Mat::new(d, 4 * h, b),
-                0.0,
+                T::zero(),
             );
         }
     }
@@ -129,7 +130,7 @@ pub(crate) fn backward(
         MatMut::new(&mut grad[shape.u()], 4 * h, h),
         Mat::new(&cache.dpre, 4 * h, steps * b).cols(b, cols),
         Mat::new(&cache.h, h, steps * b).cols(0, cols).t(),
-        0.0,
+        T::zero(),
     );
     input_gradients(shape, params, x, cache, grad, want_dx);
 }

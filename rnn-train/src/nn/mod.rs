@@ -1,6 +1,7 @@
 //! The trainable network: stacked SimpleRNN / LSTM / GRU layers, then a
-//! Dense head, with f64 parameters, Keras-like initialisation, a batched
-//! forward pass with caches and backpropagation through time.
+//! Dense head, with `f32` or `f64` parameters ([`Real`]), Keras-like
+//! initialisation, a batched forward pass with caches and backpropagation
+//! through time.
 //!
 //! | file | job |
 //! | --- | --- |
@@ -9,7 +10,8 @@
 //! | `tape.rs` | whole-network forward/backward over one batch |
 //! | `init.rs` | Keras initializers (glorot uniform, orthogonal) |
 //! | `export.rs` | rnn-core weight-file records and parameter order |
-//! | `linalg.rs`, `activation.rs` | strided products on nalgebra; f64 activations |
+//! | `linalg.rs`, `activation.rs` | strided products on nalgebra; activations |
+//! | `real.rs` | the float type of training ([`Real`], [`Precision`]) |
 
 mod activation;
 mod dense;
@@ -18,6 +20,7 @@ mod gru;
 mod init;
 mod linalg;
 mod lstm;
+mod real;
 mod rnn;
 mod simple_rnn;
 mod tape;
@@ -25,7 +28,10 @@ mod tape;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
+pub use real::{Precision, Real};
 pub use rnn_core::Activation;
+
+pub(crate) use real::c;
 
 use crate::loss::Loss;
 use dense::DenseShape;
@@ -179,34 +185,38 @@ pub enum NetworkError {
     },
 }
 
-/// A trainable network: f64 parameters of every layer, in one flat vector.
+/// A trainable network: the parameters of every layer, in one flat vector
+/// of `T` (`f64` by default; `f32` to train as Keras does).
 ///
-/// Construct with [`Network::new`]; train with [`crate::fit::fit`]; export
-/// with [`Network::layer_specs`] and [`Network::export_params`].
+/// Construct with [`Network::new`] (then [`Network::cast`] for `f32`);
+/// train with [`crate::fit::fit`]; export with [`Network::layer_specs`] and
+/// [`Network::export_params`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct Network {
+pub struct Network<T = f64> {
     arch: Architecture,
     rnn: Vec<RnnShape>,
     dense: Vec<DenseShape>,
-    params: Vec<f64>,
+    params: Vec<T>,
 }
 
-/// Loss value and gradients of a batch, from [`Network::gradients`].
+/// Loss value and gradients of a batch, from [`Network::gradients`], in
+/// the network's float type.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Gradients {
+pub struct Gradients<T = f64> {
     /// Mean loss over the batch.
-    pub loss: f64,
+    pub loss: T,
     /// `∂L/∂θ` in the order of [`Network::params`].
-    pub params: Vec<f64>,
+    pub params: Vec<T>,
     /// `∂L/∂x` in the layout of the inputs (`windows × T × I`, row-major).
-    pub inputs: Vec<f64>,
+    pub inputs: Vec<T>,
 }
 
 impl Network {
-    /// Builds the network with Keras-like initialisation from `seed`:
-    /// glorot-uniform kernels (Dense too), orthogonal recurrent kernels,
-    /// zero biases, LSTM forget-gate bias 1 (Keras `unit_forget_bias`).
-    /// Deterministic: the same `arch` and `seed` give bit-identical weights.
+    /// Builds the network in `f64` with Keras-like initialisation from
+    /// `seed`: glorot-uniform kernels (Dense too), orthogonal recurrent
+    /// kernels, zero biases, LSTM forget-gate bias 1 (Keras
+    /// `unit_forget_bias`). Deterministic: the same `arch` and `seed` give
+    /// bit-identical weights. For `f32`, [`Network::cast`] rounds them.
     ///
     /// # Errors
     /// Those of [`Architecture::validate`].
@@ -270,6 +280,23 @@ impl Network {
             init::glorot_uniform(&mut rng, s.input, s.output, &mut params[s.w()]);
         }
     }
+}
+
+impl<T: Real> Network<T> {
+    /// The same network in the float type `U`: every parameter rounded to
+    /// nearest (exact from `f32` to `f64`).
+    pub fn cast<U: Real>(&self) -> Network<U> {
+        Network {
+            arch: self.arch.clone(),
+            rnn: self.rnn.clone(),
+            dense: self.dense.clone(),
+            params: self
+                .params
+                .iter()
+                .map(|&p| U::from_f64(p.into_f64()))
+                .collect(),
+        }
+    }
 
     /// The architecture the network was built from.
     pub fn architecture(&self) -> &Architecture {
@@ -290,12 +317,12 @@ impl Network {
     /// (`[G·H × I]` column-major, the memory of Keras's `kernel`), `U`
     /// (`[G·H × H]`, Keras's `recurrent_kernel`), `b`, then for GRU with
     /// `reset_after` the recurrent bias; Dense: `W [O × I]`, `b`.
-    pub fn params(&self) -> &[f64] {
+    pub fn params(&self) -> &[T] {
         &self.params
     }
 
     /// Mutable access to the parameters (order as [`Network::params`]).
-    pub fn params_mut(&mut self) -> &mut [f64] {
+    pub fn params_mut(&mut self) -> &mut [T] {
         &mut self.params
     }
 
@@ -308,10 +335,10 @@ impl Network {
     /// # Errors
     /// [`NetworkError::InputLength`] when `window.len()` is not a positive
     /// multiple of the input size.
-    pub fn predict(&self, window: &[f64]) -> Result<Vec<f64>, NetworkError> {
+    pub fn predict(&self, window: &[T]) -> Result<Vec<T>, NetworkError> {
         let steps = self.steps_of(window.len(), 1)?;
         let mut tape = Tape::new(self, steps, 1);
-        tape.load(window, &vec![0.0; self.output_size()], &[0]);
+        tape.load(window, &vec![T::zero(); self.output_size()], &[0]);
         self.forward(&mut tape);
         Ok(tape.output().to_vec())
     }
@@ -326,7 +353,7 @@ impl Network {
     /// # Errors
     /// [`NetworkError::InputLength`] when `steps` is 0 or `windows.len()` is
     /// not a positive multiple of `steps · I`.
-    pub fn predict_batch(&self, windows: &[f64], steps: usize) -> Result<Vec<f64>, NetworkError> {
+    pub fn predict_batch(&self, windows: &[T], steps: usize) -> Result<Vec<T>, NetworkError> {
         let per_window = steps * self.arch.input_size;
         if per_window == 0 || windows.is_empty() || !windows.len().is_multiple_of(per_window) {
             return Err(NetworkError::InputLength {
@@ -338,8 +365,8 @@ impl Network {
         let o = self.output_size();
         let mut out = Vec::with_capacity(n * o);
         let indices: Vec<usize> = (0..n).collect();
-        let no_targets = vec![0.0; n * o];
-        let mut tape: Option<Tape> = None;
+        let no_targets = vec![T::zero(); n * o];
+        let mut tape: Option<Tape<T>> = None;
         for chunk in indices.chunks(PREDICT_BATCH) {
             let tape = match &mut tape {
                 Some(t) if t.batch == chunk.len() => t,
@@ -364,10 +391,10 @@ impl Network {
     /// `inputs.len()` is not a positive multiple of `n · I`.
     pub fn gradients(
         &self,
-        inputs: &[f64],
-        targets: &[f64],
+        inputs: &[T],
+        targets: &[T],
         loss: Loss,
-    ) -> Result<Gradients, NetworkError> {
+    ) -> Result<Gradients<T>, NetworkError> {
         let o = self.output_size();
         if targets.is_empty() || !targets.len().is_multiple_of(o) {
             return Err(NetworkError::TargetLength {
@@ -382,10 +409,10 @@ impl Network {
         tape.load(inputs, targets, &indices);
         self.forward(&mut tape);
         let value = tape.loss_and_seed(loss);
-        let mut params = vec![0.0; self.param_count()];
+        let mut params = vec![T::zero(); self.param_count()];
         self.backward(&mut tape, &mut params, true);
         let i = self.arch.input_size;
-        let mut dx = vec![0.0; inputs.len()];
+        let mut dx = vec![T::zero(); inputs.len()];
         for (col, g) in tape.rnn[0].dx.chunks_exact(i).enumerate() {
             let (t, b) = (col / n, col % n);
             let at = (b * steps + t) * i;

@@ -10,6 +10,8 @@ use std::ops::Range;
 
 use rnn_core::Activation;
 
+use super::real::Real;
+
 /// Parameter layout of one recurrent layer inside the flat vector.
 ///
 /// Gates are stacked row-wise in Keras order (LSTM i, f, c, o; GRU z, r, n):
@@ -77,37 +79,37 @@ impl RnnShape {
 /// Forward values kept for backpropagation through time, and the backward
 /// scratch buffers, for one recurrent layer and one batch size.
 #[derive(Clone, Debug)]
-pub(crate) struct RnnCache {
+pub(crate) struct RnnCache<T> {
     /// Timesteps `T`.
     pub steps: usize,
     /// Windows in the batch `B`.
     pub batch: usize,
     /// Outputs `h_t`, `[H × T·B]` (the next layer's input).
-    pub h: Vec<f64>,
+    pub h: Vec<T>,
     /// Activated gates, `[G·H × T·B]` (unused by SimpleRNN).
-    pub gates: Vec<f64>,
+    pub gates: Vec<T>,
     /// LSTM: cell state `c_t`; GRU `reset_after`: `U_n h + b_hn`; GRU
     /// otherwise: `r ⊙ h_{t-1}`. `[H × T·B]`.
-    pub aux: Vec<f64>,
+    pub aux: Vec<T>,
     /// LSTM: `tanh(c_t)`, `[H × T·B]`.
-    pub aux2: Vec<f64>,
+    pub aux2: Vec<T>,
     /// Gradient of the loss w.r.t. the gate pre-activations (input side),
     /// `[G·H × T·B]`.
-    pub dpre: Vec<f64>,
+    pub dpre: Vec<T>,
     /// GRU `reset_after`: gradient w.r.t. the recurrent pre-activations
     /// `U h + b_h`, `[G·H × T·B]`.
-    pub dpre_h: Vec<f64>,
+    pub dpre_h: Vec<T>,
     /// Gradient w.r.t. this layer's inputs, `[I × T·B]`.
-    pub dx: Vec<f64>,
+    pub dx: Vec<T>,
     /// Gradient w.r.t. `h` carried back one timestep, `[H × B]`.
-    pub dh: Vec<f64>,
+    pub dh: Vec<T>,
     /// LSTM: gradient w.r.t. `c` carried back, `[H × B]`.
-    pub dc: Vec<f64>,
+    pub dc: Vec<T>,
     /// One timestep's scratch, `[G·H × B]`.
-    pub step: Vec<f64>,
+    pub step: Vec<T>,
 }
 
-impl RnnCache {
+impl<T: Real> RnnCache<T> {
     /// Buffers for `shape` over `steps` timesteps of `batch` windows.
     pub fn new(shape: &RnnShape, steps: usize, batch: usize) -> Self {
         let n = steps * batch;
@@ -116,33 +118,41 @@ impl RnnCache {
         Self {
             steps,
             batch,
-            h: vec![0.0; h * n],
-            gates: if gated { vec![0.0; g * n] } else { Vec::new() },
-            aux: if gated { vec![0.0; h * n] } else { Vec::new() },
+            h: vec![T::zero(); h * n],
+            gates: if gated {
+                vec![T::zero(); g * n]
+            } else {
+                Vec::new()
+            },
+            aux: if gated {
+                vec![T::zero(); h * n]
+            } else {
+                Vec::new()
+            },
             aux2: if shape.gates == 4 {
-                vec![0.0; h * n]
+                vec![T::zero(); h * n]
             } else {
                 Vec::new()
             },
-            dpre: vec![0.0; g * n],
+            dpre: vec![T::zero(); g * n],
             dpre_h: if shape.recurrent_bias {
-                vec![0.0; g * n]
+                vec![T::zero(); g * n]
             } else {
                 Vec::new()
             },
-            dx: vec![0.0; i * n],
-            dh: vec![0.0; h * batch],
+            dx: vec![T::zero(); i * n],
+            dh: vec![T::zero(); h * batch],
             dc: if shape.gates == 4 {
-                vec![0.0; h * batch]
+                vec![T::zero(); h * batch]
             } else {
                 Vec::new()
             },
-            step: vec![0.0; g * batch],
+            step: vec![T::zero(); g * batch],
         }
     }
 
     /// The output block of the last timestep, `[H × B]`.
-    pub fn last_output(&self) -> &[f64] {
+    pub fn last_output(&self) -> &[T] {
         let block = self.h.len() / self.steps;
         &self.h[self.h.len() - block..]
     }
@@ -150,18 +160,18 @@ impl RnnCache {
 
 /// Gradient of the loss w.r.t. a recurrent layer's outputs.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Upstream<'a> {
+pub(crate) enum Upstream<'a, T> {
     /// Only the last timestep's output feeds the Dense head, `[H × B]`
     /// (Keras `return_sequences=False`).
-    Last(&'a [f64]),
+    Last(&'a [T]),
     /// Every timestep's output feeds the next recurrent layer, `[H × T·B]`
     /// (Keras `return_sequences=True`).
-    All(&'a [f64]),
+    All(&'a [T]),
 }
 
-impl Upstream<'_> {
+impl<T: Real> Upstream<'_, T> {
     /// Adds the gradient arriving at timestep `t` to `dh` (`[H × B]`).
-    pub fn add_into(&self, dh: &mut [f64], t: usize, steps: usize) {
+    pub fn add_into(&self, dh: &mut [T], t: usize, steps: usize) {
         let block = dh.len();
         let src = match *self {
             Upstream::Last(g) if t + 1 == steps => g,
@@ -169,13 +179,13 @@ impl Upstream<'_> {
             Upstream::All(g) => &g[t * block..(t + 1) * block],
         };
         for (d, s) in dh.iter_mut().zip(src) {
-            *d += s;
+            *d += *s;
         }
     }
 }
 
 /// Writes `W·X + b` (`b` broadcast over columns) into `pre` (`[G·H × T·B]`).
-pub(crate) fn input_products(shape: &RnnShape, params: &[f64], x: &[f64], pre: &mut [f64]) {
+pub(crate) fn input_products<T: Real>(shape: &RnnShape, params: &[T], x: &[T], pre: &mut [T]) {
     use super::linalg::{gemm, Mat, MatMut};
     let (g, i) = (shape.gate_rows(), shape.input);
     let cols = x.len() / i;
@@ -187,7 +197,7 @@ pub(crate) fn input_products(shape: &RnnShape, params: &[f64], x: &[f64], pre: &
         MatMut::new(pre, g, cols),
         Mat::new(&params[shape.w()], g, i),
         Mat::new(x, i, cols),
-        1.0,
+        T::one(),
     );
 }
 
@@ -196,12 +206,12 @@ pub(crate) fn input_products(shape: &RnnShape, params: &[f64], x: &[f64], pre: &
 ///
 /// `dW = D·Xᵀ`, `db = Σ D`, and `dX = Wᵀ·D` when `want_dx`; `D` is
 /// `dpre` (`[G·H × T·B]`).
-pub(crate) fn input_gradients(
+pub(crate) fn input_gradients<T: Real>(
     shape: &RnnShape,
-    params: &[f64],
-    x: &[f64],
-    cache: &mut RnnCache,
-    grad: &mut [f64],
+    params: &[T],
+    x: &[T],
+    cache: &mut RnnCache<T>,
+    grad: &mut [T],
     want_dx: bool,
 ) {
     use super::linalg::{gemm, row_sums, Mat, MatMut};
@@ -211,15 +221,15 @@ pub(crate) fn input_gradients(
         MatMut::new(&mut grad[shape.w()], g, i),
         Mat::new(&cache.dpre, g, cols),
         Mat::new(x, i, cols).t(),
-        0.0,
+        T::zero(),
     );
-    row_sums(&mut grad[shape.b()], &cache.dpre, g, 0.0);
+    row_sums(&mut grad[shape.b()], &cache.dpre, g, T::zero());
     if want_dx {
         gemm(
             MatMut::new(&mut cache.dx, i, cols),
             Mat::new(&params[shape.w()], g, i).t(),
             Mat::new(&cache.dpre, g, cols),
-            0.0,
+            T::zero(),
         );
     }
 }

@@ -7,10 +7,11 @@
 
 use super::activation::{apply_slice, derivative_from_output};
 use super::linalg::{gemm, Mat, MatMut};
+use super::real::Real;
 use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
 /// Runs the layer over `x` (`[I × T·B]`), filling `cache.h`.
-pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut RnnCache) {
+pub(crate) fn forward<T: Real>(shape: &RnnShape, params: &[T], x: &[T], cache: &mut RnnCache<T>) {
     let (h, b) = (shape.hidden, cache.batch);
     let block = h * b;
     input_products(shape, params, x, &mut cache.h);
@@ -20,7 +21,7 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
         let current = &mut rest[..block];
         if t > 0 {
             let previous = Mat::new(&done[(t - 1) * block..], h, b);
-            gemm(MatMut::new(current, h, b), u, previous, 1.0);
+            gemm(MatMut::new(current, h, b), u, previous, T::one());
         }
         apply_slice(shape.activation, current);
     }
@@ -28,19 +29,19 @@ pub(crate) fn forward(shape: &RnnShape, params: &[f64], x: &[f64], cache: &mut R
 
 /// Backpropagates `upstream` through time, writing this layer's parameter
 /// gradients into `grad` (overwriting) and, if `want_dx`, `cache.dx`.
-pub(crate) fn backward(
+pub(crate) fn backward<T: Real>(
     shape: &RnnShape,
-    params: &[f64],
-    x: &[f64],
-    cache: &mut RnnCache,
-    upstream: Upstream<'_>,
-    grad: &mut [f64],
+    params: &[T],
+    x: &[T],
+    cache: &mut RnnCache<T>,
+    upstream: Upstream<'_, T>,
+    grad: &mut [T],
     want_dx: bool,
 ) {
     let (h, b, steps) = (shape.hidden, cache.batch, cache.steps);
     let block = h * b;
     let u = Mat::new(&params[shape.u()], h, h);
-    cache.dh.fill(0.0);
+    cache.dh.fill(T::zero());
     for t in (0..steps).rev() {
         upstream.add_into(&mut cache.dh, t, steps);
         let d = &mut cache.dpre[t * block..(t + 1) * block];
@@ -53,7 +54,7 @@ pub(crate) fn backward(
                 MatMut::new(&mut cache.dh, h, b),
                 u.t(),
                 Mat::new(d, h, b),
-                0.0,
+                T::zero(),
             );
         }
     }
@@ -62,7 +63,7 @@ pub(crate) fn backward(
         MatMut::new(&mut grad[shape.u()], h, h),
         Mat::new(&cache.dpre, h, steps * b).cols(b, cols),
         Mat::new(&cache.h, h, steps * b).cols(0, cols).t(),
-        0.0,
+        T::zero(),
     );
     input_gradients(shape, params, x, cache, grad, want_dx);
 }

@@ -5,56 +5,57 @@
 //! windows, or a batch's shorter last chunk), allocated once per fit.
 
 use super::dense;
+use super::real::Real;
 use super::rnn::{RnnCache, Upstream};
 use super::{gru, lstm, simple_rnn, CellKind, Network};
 
 /// Buffers of one forward and backward pass over `batch` windows of `steps` timesteps.
 #[derive(Clone, Debug)]
-pub(crate) struct Tape {
+pub(crate) struct Tape<T> {
     /// Timesteps `T`.
     pub steps: usize,
     /// Windows `B`.
     pub batch: usize,
     /// The batch's inputs, `[I × T·B]` (column `t·B + b` is timestep `t` of window `b`).
-    pub x: Vec<f64>,
+    pub x: Vec<T>,
     /// The batch's targets, `[O × B]`.
-    pub targets: Vec<f64>,
+    pub targets: Vec<T>,
     /// One cache per recurrent layer.
-    pub rnn: Vec<RnnCache>,
+    pub rnn: Vec<RnnCache<T>>,
     /// Outputs of each Dense layer, `[O_k × B]`; the last is the prediction.
-    pub dense_out: Vec<Vec<f64>>,
+    pub dense_out: Vec<Vec<T>>,
     /// `∂L/∂y` of each Dense layer, `[O_k × B]`.
-    pub dense_grad: Vec<Vec<f64>>,
+    pub dense_grad: Vec<Vec<T>>,
     /// `∂L/∂h` of the last recurrent layer's last output, `[H × B]`.
-    pub head_dx: Vec<f64>,
+    pub head_dx: Vec<T>,
 }
 
-impl Tape {
+impl<T: Real> Tape<T> {
     /// Buffers for `net` over `batch` windows of `steps` timesteps.
-    pub fn new(net: &Network, steps: usize, batch: usize) -> Self {
+    pub fn new(net: &Network<T>, steps: usize, batch: usize) -> Self {
         let n = steps * batch;
         let sizes: Vec<usize> = net.dense.iter().map(|d| d.output * batch).collect();
         let last_hidden = net.rnn.last().map_or(0, |s| s.hidden);
         Self {
             steps,
             batch,
-            x: vec![0.0; net.arch.input_size * n],
-            targets: vec![0.0; net.output_size() * batch],
+            x: vec![T::zero(); net.arch.input_size * n],
+            targets: vec![T::zero(); net.output_size() * batch],
             rnn: net
                 .rnn
                 .iter()
                 .map(|s| RnnCache::new(s, steps, batch))
                 .collect(),
-            dense_out: sizes.iter().map(|&k| vec![0.0; k]).collect(),
-            dense_grad: sizes.iter().map(|&k| vec![0.0; k]).collect(),
-            head_dx: vec![0.0; last_hidden * batch],
+            dense_out: sizes.iter().map(|&k| vec![T::zero(); k]).collect(),
+            dense_grad: sizes.iter().map(|&k| vec![T::zero(); k]).collect(),
+            head_dx: vec![T::zero(); last_hidden * batch],
         }
     }
 
     /// Copies windows `indices` of `inputs` (`n × T × I`, row-major) and
     /// their `targets` (`n × O`) into the batch layout. `indices.len()`
     /// must equal the tape's batch size.
-    pub fn load(&mut self, inputs: &[f64], targets: &[f64], indices: &[usize]) {
+    pub fn load(&mut self, inputs: &[T], targets: &[T], indices: &[usize]) {
         let (steps, batch) = (self.steps, self.batch);
         let features = self.x.len() / (steps * batch);
         let outputs = self.targets.len() / batch;
@@ -74,7 +75,7 @@ impl Tape {
     }
 
     /// The predictions of the last forward pass, `[O × B]` (window-major).
-    pub fn output(&self) -> &[f64] {
+    pub fn output(&self) -> &[T] {
         match self.dense_out.last() {
             Some(y) => y,
             None => self.rnn.last().map_or(&[], |c| c.last_output()),
@@ -83,9 +84,9 @@ impl Tape {
 
     /// Computes the mean `loss` of the last forward pass against the
     /// batch's targets and writes `∂L/∂y` where [`Network::backward`] starts.
-    pub fn loss_and_seed(&mut self, loss: crate::loss::Loss) -> f64 {
+    pub fn loss_and_seed(&mut self, loss: crate::loss::Loss) -> T {
         let values = self.targets.len();
-        self.loss_sum_and_seed(loss, values) / values as f64
+        self.loss_sum_and_seed(loss, values) / T::from_f64(values as f64)
     }
 
     /// Computes the summed `loss` of the last forward pass against the
@@ -93,7 +94,7 @@ impl Tape {
     /// values (this tape's windows may be a part of a larger batch whose
     /// `values` predictions share the mean) where [`Network::backward`]
     /// starts.
-    pub fn loss_sum_and_seed(&mut self, loss: crate::loss::Loss, values: usize) -> f64 {
+    pub fn loss_sum_and_seed(&mut self, loss: crate::loss::Loss, values: usize) -> T {
         let seed = match self.dense_grad.last_mut() {
             Some(g) => g,
             None => &mut self.head_dx,
@@ -102,13 +103,13 @@ impl Tape {
             Some(y) => &y[..],
             None => self.rnn.last().map_or(&[][..], |c| c.last_output()),
         };
-        loss.sum_and_gradient(predicted, &self.targets, seed, values as f64)
+        loss.sum_and_gradient(predicted, &self.targets, seed, T::from_f64(values as f64))
     }
 }
 
-impl Network {
+impl<T: Real> Network<T> {
     /// Forward pass over the batch in `tape.x`, filling every cache.
-    pub(crate) fn forward(&self, tape: &mut Tape) {
+    pub(crate) fn forward(&self, tape: &mut Tape<T>) {
         let params = &self.params;
         for (l, shape) in self.rnn.iter().enumerate() {
             let (below, here) = tape.rnn.split_at_mut(l);
@@ -132,7 +133,7 @@ impl Network {
     /// last of `tape.dense_grad` (or, without Dense layers, `tape.head_dx`).
     /// Overwrites every entry of `grad` (`[param_count]`); with `want_dx`
     /// the input gradient is left in `tape.rnn[0].dx`.
-    pub(crate) fn backward(&self, tape: &mut Tape, grad: &mut [f64], want_dx: bool) {
+    pub(crate) fn backward(&self, tape: &mut Tape<T>, grad: &mut [T], want_dx: bool) {
         let params = &self.params;
         let top = tape.rnn.last().map_or(&[][..], |c| c.last_output());
         for (k, shape) in self.dense.iter().enumerate().rev() {

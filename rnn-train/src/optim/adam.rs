@@ -1,7 +1,9 @@
 //! Adam with bias correction, exactly as Keras 3 `keras.optimizers.Adam`
-//! applies it.
+//! applies it, in the float type of training ([`Real`]).
 
-/// Adam optimiser state over a flat parameter vector.
+use crate::nn::{c, Real};
+
+/// Adam optimiser state over a flat parameter vector of `T`.
 ///
 /// Update at step `t = 1, 2, …` (Keras 3, `amsgrad=False`):
 ///
@@ -14,8 +16,12 @@
 /// `ε` is added to `sqrt(v)` outside the bias correction (Keras's
 /// placement, the paper's "ε-hat"). Source: Kingma & Ba, "Adam: a method for
 /// stochastic optimization" (2015), section 2; Keras `Adam.update_step`.
+///
+/// The hyper-parameters are `f64`; each step computes `α_t` in `f64`
+/// and the element updates in `T` (with `β₁`, `β₂`, `ε` and `α_t`
+/// rounded to `T`; in `f32`, ε = 1e-7 as Keras).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Adam {
+pub struct Adam<T = f64> {
     /// Learning rate `lr` (Keras default 0.001).
     pub learning_rate: f64,
     /// Decay of the first moment `β₁` (Keras default 0.9).
@@ -24,12 +30,12 @@ pub struct Adam {
     pub beta2: f64,
     /// `ε` (Keras default 1e-7).
     pub epsilon: f64,
-    m: Vec<f64>,
-    v: Vec<f64>,
+    m: Vec<T>,
+    v: Vec<T>,
     step: i32,
 }
 
-impl Adam {
+impl<T: Real> Adam<T> {
     /// Fresh state for `param_count` parameters with Keras's defaults and
     /// the given learning rate.
     pub fn new(param_count: usize, learning_rate: f64) -> Self {
@@ -38,21 +44,21 @@ impl Adam {
             beta1: 0.9,
             beta2: 0.999,
             epsilon: 1e-7,
-            m: vec![0.0; param_count],
-            v: vec![0.0; param_count],
+            m: vec![T::zero(); param_count],
+            v: vec![T::zero(); param_count],
             step: 0,
         }
     }
 
     /// The first and second moments and the step count, to save in a
     /// checkpoint.
-    pub fn moments(&self) -> (&[f64], &[f64], i32) {
+    pub fn moments(&self) -> (&[T], &[T], i32) {
         (&self.m, &self.v, self.step)
     }
 
     /// Restores moments and step count saved with [`Adam::moments`].
     /// Returns `None` when `m` and `v` differ in length.
-    pub fn from_moments(learning_rate: f64, m: Vec<f64>, v: Vec<f64>, step: i32) -> Option<Self> {
+    pub fn from_moments(learning_rate: f64, m: Vec<T>, v: Vec<T>, step: i32) -> Option<Self> {
         (m.len() == v.len()).then(|| Self {
             m,
             v,
@@ -68,20 +74,21 @@ impl Adam {
 
     /// Applies one update to `params` with gradient `grad` (both of the
     /// length given to [`Adam::new`]; extra values are ignored).
-    pub fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+    pub fn step(&mut self, params: &mut [T], grad: &[T]) {
         self.step = self.step.saturating_add(1);
         let t = self.step;
         let alpha =
             self.learning_rate * (1.0 - self.beta2.powi(t)).sqrt() / (1.0 - self.beta1.powi(t));
-        let (b1, b2, eps) = (self.beta1, self.beta2, self.epsilon);
+        let (alpha, one) = (c::<T>(alpha), T::one());
+        let (b1, b2, eps) = (c::<T>(self.beta1), c::<T>(self.beta2), c::<T>(self.epsilon));
         for (((p, &g), m), v) in params
             .iter_mut()
             .zip(grad)
             .zip(&mut self.m)
             .zip(&mut self.v)
         {
-            *m += (g - *m) * (1.0 - b1);
-            *v += (g * g - *v) * (1.0 - b2);
+            *m += (g - *m) * (one - b1);
+            *v += (g * g - *v) * (one - b2);
             *p -= alpha * *m / (v.sqrt() + eps);
         }
     }

@@ -1,11 +1,8 @@
 //! Gradient clipping by global norm (Keras `global_clipnorm`,
 //! `tf.clip_by_global_norm`), and the check that keeps a broken gradient
-//! away from the weights.
+//! away from the weights, in the float type of training ([`Real`]).
 
-/// Largest gradient magnitude the optimiser accepts: Adam squares each
-/// value for its second moment, and `(1.3e154)²` already overflows `f64`
-/// (which would freeze the weight at a zero step, silently).
-pub const MAX_GRADIENT: f64 = 1e150;
+use crate::nn::{c, Real};
 
 /// Why a gradient may not be applied.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -15,55 +12,67 @@ pub enum GradientFault {
         /// Index into the flat gradient.
         index: usize,
     },
-    /// Value `index` is finite but beyond [`MAX_GRADIENT`].
+    /// Value `index` is finite but beyond `limit`, [`Real::MAX_GRADIENT`]
+    /// of the float type trained in (its square would overflow Adam's
+    /// second moment).
     TooLarge {
         /// Index into the flat gradient.
         index: usize,
+        /// The largest magnitude accepted.
+        limit: f64,
     },
 }
 
 /// Checks a gradient before a step: every value finite and at most
-/// [`MAX_GRADIENT`] in magnitude.
+/// [`Real::MAX_GRADIENT`] in magnitude.
 ///
 /// # Errors
 /// The first [`GradientFault`].
-pub fn check_gradient(grad: &[f64]) -> Result<(), GradientFault> {
+pub fn check_gradient<T: Real>(grad: &[T]) -> Result<(), GradientFault> {
     for (index, &g) in grad.iter().enumerate() {
         if !g.is_finite() {
             return Err(GradientFault::NonFinite { index });
         }
-        if g.abs() > MAX_GRADIENT {
-            return Err(GradientFault::TooLarge { index });
+        if g.into_f64().abs() > T::MAX_GRADIENT {
+            return Err(GradientFault::TooLarge {
+                index,
+                limit: T::MAX_GRADIENT,
+            });
         }
     }
     Ok(())
 }
 
-/// The Euclidean norm of `v` computed without overflow or underflow: the
-/// values are divided by the largest magnitude first (as LAPACK's `dnrm2`
-/// scales), so `[1e200, 1e200]` gives `1.414e200`, not infinity. NaN if a
-/// value is NaN, infinity if one is infinite.
-pub fn global_norm(v: &[f64]) -> f64 {
-    let max = v.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+/// The Euclidean norm of `v` computed without overflow or underflow in
+/// `T`: the values are divided by the largest magnitude first (as LAPACK's
+/// `dnrm2` scales), so `[1e200, 1e200]` gives `1.414e200` in `f64` and
+/// `[1e30, 1e30]` gives `1.414e30` in `f32`, not infinity. NaN if a value
+/// is NaN, infinity if one is infinite.
+pub fn global_norm<T: Real>(v: &[T]) -> T {
+    let max = v.iter().fold(T::zero(), |m, g| m.max(g.abs()));
     if v.iter().any(|g| g.is_nan()) {
-        return f64::NAN;
+        return T::nan();
     }
-    if max == 0.0 || max.is_infinite() {
+    if max == T::zero() || max.is_infinite() {
         return max;
     }
-    max * v.iter().map(|g| (g / max) * (g / max)).sum::<f64>().sqrt()
+    max * v
+        .iter()
+        .fold(T::zero(), |sum, &g| sum + (g / max) * (g / max))
+        .sqrt()
 }
 
 /// Scales `grad` so its Euclidean norm is at most `max_norm`:
 /// `g ← g · max_norm / max(‖g‖, max_norm)`, with the norm from
-/// [`global_norm`] (no overflow). Returns the norm before clipping. A
-/// non-finite norm leaves `grad` unchanged: [`check_gradient`] refuses it
-/// (scaling `[inf, 1]` would give `[NaN, 0]`).
+/// [`global_norm`] (no overflow) and `max_norm` rounded to `T`. Returns the
+/// norm before clipping. A non-finite norm leaves `grad` unchanged:
+/// [`check_gradient`] refuses it (scaling `[inf, 1]` would give `[NaN, 0]`).
 ///
 /// Source: Pascanu et al., "On the difficulty of training recurrent neural
 /// networks" (2013); Keras `clip_by_global_norm`.
-pub fn clip_global_norm(grad: &mut [f64], max_norm: f64) -> f64 {
+pub fn clip_global_norm<T: Real>(grad: &mut [T], max_norm: f64) -> T {
     let norm = global_norm(grad);
+    let max_norm = c::<T>(max_norm);
     if norm.is_finite() && norm > max_norm {
         let scale = max_norm / norm;
         grad.iter_mut().for_each(|g| *g *= scale);
@@ -78,14 +87,14 @@ mod tests {
     #[test]
     fn long_gradient_is_scaled_to_the_limit() {
         // ‖(3, 4)‖ = 5 → scaled to norm 1: (0.6, 0.8).
-        let mut g = [3.0, 4.0];
+        let mut g = [3.0f64, 4.0];
         assert_eq!(clip_global_norm(&mut g, 1.0), 5.0);
         assert!((g[0] - 0.6).abs() < 1e-15 && (g[1] - 0.8).abs() < 1e-15);
     }
 
     #[test]
     fn short_gradient_is_left_alone() {
-        let mut g = [0.3, -0.4];
+        let mut g = [0.3f64, -0.4];
         assert!((clip_global_norm(&mut g, 1.0) - 0.5).abs() < 1e-15);
         assert_eq!(g, [0.3, -0.4]);
     }
@@ -103,7 +112,7 @@ mod tests {
         );
         assert_eq!(check_gradient(&g), Ok(()));
         // Tiny values do not underflow to a zero norm either.
-        assert!((global_norm(&[3e-200, 4e-200]) / 5e-200 - 1.0).abs() < 1e-15);
+        assert!((global_norm(&[3e-200f64, 4e-200]) / 5e-200 - 1.0).abs() < 1e-15);
     }
 
     #[test]
@@ -122,8 +131,52 @@ mod tests {
         );
         assert_eq!(
             check_gradient(&[1e200, 1.0]),
-            Err(GradientFault::TooLarge { index: 0 })
+            Err(GradientFault::TooLarge {
+                index: 0,
+                limit: 1e150
+            })
         );
         assert!(global_norm(&[f64::NAN, 1.0]).is_nan());
+    }
+
+    #[test]
+    fn an_overflowing_norm_is_computed_and_clipped_correctly_in_f32() {
+        // 1e30² overflows f32 (max 3.4e38): the naive norm is inf.
+        let mut g = [1e30f32, 1e30];
+        let norm = clip_global_norm(&mut g, 1.0);
+        assert!((norm / 1e30 - 2f32.sqrt()).abs() < 1e-6, "{norm}");
+        let half = 0.5f32.sqrt();
+        assert!(
+            (g[0] - half).abs() < 1e-6 && (g[1] - half).abs() < 1e-6,
+            "{g:?}"
+        );
+        assert_eq!(check_gradient(&g), Ok(()));
+        // 3e-30² underflows to 0 in f32 (min normal 1.2e-38).
+        assert!((global_norm(&[3e-30f32, 4e-30]) / 5e-30 - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn an_infinite_gradient_is_left_as_is_and_refused_in_f32() {
+        let mut g = [f32::INFINITY, 1.0];
+        assert_eq!(clip_global_norm(&mut g, 1.0), f32::INFINITY);
+        assert_eq!(g, [f32::INFINITY, 1.0]);
+        assert_eq!(
+            check_gradient(&g),
+            Err(GradientFault::NonFinite { index: 0 })
+        );
+        assert_eq!(
+            check_gradient(&[0.0, f32::NAN]),
+            Err(GradientFault::NonFinite { index: 1 })
+        );
+        // Finite in f32 but its square (1e40) is not: refused.
+        assert_eq!(
+            check_gradient(&[1.0, 1e20f32]),
+            Err(GradientFault::TooLarge {
+                index: 1,
+                limit: 1e18
+            })
+        );
+        assert_eq!(check_gradient(&[1e17f32]), Ok(()));
+        assert!(global_norm(&[f32::NAN, 1.0]).is_nan());
     }
 }

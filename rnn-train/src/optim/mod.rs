@@ -4,4 +4,4 @@ mod adam;
 mod clip;
 
 pub use adam::Adam;
-pub use clip::{check_gradient, clip_global_norm, global_norm, GradientFault, MAX_GRADIENT};
+pub use clip::{check_gradient, clip_global_norm, global_norm, GradientFault};

@@ -305,76 +305,95 @@ fn huge_learning_rate_keeps_the_earlier_model_and_outputs() {
 
 #[test]
 fn huge_stock_prices_with_huge_learning_rate_are_divergence_not_success() {
-    let dir = TempDir::new("bad-stocklr");
     let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/stock_goog_daily.csv");
     let csv = csv.to_str().expect("utf-8 path");
-    let (ok, stderr) = run(
-        &dir.0,
-        &[
-            "train",
-            csv,
-            "-i",
-            "open_usd",
-            "-t",
-            "open_usd",
-            "--lr",
-            "1e30",
-            "-e",
-            "20",
-            "--patience",
-            "0",
-            "--scaler",
-            "standard",
-            "-o",
-            "out",
-        ],
-    );
-    assert!(!ok, "a loss of 1e60 is not a success");
-    assert!(stderr.contains("too large for f32"), "{stderr}");
-    assert!(!dir.0.join("out").exists(), "nothing written");
+    // In f64 the loss reaches 1e60, finite there but not in f32; in f32
+    // the weights' first step already makes the gradient infinite.
+    for (precision, why) in [
+        ("f64", "too large for f32"),
+        ("f32", "the gradient is NaN or infinite"),
+    ] {
+        let dir = TempDir::new(&format!("bad-stocklr-{precision}"));
+        let (ok, stderr) = run(
+            &dir.0,
+            &[
+                "train",
+                csv,
+                "-i",
+                "open_usd",
+                "-t",
+                "open_usd",
+                "--lr",
+                "1e30",
+                "-e",
+                "20",
+                "--patience",
+                "0",
+                "--scaler",
+                "standard",
+                "--precision",
+                precision,
+                "-o",
+                "out",
+            ],
+        );
+        assert!(!ok, "{precision}: a loss of 1e60 is not a success");
+        assert!(
+            stderr.contains("training diverged") && stderr.contains(why),
+            "{precision}: {stderr}"
+        );
+        assert!(!dir.0.join("out").exists(), "nothing written");
+    }
 }
 
 #[test]
 fn divergence_after_a_good_epoch_warns_and_exports_the_best_epoch() {
-    let dir = TempDir::new("bad-latediverge");
-    dir.file("good.csv", &series(200));
-    let (ok, stdout, stderr) = run_out(
-        &dir.0,
-        &[
-            "train",
-            "good.csv",
-            "-i",
-            "v",
-            "-t",
-            "v",
-            "-w",
-            "10",
-            "-e",
-            "30",
-            "--lr",
-            "5",
-            "--clip-norm",
-            "0",
-            "--patience",
-            "0",
-            "--cell",
-            "simple-rnn",
-            "--rnn-activation",
-            "linear",
-            "--no-plots",
-            "-o",
-            "out",
-        ],
-    );
-    assert!(ok, "{stderr}");
-    assert!(
-        stderr.contains("warning: training diverged at epoch")
-            && stderr.contains("the weights of the best epoch"),
-        "{stderr}"
-    );
-    assert!(stdout.contains("Wrote out/model.rnnw"), "{stdout}");
-    let (ok, stderr) = run(&dir.0, &["inspect", "out/model.rnnw"]);
-    assert!(ok, "the exported model loads: {stderr}");
+    // A linear SimpleRNN blows up after its first epoch: at --lr 5 in f64;
+    // in f32 that rate already refuses a gradient in epoch 1 (beyond 1e18,
+    // f32's limit for Adam), so f32 runs at --lr 0.5 (diverges in epoch 2).
+    for (precision, lr) in [("f64", "5"), ("f32", "0.5")] {
+        let dir = TempDir::new(&format!("bad-latediverge-{precision}"));
+        dir.file("good.csv", &series(200));
+        let (ok, stdout, stderr) = run_out(
+            &dir.0,
+            &[
+                "train",
+                "good.csv",
+                "-i",
+                "v",
+                "-t",
+                "v",
+                "-w",
+                "10",
+                "-e",
+                "30",
+                "--lr",
+                lr,
+                "--clip-norm",
+                "0",
+                "--patience",
+                "0",
+                "--cell",
+                "simple-rnn",
+                "--rnn-activation",
+                "linear",
+                "--precision",
+                precision,
+                "--no-plots",
+                "-o",
+                "out",
+            ],
+        );
+        assert!(ok, "{precision}: {stderr}");
+        assert!(
+            stderr.contains("warning: training diverged at epoch")
+                && stderr.contains("the weights of the best epoch"),
+            "{precision}: {stderr}"
+        );
+        assert!(stdout.contains("Wrote out/model.rnnw"), "{stdout}");
+        let (ok, stderr) = run(&dir.0, &["inspect", "out/model.rnnw"]);
+        assert!(ok, "the exported model loads: {stderr}");
+    }
 }
 
 #[test]

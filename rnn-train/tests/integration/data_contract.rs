@@ -372,6 +372,7 @@ fn thread_counts_write_identical_files_and_resume_across_them() {
 
 #[test]
 fn ten_plus_ten_resumed_epochs_equal_twenty_at_once_bit_for_bit() {
+    // In the default precision, f32: an f32 resume equals a straight f32 run.
     let dir = TempDir::new("dc-resume");
     dir.file("d.csv", &series(200, "\n"));
     let common = ["-e", "20", "--patience", "0", "--seed", "3"];
@@ -408,7 +409,17 @@ fn ten_plus_ten_resumed_epochs_equal_twenty_at_once_bit_for_bit() {
     assert_eq!(losses(&h), losses(&once));
     assert!(h.lines().nth(10).unwrap().ends_with(','), "{h}");
 
-    // Other options, or a damaged file, are refused.
+    // Other options, another precision, or a damaged file, are refused.
+    let mut f64_run = resumed.clone();
+    f64_run.extend(["--precision", "f64"]);
+    let (ok, _, err) = train(&dir, "d.csv", &f64_run);
+    assert!(
+        !ok && err.contains(
+            "first/checkpoint.rnnt: checkpoint: it was trained with --precision f32; \
+             this run has --precision f64"
+        ),
+        "{err}"
+    );
     let mut other = resumed.clone();
     other.extend(["--lr", "0.05"]);
     let (ok, _, err) = train(&dir, "d.csv", &other);

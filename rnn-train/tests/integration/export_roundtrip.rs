@@ -19,7 +19,7 @@ use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::scale;
 use rnn_train::data::split::TestSize;
 use rnn_train::fit::{FitConfig, Loss};
-use rnn_train::nn::{Activation, CellKind};
+use rnn_train::nn::{Activation, CellKind, Precision};
 
 /// rnn-core runs f32; within this (in the model's scaled output units) it
 /// must agree with rnn-train's f64 forward pass on the same f32 weights.
@@ -70,6 +70,7 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
             seed: 7,
             loss: Loss::Mse,
         },
+        precision: Precision::F32,
         threads: std::num::NonZeroUsize::MIN,
         out_dir: out.to_path_buf(),
         plots: false,
