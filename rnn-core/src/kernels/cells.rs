@@ -180,13 +180,20 @@ pub(super) fn dense<S: Lanes>(
     pointwise::activate(s, act, y);
 }
 
+/// `v = act(v)` element-wise ([`Kernel::activate`](super::Kernel::activate)).
+#[inline(always)]
+pub(super) fn activate<S: Lanes>(s: S, act: Activation, v: &mut [f32]) {
+    pointwise::activate(s, act, v);
+}
+
 /// `dst = src` element by element (no panic on a length mismatch).
 #[inline(always)]
 fn copy(dst: &mut [f32], src: &[f32]) {
     dst.iter_mut().zip(src).for_each(|(d, &s)| *d = s);
 }
 
-/// Defines, for an ISA token type, the four step entry points as safe
+/// Defines, for an ISA token type, the step entry points (and the
+/// element-wise activation) as safe
 /// methods that enter a `#[target_feature]` function and run this module's
 /// generic steps there: one instance per ISA, whatever the layer sizes.
 /// Soundness rests on the token: it is constructed only from a [`Kernel`]
@@ -308,6 +315,19 @@ macro_rules! entry_points {
                 }
                 // SAFETY: the token exists only on a CPU with these features.
                 unsafe { imp(self, w, b, act, y, x) }
+            }
+
+            /// [`cells::activate`] with this ISA.
+            #[inline]
+            pub(in crate::kernels) fn activate(self, act: Activation, v: &mut [f32]) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp(s: $token, act: Activation, v: &mut [f32]) {
+                    cells::activate(s, act, v)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, act, v) }
             }
         }
 

@@ -249,6 +249,19 @@ pub(crate) fn dense(
     dispatch!(kernel, rows, dense(w, b, act, y, x))
 }
 
+impl Kernel {
+    /// `values[k] = act(values[k])` for every `k`, in place, on this
+    /// kernel's lanes: the activation the layers' steps apply (the fast
+    /// bounded sigmoid and tanh of [`crate::activation`], or libm with the
+    /// feature `exact-activations`; ReLU and linear exact), so a trainer or
+    /// a custom head computes the values the device will. Any length; no
+    /// error. NaN in gives NaN out.
+    #[inline]
+    pub fn activate(self, act: Activation, values: &mut [f32]) {
+        dispatch!(self, values.len(), activate(act, values))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;

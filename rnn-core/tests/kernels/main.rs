@@ -5,6 +5,7 @@
 
 mod common;
 
+mod activate;
 mod golden_keras;
 mod golden_onnx;
 mod kernels_prop;

@@ -11,6 +11,7 @@ use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
 use nalgebra::Scalar;
 use num_traits::Float;
+use rnn_core::{Activation, Kernel};
 
 mod sealed {
     /// Only `f32` and `f64` implement [`super::Real`].
@@ -54,6 +55,11 @@ pub trait Real:
     fn put_le(self, out: &mut Vec<u8>);
     /// The value of [`Real::BYTES`] little-endian bytes.
     fn from_le(bytes: &[u8]) -> Option<Self>;
+    /// `act` of every value of `values`, in place: in `f32` rnn-core's
+    /// activations on this CPU's kernel ([`rnn_core::Kernel::activate`],
+    /// what the device computes), in `f64` the exact-to-6e-16 kernels of
+    /// [`super::activation`].
+    fn activate(act: Activation, values: &mut [Self]);
 }
 
 impl Real for f32 {
@@ -75,6 +81,10 @@ impl Real for f32 {
     fn from_le(bytes: &[u8]) -> Option<Self> {
         Some(f32::from_le_bytes(bytes.try_into().ok()?))
     }
+    #[inline]
+    fn activate(act: Activation, values: &mut [Self]) {
+        Kernel::detected().activate(act, values);
+    }
 }
 
 impl Real for f64 {
@@ -95,6 +105,10 @@ impl Real for f64 {
     }
     fn from_le(bytes: &[u8]) -> Option<Self> {
         Some(f64::from_le_bytes(bytes.try_into().ok()?))
+    }
+    #[inline]
+    fn activate(act: Activation, values: &mut [Self]) {
+        super::activation::apply_slice_f64(act, values);
     }
 }
 
