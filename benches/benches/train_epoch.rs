@@ -1,5 +1,7 @@
 //! One training epoch (forward, BPTT, Adam over every mini-batch) of the
-//! two reference settings, and the whole 100-epoch sine fit.
+//! two reference settings in f32 and f64, and the whole 100-epoch sine fit
+//! (f64). One thread (`fit`); `train` spreads batches over every core, and
+//! `benches/keras_train.py` times it against Keras.
 //!
 //! - sine: SimpleRNN(10, tanh) + Dense(1, tanh), windows of 10 of
 //!   sin(πi/100), i < 1000 (990 windows), batch 32, MSE;
@@ -75,20 +77,39 @@ fn stock() -> Dataset {
     windows(&scaled, 30)
 }
 
+/// One epoch on one thread (`fit`), in the f32 default of `train` and in
+/// f64: ids `train_epoch/<setting>/<precision>`.
 fn train_epoch(c: &mut Criterion) {
     let mut group = c.benchmark_group("train_epoch");
-    let data = sine();
-    let mut net = network(CellKind::SimpleRnn, 10, Activation::Tanh);
-    let cfg = config(1, 32);
-    group.bench_function("sine_simplernn10_b32", |b| {
-        b.iter(|| fit(&mut net, black_box(&data), None, &cfg, &mut |_| {}))
-    });
-    let data = stock();
-    let mut net = network(CellKind::Lstm, 16, Activation::Linear);
-    let cfg = config(1, 16);
-    group.bench_function("stock_lstm16_t30_b16", |b| {
-        b.iter(|| fit(&mut net, black_box(&data), None, &cfg, &mut |_| {}))
-    });
+    let settings = [
+        (
+            "sine_simplernn10_b32",
+            sine(),
+            CellKind::SimpleRnn,
+            10,
+            Activation::Tanh,
+            32,
+        ),
+        (
+            "stock_lstm16_t30_b16",
+            stock(),
+            CellKind::Lstm,
+            16,
+            Activation::Linear,
+            16,
+        ),
+    ];
+    for (name, data, cell, units, head, batch) in settings {
+        let cfg = config(1, batch);
+        let mut net = network(cell, units, head);
+        group.bench_function(format!("{name}/f64"), |b| {
+            b.iter(|| fit(&mut net, black_box(&data), None, &cfg, &mut |_| {}))
+        });
+        let (mut net, data) = (network(cell, units, head).cast::<f32>(), data.cast::<f32>());
+        group.bench_function(format!("{name}/f32"), |b| {
+            b.iter(|| fit(&mut net, black_box(&data), None, &cfg, &mut |_| {}))
+        });
+    }
     group.finish();
 }
 
