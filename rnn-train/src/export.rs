@@ -65,17 +65,44 @@ pub fn encode(
 /// either the old file or the new one, never a half-written one. Creates
 /// missing parent directories.
 ///
+/// A `path` that is a device, FIFO or socket (`/dev/null`, `/dev/stdout`,
+/// a named pipe; also through symbolic links) is written in place, as a
+/// stream: a rename would replace it with a regular file. A symbolic link
+/// to a regular file stays a link: the file it points to is replaced.
+///
 /// # Errors
 /// [`TrainError::File`] naming the file that could not be created, written
 /// or renamed (the temporary file is removed on failure).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    // `metadata` follows links: the kind of what would be written.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(bytes))
+                .map_err(file_err(path));
+        }
+    }
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let resolved = match is_link {
+        true => std::fs::canonicalize(path).map_err(file_err(path))?,
+        false => path.to_path_buf(),
+    };
+    replace_file(&resolved, bytes)
+}
+
+/// The [`TrainError::File`] of an I/O error on `p`.
+fn file_err(p: &Path) -> impl FnOnce(std::io::Error) -> TrainError {
+    let p = p.to_path_buf();
+    move |source| TrainError::File { path: p, source }
+}
+
+/// [`write_atomic`] for a path that is a regular file or does not exist.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
-    let file_err = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| TrainError::File { path: p, source }
     };
     std::fs::create_dir_all(dir).map_err(file_err(dir))?;
     let name = path
@@ -223,6 +250,28 @@ mod tests {
                 found: 10
             }))
         ));
+    }
+
+    #[test]
+    fn atomic_write_streams_into_devices_and_keeps_links() {
+        // A device stays a device (a rename would make it a regular file).
+        let null = Path::new("/dev/null");
+        write_atomic(null, b"discarded").unwrap();
+        assert!(!std::fs::metadata(null).unwrap().is_file());
+        // A link to a regular file stays a link; its target is replaced.
+        let dir = std::env::temp_dir().join(format!("rnn-train-link-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (target, link) = (dir.join("target.csv"), dir.join("link.csv"));
+        std::fs::write(&target, b"old").unwrap();
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -198,7 +198,7 @@ struct TrainArgs {
     /// samples summed in a fixed order, so the weights are bit-identical
     /// for any count (a --resume may use another). [default: the number of
     /// CPUs available]
-    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    #[arg(long, value_name = "N", value_parser = parse_threads, allow_negative_numbers = true)]
     threads: Option<NonZeroUsize>,
     /// Float type of training: f32 as Keras trains; f64 for gradient
     /// checks and to reproduce f64 runs (slower on large layers). The weight file is f32

@@ -180,22 +180,37 @@ fn check_options(opts: &TrainOptions) -> Result<()> {
     Ok(())
 }
 
-/// One warning per used column whose training rows hold values beyond
-/// [`MAX_MADS`] MADs from the median.
-fn outlier_warnings(contract: &Contract, data: &Data, rows: std::ops::Range<usize>) -> Vec<String> {
+/// Learning rates above this get a warning: Adam's steps are about the
+/// learning rate in size, and weights of order 1 are overshot above it.
+const MAX_USUAL_LR: f64 = 0.1;
+
+/// One warning per used column whose rows `rows` (the training rows, or
+/// the validation and test rows after them: `which`) hold values beyond
+/// [`MAX_MADS`] MADs from those rows' median.
+fn outlier_warnings(
+    contract: &Contract,
+    data: &Data,
+    rows: std::ops::Range<usize>,
+    which: &str,
+) -> Vec<String> {
     let mut names: Vec<&str> = contract.inputs.iter().map(String::as_str).collect();
     if !names.contains(&contract.target.as_str()) {
         names.push(&contract.target);
     }
+    let effect = if which == "training" {
+        "they dominate the scaler and the loss"
+    } else {
+        "they dominate the validation loss and the test errors"
+    };
     names
         .into_iter()
         .filter_map(|name| {
             let column = data.table.column(name)?;
-            let o = outliers(&column[rows.clone()])?;
+            let o = outliers(column.get(rows.clone())?)?;
             Some(format!(
-                "warning: column {name:?}: {} training value(s) lie more than {MAX_MADS} MADs \
-                 from the median {} (MAD {}), the first at line {} ({}); they dominate the \
-                 scaler and the loss. Fix the data, or pass --allow-outliers if they are real",
+                "warning: column {name:?}: {} {which} value(s) lie more than {MAX_MADS} MADs \
+                 from the median {} (MAD {}), the first at line {} ({}); {effect}. Fix the \
+                 data, or pass --allow-outliers if they are real",
                 o.count,
                 o.median,
                 o.spread,
@@ -247,8 +262,22 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
     // The scaler sees only the rows the training samples read.
     let rows = split.train_rows();
     let mut notes = Vec::new();
+    let lr = opts.fit.learning_rate;
+    if lr > MAX_USUAL_LR {
+        notes.push(format!(
+            "warning: --lr {lr} is far above Adam's usual range (at most {MAX_USUAL_LR}; Keras's \
+             default is 0.001): training will likely diverge or stall"
+        ));
+    }
     if !opts.allow_outliers {
-        notes.extend(outlier_warnings(&contract, &data, rows.clone()));
+        notes.extend(outlier_warnings(&contract, &data, rows.clone(), "training"));
+        let held_out = rows.end..data.table.rows();
+        notes.extend(outlier_warnings(
+            &contract,
+            &data,
+            held_out,
+            "validation and test",
+        ));
     }
     let raw_target = data.target.as_deref().unwrap_or_default();
     let never_negative = raw_target[rows.clone()].iter().all(|&v| v >= 0.0);
@@ -473,6 +502,17 @@ impl Run<'_> {
             .as_deref()
             .map(|p| checkpoint::load::<T>(p, self.fingerprint, opts.fit.learning_rate))
             .transpose()?;
+        if let Some(done) = resume.as_ref().map(|s| s.epoch) {
+            if done >= opts.fit.epochs {
+                return Err(invalid(
+                    "--epochs",
+                    format!(
+                        "the checkpoint already holds {done} epochs and --epochs is the total: \
+                         give more than {done} to train on"
+                    ),
+                ));
+            }
+        }
         let mut epoch_seconds: Vec<Option<f64>> =
             vec![None; resume.as_ref().map_or(0, |s| s.epoch)];
         let mut net = network.cast::<T>();

@@ -131,11 +131,13 @@ impl Contract {
         if with_target {
             wanted.push(&self.target);
         }
-        let missing: Vec<String> = wanted
-            .iter()
-            .filter(|c| !has(c))
-            .map(|c| c.to_string())
-            .collect();
+        let mut missing: Vec<String> = Vec::new();
+        for c in wanted.iter().filter(|c| !has(c)) {
+            // A target that is also an input is named once.
+            if !missing.iter().any(|m| m == c) {
+                missing.push(c.to_string());
+            }
+        }
         if !missing.is_empty() && !available.is_empty() {
             return Err(TrainError::MissingColumns {
                 path: path.to_path_buf(),

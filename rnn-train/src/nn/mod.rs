@@ -93,8 +93,9 @@ impl Architecture {
     /// [`NetworkError::NoRecurrentLayer`] when `rnn_units` is empty;
     /// [`NetworkError::ZeroInputSize`]; [`NetworkError::ZeroUnits`] naming
     /// the first layer (recurrent layers first, then Dense) with 0 units;
-    /// [`NetworkError::TooManyParameters`] beyond `u32::MAX` parameters (the
-    /// weight format's limit).
+    /// [`NetworkError::TooManyParameters`] beyond `u32::MAX` parameters and
+    /// [`NetworkError::TooManyLayers`] beyond
+    /// [`rnn_core::format::MAX_LAYERS`] layers (the weight format's limits).
     pub fn validate(&self) -> Result<(), NetworkError> {
         if self.rnn_units.is_empty() {
             return Err(NetworkError::NoRecurrentLayer);
@@ -109,6 +110,10 @@ impl Architecture {
             .chain(self.dense.iter().map(|&(u, _)| u));
         if let Some((layer, _)) = units.enumerate().find(|&(_, u)| u == 0) {
             return Err(NetworkError::ZeroUnits { layer });
+        }
+        let layers = self.rnn_units.len() + self.dense.len();
+        if layers > rnn_core::format::MAX_LAYERS {
+            return Err(NetworkError::TooManyLayers { layers });
         }
         match self.param_count() {
             Some(n) if n <= u32::MAX as usize => Ok(()),
@@ -152,6 +157,23 @@ pub enum NetworkError {
     /// (`u32::MAX`).
     #[error("the architecture has more than {} parameters", u32::MAX)]
     TooManyParameters,
+    /// More layers (recurrent and Dense together) than a weight file holds.
+    #[error(
+        "the architecture has {layers} layers (recurrent and Dense); a weight file holds at most {}",
+        rnn_core::format::MAX_LAYERS
+    )]
+    TooManyLayers {
+        /// Recurrent plus Dense layers.
+        layers: usize,
+    },
+    /// The parameters do not fit in memory.
+    #[error("cannot allocate {bytes} bytes for the {parameters} parameters")]
+    OutOfMemory {
+        /// Parameters of the architecture.
+        parameters: usize,
+        /// Bytes asked for.
+        bytes: usize,
+    },
     /// A layer has 0 units (`layer` counts recurrent layers first, then Dense).
     #[error("layer {layer} has 0 units")]
     ZeroUnits {
@@ -219,7 +241,8 @@ impl Network {
     /// bit-identical weights. For `f32`, [`Network::cast`] rounds them.
     ///
     /// # Errors
-    /// Those of [`Architecture::validate`].
+    /// Those of [`Architecture::validate`]; [`NetworkError::OutOfMemory`] when
+    /// the parameters cannot be allocated.
     pub fn new(arch: &Architecture, seed: u64) -> Result<Network, NetworkError> {
         arch.validate()?;
         let (gates, recurrent_bias) = match arch.cell {
@@ -255,11 +278,19 @@ impl Network {
             input = output;
             dense.push(shape);
         }
+        let mut params = Vec::new();
+        params
+            .try_reserve_exact(offset)
+            .map_err(|_| NetworkError::OutOfMemory {
+                parameters: offset,
+                bytes: offset.saturating_mul(std::mem::size_of::<f64>()),
+            })?;
+        params.resize(offset, 0.0);
         let mut net = Network {
             arch: arch.clone(),
             rnn,
             dense,
-            params: vec![0.0; offset],
+            params,
         };
         net.initialise(seed);
         Ok(net)

@@ -652,3 +652,19 @@ fn best_epoch_says_which_loss_chose_it() {
         "{stdout}"
     );
 }
+
+#[test]
+fn too_many_layers_is_refused_before_training() {
+    let dir = TempDir::new("bad-layers");
+    dir.file("d.csv", &series(200));
+    train_fails(
+        &dir,
+        "d.csv",
+        &["-w", "10", "-u", "4,4,4,4,4,4,4,4", "--epochs", "1"],
+        &["9 layers (recurrent and Dense); a weight file holds at most 8"],
+    );
+    assert!(
+        !dir.0.join("out").join("history.csv").exists(),
+        "trained anyway"
+    );
+}

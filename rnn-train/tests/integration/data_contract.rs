@@ -226,7 +226,7 @@ fn outliers_are_counted_and_can_be_allowed() {
     let dir = TempDir::new("dc-outliers");
     let mut s = String::from("time,a,b\n");
     for i in 0..200 {
-        let a = if i == 10 || i == 50 {
+        let a = if i == 10 || i == 50 || i == 195 {
             1e30
         } else {
             10.0 + (i as f64 * 0.3).sin()
@@ -239,6 +239,12 @@ fn outliers_are_counted_and_can_be_allowed() {
     assert!(
         err.contains("warning: column \"a\": 2 training value(s) lie more than 20 MADs")
             && err.contains("the first at line 12"),
+        "{err}"
+    );
+    // Row 195 is a test row: warned about apart, with its effect.
+    assert!(
+        err.contains("warning: column \"a\": 1 validation and test value(s)")
+            && err.contains("the first at line 197 (1000000000000000000000000000000); they dominate the validation loss and the test errors"),
         "{err}"
     );
     let (ok, _, err) = train(&dir, "o.csv", &["--allow-outliers"]);
