@@ -179,6 +179,25 @@ fn body<T: Real>(mut r: Reader<'_>) -> Option<TrainState<T>> {
     })
 }
 
+/// The first differing `name: value` items of two options fingerprints
+/// (Debug renderings of the same types), for a message that names the
+/// option instead of printing both fingerprints.
+fn first_difference<'a>(found: &'a str, wanted: &'a str) -> (&'a str, &'a str) {
+    let items = |s: &'a str| {
+        s.split([',', '(', ')', '{', '}', '[', ']'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    };
+    let mut a = items(found);
+    let mut b = items(wanted);
+    loop {
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) if x == y => continue,
+            (x, y) => return (x.unwrap_or("(nothing)"), y.unwrap_or("(nothing)")),
+        }
+    }
+}
+
 /// Reads a checkpoint made with the options `fingerprint` in the precision
 /// `T`, for an Adam learning rate `learning_rate`. Version 1 checkpoints
 /// (written before `--precision`) are read as f64 ones.
@@ -217,9 +236,10 @@ pub fn load<T: Real>(path: &Path, fingerprint: &str, learning_rate: f64) -> Resu
         )));
     }
     if found != fingerprint {
+        let (theirs, ours) = first_difference(&found, fingerprint);
         return Err(bad(format!(
-            "it was made with other options: {found}; this run has {fingerprint} (only \
-             --epochs may change on resume)"
+            "it was made with other options or data: `{theirs}` in the checkpoint, `{ours}` \
+             in this run (only --epochs may change on resume)"
         )));
     }
     let mut state = body::<T>(rest).ok_or_else(undecodable)?;
@@ -232,6 +252,20 @@ pub fn load<T: Real>(path: &Path, fingerprint: &str, learning_rate: f64) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_differing_option_is_named() {
+        let a = "(Contract { inputs: [\"t\"] }, FitConfig { epochs: 0, learning_rate: 0.002, seed: 0 })";
+        let b = "(Contract { inputs: [\"t\"] }, FitConfig { epochs: 0, learning_rate: 0.001, seed: 0 })";
+        assert_eq!(
+            first_difference(a, b),
+            ("learning_rate: 0.002", "learning_rate: 0.001")
+        );
+        assert_eq!(
+            first_difference("(x: 1)", "(x: 1, y: 2)"),
+            ("(nothing)", "y: 2")
+        );
+    }
     use crate::fit::{fit_from, Dataset, FitConfig, Loss};
     use crate::nn::{Activation, Architecture, CellKind, Network};
 

@@ -294,7 +294,10 @@ pub fn resolve(
         }
     }
     if let Some(s) = o.test_size {
-        if s != c.test_size {
+        // The stored split's own sample count selects the same test rows
+        // (on a CSV of the training CSV's size; `rows_note` covers others).
+        let same_count = s == TestSize::Count(rec.split.test_samples as usize);
+        if s != c.test_size && !same_count {
             notes.push(format!(
                 "--test-size {s} overrides the stored {}: the test split differs from \
                  training's and may hold samples the model was trained or validated on",

@@ -430,7 +430,8 @@ fn ten_plus_ten_resumed_epochs_equal_twenty_at_once_bit_for_bit() {
     other.extend(["--lr", "0.05"]);
     let (ok, _, err) = train(&dir, "d.csv", &other);
     assert!(
-        !ok && err.contains("checkpoint: it was made with other options"),
+        !ok && err.contains("checkpoint: it was made with other options or data: `learning_rate: ")
+            && err.contains("` in the checkpoint, `learning_rate: 0.05` in this run"),
         "{err}"
     );
     let mut cut = bytes("first/checkpoint.rnnt");
