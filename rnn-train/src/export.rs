@@ -85,11 +85,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         }
     }
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    let resolved = match is_link {
-        true => std::fs::canonicalize(path).map_err(file_err(path))?,
-        false => path.to_path_buf(),
-    };
-    replace_file(&resolved, bytes)
+    if is_link {
+        replace_file(&std::fs::canonicalize(path).map_err(file_err(path))?, bytes)
+    } else {
+        replace_file(path, bytes)
+    }
 }
 
 /// The [`TrainError::File`] of an I/O error on `p`.

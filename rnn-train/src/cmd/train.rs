@@ -186,22 +186,18 @@ const MAX_USUAL_LR: f64 = 0.1;
 
 /// One warning per used column whose rows `rows` (the training rows, or
 /// the validation and test rows after them: `which`) hold values beyond
-/// [`MAX_MADS`] MADs from those rows' median.
+/// [`MAX_MADS`] MADs from those rows' median; `effect` says what they
+/// spoil.
 fn outlier_warnings(
     contract: &Contract,
     data: &Data,
     rows: std::ops::Range<usize>,
-    which: &str,
+    (which, effect): (&str, &str),
 ) -> Vec<String> {
     let mut names: Vec<&str> = contract.inputs.iter().map(String::as_str).collect();
     if !names.contains(&contract.target.as_str()) {
         names.push(&contract.target);
     }
-    let effect = if which == "training" {
-        "they dominate the scaler and the loss"
-    } else {
-        "they dominate the validation loss and the test errors"
-    };
     names
         .into_iter()
         .filter_map(|name| {
@@ -270,14 +266,14 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
         ));
     }
     if !opts.allow_outliers {
-        notes.extend(outlier_warnings(&contract, &data, rows.clone(), "training"));
-        let held_out = rows.end..data.table.rows();
-        notes.extend(outlier_warnings(
-            &contract,
-            &data,
-            held_out,
+        let training = ("training", "they dominate the scaler and the loss");
+        notes.extend(outlier_warnings(&contract, &data, rows.clone(), training));
+        let held_out = (
             "validation and test",
-        ));
+            "they dominate the validation loss and the test errors",
+        );
+        let after = rows.end..data.table.rows();
+        notes.extend(outlier_warnings(&contract, &data, after, held_out));
     }
     let raw_target = data.target.as_deref().unwrap_or_default();
     let never_negative = raw_target[rows.clone()].iter().all(|&v| v >= 0.0);
@@ -502,19 +498,17 @@ impl Run<'_> {
             .as_deref()
             .map(|p| checkpoint::load::<T>(p, self.fingerprint, opts.fit.learning_rate))
             .transpose()?;
-        if let Some(done) = resume.as_ref().map(|s| s.epoch) {
-            if done >= opts.fit.epochs {
-                return Err(invalid(
-                    "--epochs",
-                    format!(
-                        "the checkpoint already holds {done} epochs and --epochs is the total: \
-                         give more than {done} to train on"
-                    ),
-                ));
-            }
+        let done = resume.as_ref().map_or(0, |s| s.epoch);
+        if resume.is_some() && done >= opts.fit.epochs {
+            return Err(invalid(
+                "--epochs",
+                format!(
+                    "the checkpoint already holds {done} epochs and --epochs is the total: \
+                     give more than {done} to train on"
+                ),
+            ));
         }
-        let mut epoch_seconds: Vec<Option<f64>> =
-            vec![None; resume.as_ref().map_or(0, |s| s.epoch)];
+        let mut epoch_seconds: Vec<Option<f64>> = vec![None; done];
         let mut net = network.cast::<T>();
         let (train, val) = (self.train.cast::<T>(), self.val.map(Dataset::cast::<T>));
         let mut last = Instant::now();

@@ -99,20 +99,31 @@ mod tests {
         assert_eq!(g, [0.3, -0.4]);
     }
 
+    /// `[big, big]`, whose naive sum of squares overflows `T`, clips to
+    /// `[√½, √½]` with norm `√2 · big`; `[3, 4] · tiny`, whose squares
+    /// underflow, has norm `5 · tiny`; both within `tol` relative.
+    fn overflowing_norm_is_computed_and_clipped_in<T: Real>(big: f64, tiny: f64, tol: f64) {
+        let mut g = [c::<T>(big), c(big)];
+        let norm = clip_global_norm(&mut g, c(1.0)).into_f64();
+        assert!((norm / big - 2f64.sqrt()).abs() < tol, "{norm}");
+        let half = 0.5f64.sqrt();
+        assert!(g.iter().all(|x| (x.into_f64() - half).abs() < tol), "{g:?}");
+        assert_eq!(check_gradient(&g), Ok(()));
+        let small = global_norm(&[c::<T>(3.0 * tiny), c(4.0 * tiny)]).into_f64();
+        assert!((small / (5.0 * tiny) - 1.0).abs() < tol, "{small}");
+    }
+
     #[test]
     fn an_overflowing_norm_is_computed_and_clipped_correctly() {
         // The naive sum of squares is inf, which scaled the gradient to zeros.
-        let mut g = [1e200, 1e200];
-        let norm = clip_global_norm(&mut g, 1.0);
-        assert!((norm / 1e200 - 2f64.sqrt()).abs() < 1e-15, "{norm}");
-        let half = 0.5f64.sqrt();
-        assert!(
-            (g[0] - half).abs() < 1e-15 && (g[1] - half).abs() < 1e-15,
-            "{g:?}"
-        );
-        assert_eq!(check_gradient(&g), Ok(()));
-        // Tiny values do not underflow to a zero norm either.
-        assert!((global_norm(&[3e-200f64, 4e-200]) / 5e-200 - 1.0).abs() < 1e-15);
+        overflowing_norm_is_computed_and_clipped_in::<f64>(1e200, 1e-200, 1e-15);
+    }
+
+    #[test]
+    fn an_overflowing_norm_is_computed_and_clipped_correctly_in_f32() {
+        // 1e30² overflows f32 (max 3.4e38); 3e-30² underflows to 0 (min
+        // normal 1.2e-38).
+        overflowing_norm_is_computed_and_clipped_in::<f32>(1e30, 1e-30, 1e-6);
     }
 
     #[test]
@@ -137,22 +148,6 @@ mod tests {
             })
         );
         assert!(global_norm(&[f64::NAN, 1.0]).is_nan());
-    }
-
-    #[test]
-    fn an_overflowing_norm_is_computed_and_clipped_correctly_in_f32() {
-        // 1e30² overflows f32 (max 3.4e38): the naive norm is inf.
-        let mut g = [1e30f32, 1e30];
-        let norm = clip_global_norm(&mut g, 1.0);
-        assert!((norm / 1e30 - 2f32.sqrt()).abs() < 1e-6, "{norm}");
-        let half = 0.5f32.sqrt();
-        assert!(
-            (g[0] - half).abs() < 1e-6 && (g[1] - half).abs() < 1e-6,
-            "{g:?}"
-        );
-        assert_eq!(check_gradient(&g), Ok(()));
-        // 3e-30² underflows to 0 in f32 (min normal 1.2e-38).
-        assert!((global_norm(&[3e-30f32, 4e-30]) / 5e-30 - 1.0).abs() < 1e-6);
     }
 
     #[test]

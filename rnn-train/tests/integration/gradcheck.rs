@@ -280,19 +280,24 @@ fn wide_layers_use_the_blocked_product() {
     .into_iter()
     .enumerate()
     {
-        let case = Case {
-            arch: arch(
-                cell,
-                Activation::Tanh,
-                7,
-                &[8, 6],
-                &[(6, Activation::Tanh), (1, Activation::Linear)],
-            ),
-            steps: 5,
-            windows: 7,
-            loss: Loss::Mse,
-        };
-        gradcheck(&case, 40 + k as u64);
+        gradcheck(&stacked_wide(cell), 40 + k as u64);
+    }
+}
+
+/// Two stacked `cell` layers (8, 6) on 7 features and a Dense(6, tanh) +
+/// Dense(1) head, 7 windows of 5 steps, MSE.
+fn stacked_wide(cell: CellKind) -> Case {
+    Case {
+        arch: arch(
+            cell,
+            Activation::Tanh,
+            7,
+            &[8, 6],
+            &[(6, Activation::Tanh), (1, Activation::Linear)],
+        ),
+        steps: 5,
+        windows: 7,
+        loss: Loss::Mse,
     }
 }
 
@@ -358,18 +363,7 @@ fn f32_gradients_agree_with_f64() {
     for cell in cells {
         cases.push(single(cell, Activation::Tanh, LINEAR_HEAD, Loss::Mse));
         // Stacked and wide: every product on matrixmultiply's f32 kernel.
-        cases.push(Case {
-            arch: arch(
-                cell,
-                Activation::Tanh,
-                7,
-                &[8, 6],
-                &[(6, Activation::Tanh), (1, Activation::Linear)],
-            ),
-            steps: 5,
-            windows: 7,
-            loss: Loss::Mse,
-        });
+        cases.push(stacked_wide(cell));
     }
     cases.push(single(
         CellKind::Gru { reset_after: true },
