@@ -60,6 +60,14 @@ fn board(out: &Path) {
     fs::copy(&memory, out.join("memory.x"))
         .unwrap_or_else(|e| panic!("cannot copy {memory} to OUT_DIR/memory.x: {e}"));
     println!("cargo::rerun-if-changed={memory}");
+    // The `device` feature's linker script includes a `device.x` (the
+    // handler names of a PAC's interrupts); the firmwares have none
+    // (src/vectors.rs).
+    fs::write(
+        out.join("device.x"),
+        "/* No device interrupts: see src/vectors.rs. */\n",
+    )
+    .expect("write OUT_DIR/device.x");
     println!("cargo::rustc-link-search={}", out.display());
     println!("cargo::rustc-link-arg-bins=-Tlink.x");
     println!(

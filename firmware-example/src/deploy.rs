@@ -29,6 +29,7 @@ mod report;
 mod sensor;
 #[cfg(feature = "report")]
 mod stack;
+mod vectors;
 mod window;
 
 use core::sync::atomic::{AtomicU32, Ordering};

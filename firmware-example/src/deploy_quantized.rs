@@ -23,6 +23,7 @@ mod report;
 mod sensor;
 #[cfg(feature = "report")]
 mod stack;
+mod vectors;
 mod window;
 
 use core::sync::atomic::{AtomicI16, Ordering};

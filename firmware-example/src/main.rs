@@ -18,6 +18,7 @@ mod cost;
 mod sensor;
 mod stack;
 mod update;
+mod vectors;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};

@@ -11,6 +11,7 @@
 mod board;
 mod cost;
 mod stack;
+mod vectors;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};

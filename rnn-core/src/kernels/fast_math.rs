@@ -62,8 +62,16 @@ const SIGMOID_Q: [f32; 6] = [
     1.16817656904453e-01,
     9.93151921023180e-01,
 ];
+/// Sigmoid input clamp on one lane: below 16.109982 the rational, evaluated
+/// with the one-lane (unfused) arithmetic, is at most 1/2 (every input
+/// checked by `exhaustive_scalar_sigmoid`; σ(16.1) is within 1.1e-7 of 1).
+const SIGMOID_CLAMP_ONE_LANE: f32 = 16.1;
 /// Tanh input clamp (tanh(9) is within 3.1e-8 of 1).
 const TANH_CLAMP: f32 = 9.0;
+/// Beyond this, tanh is ±1 on one lane: below 8.092109 the one-lane
+/// rational is at most 1 (every input checked by `exhaustive_scalar_tanh`;
+/// tanh(8.09) is within 1.9e-7 of 1).
+const TANH_LIMIT_ONE_LANE: f32 = 8.09;
 /// Eigen `generic_fast_tanh_float` numerator, odd, from α13 down to α1.
 #[allow(clippy::excessive_precision)]
 const TANH_P: [f32; 7] = [
@@ -127,7 +135,12 @@ fn estrin<S: Lanes, const N: usize>(s: S, z: S::V, c: &[f32; N]) -> S::V {
 /// float has no such penalty) skips that comparison.
 #[inline(always)]
 pub(super) fn sigmoid<S: Lanes>(s: S, x: S::V) -> S::V {
-    let a = s.min(s.splat(SIGMOID_CLAMP), s.abs(x));
+    let clamp = if S::L > 1 {
+        SIGMOID_CLAMP
+    } else {
+        SIGMOID_CLAMP_ONE_LANE
+    };
+    let a = s.min(s.splat(clamp), s.abs(x));
     let even = if S::L > 1 {
         s.max(s.splat(LINEAR_BELOW), a)
     } else {
@@ -137,7 +150,12 @@ pub(super) fn sigmoid<S: Lanes>(s: S, x: S::V) -> S::V {
     let p = s.mul(a, estrin(s, z, &SIGMOID_P));
     let q = estrin(s, z, &SIGMOID_Q);
     // Rounded before adding to 1/2: the result is a multiple of 2^-26.
-    let r = s.min(s.splat(0.5), s.div(p, q));
+    // On one lane the clamp keeps it at most 1/2 already.
+    let r = if S::L > 1 {
+        s.min(s.splat(0.5), s.div(p, q))
+    } else {
+        s.div(p, q)
+    };
     let half = s.splat(0.5);
     s.select_lt(x, s.splat(0.0), s.sub(half, r), s.add(half, r))
 }
@@ -147,14 +165,21 @@ pub(super) fn sigmoid<S: Lanes>(s: S, x: S::V) -> S::V {
 #[inline(always)]
 pub(super) fn tanh<S: Lanes>(s: S, x: S::V) -> S::V {
     let a = s.abs(x);
+    if S::L == 1 {
+        // One lane: the rational is at most 1 below the limit, and its
+        // value beyond it (even inf/inf = NaN for huge inputs) is replaced
+        // by 1, so neither the clamp nor the bound is needed.
+        let z = s.mul(a, a);
+        let p = s.mul(a, estrin(s, z, &TANH_P));
+        let q = estrin(s, z, &TANH_Q);
+        let m = s.select_lt(s.splat(TANH_LIMIT_ONE_LANE), a, s.splat(1.0), s.div(p, q));
+        let m = s.select_lt(a, s.splat(LINEAR_BELOW), s.flush(a, FLUSH_BELOW), m);
+        return s.copysign(m, x);
+    }
     let ac = s.min(s.splat(TANH_CLAMP), a);
     // Kept at least 2^-12 on vector units, as in `sigmoid` (the result for
     // smaller inputs is `a` itself, selected below).
-    let ac = if S::L > 1 {
-        s.max(s.splat(LINEAR_BELOW), ac)
-    } else {
-        ac
-    };
+    let ac = s.max(s.splat(LINEAR_BELOW), ac);
     let z = s.mul(ac, ac);
     let p = s.mul(ac, estrin(s, z, &TANH_P));
     let q = estrin(s, z, &TANH_Q);

@@ -14,6 +14,8 @@
 //! always built: it serves targets without vector units and is the oracle
 //! of the property tests.
 
+#[cfg(rnn_arm_fpu)]
+mod arm_fpu;
 mod cells;
 mod fast_math;
 mod fused;
