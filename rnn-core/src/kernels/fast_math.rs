@@ -32,13 +32,14 @@
 //! two activations, or of an activation and a state flushed below 2^-63, is
 //! then a normal float or zero, so a long run never falls into slow
 //! subnormal arithmetic. Every finite input gives a finite output; ±∞ gives
-//! the values at ±18 (sigmoid, within 1.6e-8 of the limit; ±16.1 and
-//! 1.1e-7 on one lane) and ±1 (tanh); NaN in gives NaN out.
+//! the values at ±18 (sigmoid, within 1.6e-8 of the limit; exactly 1 and 0
+//! on one lane) and ±1 (tanh); NaN in gives NaN out.
 //!
 //! One lane (the scalar kernel: microcontrollers, and the reference) drops
 //! the comparisons that its arithmetic makes redundant, which is a third of
 //! an activation's instructions on a Cortex-M4F: the sigmoid is clamped at
-//! 16.1, below which its rational stays at most 1/2, and tanh is ±1 beyond
+//! 15.795031, where its rational is exactly 1/2 (it stays at most 1/2 up
+//! to 16.1), and tanh is ±1 beyond
 //! 8.09, below which its rational stays at most 1 (both checked over every
 //! input by the `exhaustive_scalar_*` tests).
 
@@ -69,10 +70,12 @@ const SIGMOID_Q: [f32; 6] = [
     1.16817656904453e-01,
     9.93151921023180e-01,
 ];
-/// Sigmoid input clamp on one lane: below 16.109982 the rational, evaluated
-/// with the one-lane (unfused) arithmetic, is at most 1/2 (every input
-/// checked by `exhaustive_scalar_sigmoid`; σ(16.1) is within 1.1e-7 of 1).
-const SIGMOID_CLAMP_ONE_LANE: f32 = 16.1;
+/// Sigmoid input clamp on one lane: the first input where the rational,
+/// evaluated with the one-lane (unfused) arithmetic, is exactly 1/2, so
+/// that ±∞ give exactly 1 and 0; below 16.109982 it never exceeds 1/2
+/// (every input checked by `exhaustive_scalar_sigmoid`). σ(15.795031) is
+/// within 1.4e-7 of 1.
+const SIGMOID_CLAMP_ONE_LANE: f32 = 15.795031;
 /// Tanh input clamp (tanh(9) is within 3.1e-8 of 1).
 const TANH_CLAMP: f32 = 9.0;
 /// Beyond this, tanh is ±1 on one lane: below 8.092109 the one-lane
@@ -137,7 +140,7 @@ fn estrin<S: Lanes, const N: usize>(s: S, z: S::V, c: &[f32; N]) -> S::V {
 /// and the sign of `x`: the rational is odd, so this is the value of
 /// `clamp(1/2 + x̂ P / Q, 0, 1)` with the sign folded in, for two
 /// comparisons and a select instead of five comparisons (one lane: `x̂ =
-/// min(16.1, |x|)` and no `min(1/2, ·)`, see the module doc). Vector kernels
+/// min(15.795031, |x|)` and no `min(1/2, ·)`, see the module doc). Vector kernels
 /// keep `|x̂|` at least 2^-12 so that `x̂²` cannot underflow into slow
 /// subnormal arithmetic; one lane (microcontrollers, whose FPU or soft
 /// float has no such penalty) skips that comparison.
