@@ -7,7 +7,9 @@
 //!    excerpt the firmware replays, and runs the same model on the host
 //!    (rnn-core, scalar kernel) over it: the reference forecasts;
 //! 3. writes two bad update blobs for the run-time loading demo: one with a
-//!    flipped byte, one for a model with another architecture.
+//!    flipped byte, one for a model with another architecture;
+//! 4. runs the random-weight layers of `firmware_model::kernel_check` on
+//!    the host: the reference outputs of the kernel check.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,6 +29,21 @@ fn main() {
     series(&out);
     quantized_series(&out);
     bad_updates(&out);
+    kernel_check(&out);
+}
+
+/// Writes `kernel_check.rs`: the host's outputs of
+/// `firmware_model::kernel_check` (scalar kernel), as `f32` bits.
+fn kernel_check(out: &Path) {
+    let mut bits = Vec::new();
+    firmware_model::kernel_check::outputs(|b| bits.push(format!("{b:#010x}")));
+    let src = format!(
+        "/// The host's outputs of `firmware_model::kernel_check::outputs`.\n\
+         pub const OUTPUTS: [u32; {}] = [{}];\n",
+        bits.len(),
+        bits.join(", ")
+    );
+    fs::write(out.join("kernel_check.rs"), src).expect("write OUT_DIR/kernel_check.rs");
 }
 
 /// Chooses the board, its linker memory map and its `board` cfg.

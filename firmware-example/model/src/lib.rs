@@ -16,6 +16,8 @@ use rnn_core::{Layer, SVector};
 
 include!(concat!(env!("OUT_DIR"), "/model.rs"));
 
+pub mod kernel_check;
+
 /// The same model quantized by `rnn-train quantize` (`sea_temperature.q.rnnw`,
 /// int8 weights, int16 state): [`quantized::QuantizedModel`],
 /// [`quantized::QUANTIZED_MODEL`] (a `static` in flash) and its input and
