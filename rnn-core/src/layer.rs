@@ -72,6 +72,45 @@ pub trait Layer: Sized + sealed::Sealed {
         input: &Self::Input,
     ) -> Self::Output;
 
+    /// One timestep of `N` independent streams (for example `N` sensors
+    /// served by one model, each with its own state) on
+    /// [`Kernel::detected`]: stream `k` reads `inputs[k]`, updates
+    /// `states[k]` and gives output `k`.
+    ///
+    /// Each stream gets exactly the bits of its own [`Layer::step`]. The
+    /// recurrent layers compute the gate products of four streams at a time
+    /// in one pass over the weights (a matrix–matrix product, each weight
+    /// vector loaded once for the four), so a layer whose weights do not
+    /// stay in registers reads them a quarter as often as `N` calls of
+    /// [`Layer::step`] do; streams past the last group of four, and Dense
+    /// layers, run one at a time. Stacks pass all streams through each
+    /// layer in turn.
+    ///
+    /// # Panics
+    /// Never.
+    #[inline]
+    fn step_streams<const N: usize>(
+        &self,
+        states: &mut [Self::State; N],
+        inputs: &[Self::Input; N],
+    ) -> [Self::Output; N] {
+        self.step_streams_with(Kernel::detected(), states, inputs)
+    }
+
+    /// [`Layer::step_streams`] on a given kernel; each stream's result is
+    /// that of [`Layer::step_with`] on the same kernel, bit for bit.
+    ///
+    /// # Panics
+    /// Never.
+    fn step_streams_with<const N: usize>(
+        &self,
+        kernel: Kernel,
+        states: &mut [Self::State; N],
+        inputs: &[Self::Input; N],
+    ) -> [Self::Output; N] {
+        core::array::from_fn(|k| self.step_with(kernel, &mut states[k], &inputs[k]))
+    }
+
     #[doc(hidden)]
     /// Kind and sizes of layer `index` of this type (`None` past the last layer).
     fn shape(index: usize) -> Option<LayerShape>;

@@ -50,6 +50,22 @@ where
         self.rest.step_with(kernel, &mut state.1, &y)
     }
 
+    fn step_streams_with<const N: usize>(
+        &self,
+        kernel: Kernel,
+        states: &mut [Self::State; N],
+        inputs: &[A::Input; N],
+    ) -> [B::Output; N] {
+        let mut first = core::array::from_fn(|k| states[k].0);
+        let mid = self.first.step_streams_with(kernel, &mut first, inputs);
+        let mut rest = core::array::from_fn(|k| states[k].1);
+        let out = self.rest.step_streams_with(kernel, &mut rest, &mid);
+        for ((state, a), b) in states.iter_mut().zip(first).zip(rest) {
+            *state = (a, b);
+        }
+        out
+    }
+
     fn shape(index: usize) -> Option<LayerShape> {
         if index < A::LAYERS {
             A::shape(index)

@@ -10,6 +10,7 @@
 //! bounds (the tiled products then fall back to the bounds-checked scalar
 //! ones), they only give a meaningless result.
 
+pub(super) use super::cells_streams::{gru_streams, lstm_streams, simple_rnn_streams};
 use super::lanes::Lanes;
 use super::{fused, pointwise, tiled};
 use crate::activation::Activation;
@@ -203,6 +204,7 @@ macro_rules! entry_points {
     ($token:ty, $features:literal) => {
         use crate::activation::Activation;
         use crate::kernels::cells::{self, Gates};
+        use crate::kernels::cells_streams::Streams;
 
         impl $token {
             /// [`cells::simple_rnn`] with this ISA.
@@ -315,6 +317,62 @@ macro_rules! entry_points {
                 }
                 // SAFETY: the token exists only on a CPU with these features.
                 unsafe { imp(self, w, b, act, y, x) }
+            }
+
+            /// [`cells::simple_rnn_streams`] with this ISA.
+            #[inline]
+            pub(in crate::kernels) fn simple_rnn_streams(
+                self,
+                p: Gates<'_, 1>,
+                act: Activation,
+                st: Streams<'_, 1>,
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp(s: $token, p: Gates<'_, 1>, act: Activation, st: Streams<'_, 1>) {
+                    cells::simple_rnn_streams(s, p, act, st)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, p, act, st) }
+            }
+
+            /// [`cells::lstm_streams`] with this ISA.
+            #[inline]
+            pub(in crate::kernels) fn lstm_streams(self, p: Gates<'_, 4>, st: Streams<'_, 4>) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp(s: $token, p: Gates<'_, 4>, st: Streams<'_, 4>) {
+                    cells::lstm_streams(s, p, st)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, p, st) }
+            }
+
+            /// [`cells::gru_streams`] with this ISA.
+            #[inline]
+            pub(in crate::kernels) fn gru_streams(
+                self,
+                p: Gates<'_, 3>,
+                b_recurrent: [&[f32]; 3],
+                reset_after: bool,
+                st: Streams<'_, 6>,
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp(
+                    s: $token,
+                    p: Gates<'_, 3>,
+                    b_recurrent: [&[f32]; 3],
+                    reset_after: bool,
+                    st: Streams<'_, 6>,
+                ) {
+                    cells::gru_streams(s, p, b_recurrent, reset_after, st)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, p, b_recurrent, reset_after, st) }
             }
 
             /// [`cells::activate`] with this ISA.

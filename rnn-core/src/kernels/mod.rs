@@ -17,15 +17,20 @@
 #[cfg(rnn_arm_fpu)]
 mod arm_fpu;
 mod cells;
+mod cells_streams;
 mod fast_math;
 mod fused;
 mod lanes;
 mod pointwise;
 #[cfg(test)]
+mod prop_streams;
+#[cfg(test)]
 mod prop_tests;
 mod scalar;
 mod select;
+pub(crate) mod streams;
 mod tiled;
+mod tiled_streams;
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64_neon;
@@ -41,6 +46,8 @@ pub use select::{Isa, Kernel};
 use crate::activation::Activation;
 use crate::layers::lstm::LstmState;
 use cells::Gates;
+use cells_streams::Streams;
+pub(crate) use tiled_streams::GROUP;
 
 /// Runs `cells::$step` (or the token's method of that name) with `$kernel`
 /// narrowed to `$rows` output rows.
@@ -249,6 +256,42 @@ pub(crate) fn dense(
     // One output is a dot product over the input, vectorized along `I`.
     let rows = if y.len() == 1 { x.len() } else { y.len() };
     dispatch!(kernel, rows, dense(w, b, act, y, x))
+}
+
+/// [`simple_rnn`] for [`GROUP`] streams at once: each stream's result as
+/// [`simple_rnn`] gives it, bit for bit (scratch `z: [H]` per stream).
+#[inline]
+pub(crate) fn simple_rnn_streams(
+    kernel: Kernel,
+    p: Gates<'_, 1>,
+    act: Activation,
+    st: Streams<'_, 1>,
+) {
+    dispatch!(kernel, st.state[0].1.len(), simple_rnn_streams(p, act, st))
+}
+
+/// [`lstm`] for [`GROUP`] streams at once, bit for bit as [`lstm`] per
+/// stream (scratch `z: 4 × [H]` per stream).
+#[inline]
+pub(crate) fn lstm_streams(kernel: Kernel, p: Gates<'_, 4>, st: Streams<'_, 4>) {
+    dispatch!(kernel, st.state[0].1.len(), lstm_streams(p, st))
+}
+
+/// [`gru`] for [`GROUP`] streams at once, bit for bit as [`gru`] per
+/// stream (scratch `6 × [H]` per stream).
+#[inline]
+pub(crate) fn gru_streams(
+    kernel: Kernel,
+    p: Gates<'_, 3>,
+    b_recurrent: [&[f32]; 3],
+    reset_after: bool,
+    st: Streams<'_, 6>,
+) {
+    dispatch!(
+        kernel,
+        st.state[0].1.len(),
+        gru_streams(p, b_recurrent, reset_after, st)
+    )
 }
 
 impl Kernel {

@@ -130,11 +130,11 @@ pub(super) fn affine<S: Lanes, const G: usize>(
 
 /// Weights up to this size (bytes, all gates) take one pass over the
 /// columns: they stay in a 32 KiB L1d between steps.
-const L1_RESIDENT_BYTES: usize = 24 * 1024;
+pub(super) const L1_RESIDENT_BYTES: usize = 24 * 1024;
 
 /// The weights of one block of columns (bytes, all gates) when they do
 /// not: a block stays in L1 while every tile of rows passes over it.
-const BLOCK_BYTES: usize = 16 * 1024;
+pub(super) const BLOCK_BYTES: usize = 16 * 1024;
 
 /// `out[g] = init[g] + w[g] · x + u[g] · h` over all rows, tile by tile.
 ///
@@ -180,7 +180,7 @@ unsafe fn tiles<S: Lanes, const G: usize>(
 
 /// The largest tile, in vectors per gate, that [`affine`] uses for `G`
 /// gates: at most 4, at least 1.
-const fn max_tile<S: Lanes, const G: usize>() -> usize {
+pub(super) const fn max_tile<S: Lanes, const G: usize>() -> usize {
     let r = S::ACC_REGS / G;
     if r < 1 {
         1
@@ -255,7 +255,7 @@ impl<'a, S: Lanes, const G: usize, const R: usize> Whole<'a, S, G, R> {
 /// Accumulator sets for a tile of `r` vectors of `g` gates on an ISA with
 /// `regs` accumulator registers: as many as the registers hold, up to 16
 /// accumulators (2 FMA units × 4 cycles of latency, twice over).
-const fn sets(regs: usize, g: usize, r: usize) -> usize {
+pub(super) const fn sets(regs: usize, g: usize, r: usize) -> usize {
     let budget = if regs < 16 { regs } else { 16 };
     if g * r * 4 <= budget {
         4

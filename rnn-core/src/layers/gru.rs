@@ -93,6 +93,16 @@ impl<const I: usize, const H: usize> Layer for Gru<I, H> {
         kernels::gru_step(k, params, self.reset_after, h, x)
     }
 
+    fn step_streams_with<const N: usize>(
+        &self,
+        k: Kernel,
+        states: &mut [SVector<f32, H>; N],
+        x: &[SVector<f32, I>; N],
+    ) -> [SVector<f32, H>; N] {
+        let params = (&self.w, &self.u, &self.b_input, &self.b_recurrent);
+        kernels::streams::gru(k, params, self.reset_after, states, x)
+    }
+
     fn shape(index: usize) -> Option<LayerShape> {
         LayerShape::single(index, LayerKind::Gru, I, H)
     }

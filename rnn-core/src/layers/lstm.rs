@@ -96,6 +96,15 @@ impl<const I: usize, const H: usize> Layer for Lstm<I, H> {
         kernels::lstm_step(k, (&self.w, &self.u, &self.b), s, x)
     }
 
+    fn step_streams_with<const N: usize>(
+        &self,
+        k: Kernel,
+        states: &mut [LstmState<H>; N],
+        x: &[SVector<f32, I>; N],
+    ) -> [SVector<f32, H>; N] {
+        kernels::streams::lstm(k, (&self.w, &self.u, &self.b), states, x)
+    }
+
     fn shape(index: usize) -> Option<LayerShape> {
         LayerShape::single(index, LayerKind::Lstm, I, H)
     }

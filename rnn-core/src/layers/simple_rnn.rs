@@ -71,6 +71,16 @@ impl<const I: usize, const H: usize> Layer for SimpleRnn<I, H> {
         kernels::simple_rnn_step(k, (&self.w, &self.u, &self.b), self.activation, h, x)
     }
 
+    fn step_streams_with<const N: usize>(
+        &self,
+        k: Kernel,
+        states: &mut [SVector<f32, H>; N],
+        x: &[SVector<f32, I>; N],
+    ) -> [SVector<f32, H>; N] {
+        let params = (&self.w, &self.u, &self.b);
+        kernels::streams::simple_rnn(k, params, self.activation, states, x)
+    }
+
     fn shape(index: usize) -> Option<LayerShape> {
         LayerShape::single(index, LayerKind::SimpleRnn, I, H)
     }
