@@ -77,14 +77,16 @@ pub trait Layer: Sized + sealed::Sealed {
     /// [`Kernel::detected`]: stream `k` reads `inputs[k]`, updates
     /// `states[k]` and gives output `k`.
     ///
-    /// Each stream gets exactly the bits of its own [`Layer::step`]. The
-    /// recurrent layers compute the gate products of four streams at a time
-    /// in one pass over the weights (a matrix–matrix product, each weight
-    /// vector loaded once for the four), so a layer whose weights do not
-    /// stay in registers reads them a quarter as often as `N` calls of
-    /// [`Layer::step`] do; streams past the last group of four, and Dense
-    /// layers, run one at a time. Stacks pass all streams through each
-    /// layer in turn.
+    /// Each stream gets exactly the bits of its own [`Layer::step`]. A
+    /// recurrent layer whose weights are larger than L1 (more than 24 KiB,
+    /// for example LSTM(64) and wider) computes the gate products of four
+    /// streams at a time in one pass over the weights (a matrix–matrix
+    /// product, each weight vector loaded once for the four), so it reads
+    /// its weights from L2 a quarter as often as `N` calls of
+    /// [`Layer::step`] do; streams past the last group of four, smaller
+    /// layers and Dense layers step one stream at a time. Stacks pass all
+    /// streams through each layer in turn. `benches` (`streams`) measures
+    /// both ways.
     ///
     /// # Panics
     /// Never.

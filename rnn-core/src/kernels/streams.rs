@@ -1,25 +1,35 @@
-//! The const-generic layers' steps of `N` streams: groups of [`GROUP`]
-//! through the batched kernels ([`super::lstm_streams`], ...), the rest one
-//! by one through the single-stream steps. Either way each stream gets the
-//! bits its own [`crate::Layer::step_with`] would give.
+//! The const-generic layers' steps of `N` streams: for a layer whose
+//! weights are larger than L1 ([`tiled_streams::batches`]), groups of
+//! [`GROUP`] through the batched kernels ([`super::lstm_streams`], ...) and
+//! the rest one by one through the single-stream steps; smaller layers
+//! step every stream alone. Either way each stream gets the bits its own
+//! [`crate::Layer::step_with`] would give.
 
 use nalgebra::SVector;
 
 use super::cells::Gates;
 use super::cells_streams::Streams;
+use super::tiled_streams;
 use super::{slices, GruParams, Kernel, LstmParams, GROUP};
 use crate::activation::Activation;
 use crate::layers::lstm::LstmState;
 
-/// `group` on each full group of [`GROUP`] streams, `single` on each of
-/// the others.
+/// With `batched`, `group` on each full group of [`GROUP`] streams and
+/// `single` on each of the others; without, `single` on every stream.
 #[inline(always)]
 fn in_groups<T, X, const N: usize>(
+    batched: bool,
     states: &mut [T; N],
     inputs: &[X; N],
     mut group: impl FnMut(&mut [T; GROUP], &[X; GROUP]),
     mut single: impl FnMut(&mut T, &X),
 ) {
+    if !batched {
+        for (s, x) in states.iter_mut().zip(inputs) {
+            single(s, x);
+        }
+        return;
+    }
     let mut state_groups = states.chunks_exact_mut(GROUP);
     let mut input_groups = inputs.chunks_exact(GROUP);
     for (s, x) in (&mut state_groups).zip(&mut input_groups) {
@@ -72,6 +82,7 @@ pub(crate) fn simple_rnn<const I: usize, const H: usize, const N: usize>(
         b: [b.as_slice()],
     };
     in_groups(
+        tiled_streams::batches(1, H, I + H),
         states,
         x,
         |h, x| {
@@ -104,6 +115,7 @@ pub(crate) fn lstm<const I: usize, const H: usize, const N: usize>(
         b: slices(b),
     };
     in_groups(
+        tiled_streams::batches(4, H, I + H),
         states,
         x,
         |s, x| {
@@ -140,6 +152,7 @@ pub(crate) fn gru<const I: usize, const H: usize, const N: usize>(
         b: slices(b_in),
     };
     in_groups(
+        tiled_streams::batches(3, H, I + H),
         states,
         x,
         |h, x| {

@@ -25,6 +25,18 @@ use super::tiled::{self, max_tile, sets, BLOCK_BYTES, L1_RESIDENT_BYTES};
 /// step (the same results either way).
 pub(crate) const GROUP: usize = 4;
 
+/// Whether a layer of `G` gates, `H` rows and `K1 + K2` columns gains from
+/// the batched products: its weights are larger than L1
+/// ([`L1_RESIDENT_BYTES`]), so that reading them once per group instead of
+/// once per stream saves L2 traffic. Smaller layers step each stream alone
+/// (their single-stream steps keep gates in registers, and their weights
+/// are in L1 anyway): measured with `benches`' `streams` on an AMD EPYC
+/// (Zen 4, AVX-512), 64 streams of LSTM(128) took 0.50–0.75 of the time
+/// of separate steps batched, GRU(32) 0.98–1.3 (AVX-512, AVX2).
+pub(crate) const fn batches(gates: usize, rows: usize, columns: usize) -> bool {
+    gates * rows * columns * core::mem::size_of::<f32>() > L1_RESIDENT_BYTES
+}
+
 /// One operand of the product for every stream: the `G` gate matrices
 /// `[H × K]` (column-major) and each stream's vector `[K]`.
 struct Source<const G: usize> {
@@ -151,12 +163,18 @@ unsafe fn tiles<S: Lanes, const G: usize>(
     }
 }
 
-/// Streams per pass for `G` gates and `P` sets: as many as `regs`
-/// accumulator registers hold (4, 2 or 1).
+/// Streams per pass for `G` gates and `P` sets: 4, 2 or 1, as many as
+/// the vector registers hold without spilling: `G · P` accumulators and
+/// one broadcast element per stream, plus one weight vector, within the
+/// `regs` accumulator registers and the 4 others that [`Lanes::ACC_REGS`]
+/// leaves. (Counting only the accumulators, 4 streams of a 3-gate tile on
+/// AVX2 needed 19 of its 16 registers, and the batched GRU(32) step was
+/// 1.3x slower than 4 single steps: `benches`, `streams`.)
 const fn streams_per_pass(regs: usize, g: usize, p: usize) -> usize {
-    if 4 * g * p <= regs {
+    let room = regs + 3;
+    if 4 * (g * p + 1) <= room {
         4
-    } else if 2 * g * p <= regs {
+    } else if 2 * (g * p + 1) <= room {
         2
     } else {
         1
