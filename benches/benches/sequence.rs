@@ -6,7 +6,7 @@
 
 use std::hint::black_box;
 
-use benches::{model, Impl, NalgebraStep};
+use benches::{keras_gru, keras_simple_rnn, model, Impl, NalgebraStep};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rnn_core::{Gru, Lstm, SVector, SimpleRnn};
 
@@ -45,11 +45,11 @@ where
 
 fn sequence(c: &mut Criterion) {
     bench_sequence(c, "lstm32", &*model::<Lstm<1, 32>, 32>(Lstm::zeroed()));
-    bench_sequence(c, "gru32", &*model::<Gru<1, 32>, 32>(Gru::zeroed()));
+    bench_sequence(c, "gru32", &*model::<Gru<1, 32>, 32>(keras_gru()));
     bench_sequence(
         c,
         "simple_rnn32",
-        &*model::<SimpleRnn<1, 32>, 32>(SimpleRnn::zeroed()),
+        &*model::<SimpleRnn<1, 32>, 32>(keras_simple_rnn()),
     );
 }
 

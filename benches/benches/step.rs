@@ -6,7 +6,7 @@
 
 use std::hint::black_box;
 
-use benches::{model, Impl, NalgebraStep};
+use benches::{keras_gru, keras_simple_rnn, model, Impl, NalgebraStep};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rnn_core::{Gru, Lstm, SVector, SimpleRnn};
 
@@ -28,31 +28,31 @@ where
 
 /// Benchmarks `$kind<$i, H> + Dense(1)` for each listed `H`.
 macro_rules! sizes {
-    ($c:ident, $kind:ident, $name:literal, $i:literal: $($h:literal)*) => {
+    ($c:ident, $kind:ident, $new:path, $name:literal, $i:literal: $($h:literal)*) => {
         $(
             bench_model(
                 $c,
                 concat!($name, "_i", $i),
                 $h,
-                &*model::<$kind<$i, $h>, $h>($kind::zeroed()),
+                &*model::<$kind<$i, $h>, $h>($new()),
             );
         )*
     };
 }
 
 fn simple_rnn(c: &mut Criterion) {
-    sizes!(c, SimpleRnn, "simple_rnn", 1: 8 16 32 64 128);
-    sizes!(c, SimpleRnn, "simple_rnn", 8: 8 16 32 64 128);
+    sizes!(c, SimpleRnn, keras_simple_rnn, "simple_rnn", 1: 8 16 32 64 128);
+    sizes!(c, SimpleRnn, keras_simple_rnn, "simple_rnn", 8: 8 16 32 64 128);
 }
 
 fn lstm(c: &mut Criterion) {
-    sizes!(c, Lstm, "lstm", 1: 8 16 32 64 128);
-    sizes!(c, Lstm, "lstm", 8: 8 16 32 64 128);
+    sizes!(c, Lstm, Lstm::zeroed, "lstm", 1: 8 16 32 64 128);
+    sizes!(c, Lstm, Lstm::zeroed, "lstm", 8: 8 16 32 64 128);
 }
 
 fn gru(c: &mut Criterion) {
-    sizes!(c, Gru, "gru", 1: 8 16 32 64 128);
-    sizes!(c, Gru, "gru", 8: 8 16 32 64 128);
+    sizes!(c, Gru, keras_gru, "gru", 1: 8 16 32 64 128);
+    sizes!(c, Gru, keras_gru, "gru", 8: 8 16 32 64 128);
 }
 
 criterion_group!(step, lstm, gru, simple_rnn);

@@ -12,7 +12,7 @@
 
 use std::hint::black_box;
 
-use benches::{model, Impl};
+use benches::{keras_gru, model, Impl};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rnn_core::{Gru, Layer, Lstm, SVector};
 
@@ -46,18 +46,9 @@ where
     g.finish();
 }
 
-/// The GRU users run: Keras 3 / PyTorch's `reset_after = true`, with the
-/// random (non-zero) biases of [`model`].
-fn gru<const H: usize>() -> Gru<1, H> {
-    Gru {
-        reset_after: true,
-        ..Gru::zeroed()
-    }
-}
-
 fn streams(c: &mut Criterion) {
     let lstm32 = model::<Lstm<1, 32>, 32>(Lstm::zeroed());
-    let gru32 = model::<Gru<1, 32>, 32>(gru());
+    let gru32 = model::<Gru<1, 32>, 32>(keras_gru());
     let lstm64 = model::<Lstm<1, 64>, 64>(Lstm::zeroed());
     let lstm128 = model::<Lstm<1, 128>, 128>(Lstm::zeroed());
     bench_streams::<_, 4>(c, "lstm32", &*lstm32);

@@ -44,6 +44,25 @@ where
     m
 }
 
+/// The GRU users run: `reset_after = true` (the Keras 3 and PyTorch
+/// default, and what RTNeural and the nalgebra baseline here compute);
+/// [`model`] gives it random, non-zero biases.
+pub fn keras_gru<const I: usize, const H: usize>() -> Gru<I, H> {
+    Gru {
+        reset_after: true,
+        ..Gru::zeroed()
+    }
+}
+
+/// A SimpleRNN with Keras's default activation, tanh (what the nalgebra
+/// baseline computes).
+pub fn keras_simple_rnn<const I: usize, const H: usize>() -> SimpleRnn<I, H> {
+    SimpleRnn {
+        activation: activation::Activation::Tanh,
+        ..SimpleRnn::zeroed()
+    }
+}
+
 /// A kernel compared in the benchmarks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Impl {
@@ -145,5 +164,34 @@ impl<const I: usize, const H: usize> NalgebraStep for WithDense<Gru<I, H>, H> {
         let n = tanh(xz(2) + r.component_mul(&hz(2)));
         *h = z.component_mul(h) + (SVector::repeat(1.0) - z).component_mul(&n);
         dense(&self.rest, h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The nalgebra baseline and rnn-core's scalar kernel compute the same
+    /// model (so the benchmarks compare like with like): 20 steps, every
+    /// output within 1e-5. (With `Gru::zeroed()`, `reset_after = false`,
+    /// which the GRU benchmarks ran until session 9, this fails.)
+    fn same_model<M>(m: &M)
+    where
+        M: NalgebraStep<Input = SVector<f32, 1>, Output = SVector<f32, 1>>,
+    {
+        let (mut a, mut b) = (M::zero_state(), M::zero_state());
+        for t in 0..20 {
+            let x = SVector::from([(t as f32 * 0.7).sin()]);
+            let want = m.nalgebra_step(&mut a, &x)[0];
+            let got = m.step_with(Kernel::SCALAR, &mut b, &x)[0];
+            assert!((got - want).abs() <= 1e-5, "step {t}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn baseline_matches_the_benched_layers() {
+        same_model(&*model::<Gru<1, 16>, 16>(keras_gru()));
+        same_model(&*model::<Lstm<1, 16>, 16>(Lstm::zeroed()));
+        same_model(&*model::<SimpleRnn<1, 16>, 16>(keras_simple_rnn()));
     }
 }
