@@ -46,6 +46,13 @@
 //! let mut state = Model::zero_state();
 //! let y = model.step(&mut state, &SVector::from([0.42]));
 //! assert!(y[0].is_finite());
+//!
+//! // Several sensors in one call, each with its own state: the bits of
+//! // separate `step` calls (layers larger than L1 batch the streams).
+//! let mut states = [Model::zero_state(); 3];
+//! let readings = [0.1, 0.2, 0.3].map(|v| SVector::from([v]));
+//! let ys = model.step_streams(&mut states, &readings);
+//! assert!(ys.iter().all(|y| y[0].is_finite()));
 //! # let _ = metadata;
 //! # Ok(())
 //! # }
