@@ -205,6 +205,18 @@ struct TrainArgs {
     /// either way; a --resume must use the checkpoint's precision.
     #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
     precision: PrecisionArg,
+    /// Also quantize the trained model for integer inference, as `rnn-train
+    /// quantize` does (calibrated on the training windows): writes
+    /// OUT/model.q.rnnw and prints float against quantized errors on the
+    /// test split beside persistence. int8: int8 weights, int16 state.
+    #[arg(long, value_enum, value_name = "WEIGHTS")]
+    quantize: Option<QuantizeArg>,
+}
+
+/// `--quantize`.
+#[derive(Clone, Copy, ValueEnum)]
+enum QuantizeArg {
+    Int8,
 }
 
 /// A thread count, at least 1.
@@ -457,13 +469,39 @@ impl Progress {
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
+    if args.quantize.is_some()
+        && matches!(args.cell, Cell::SimpleRnn)
+        && !matches!(args.rnn_activation, None | Some(Act::Tanh))
+    {
+        anyhow::bail!(
+            "--quantize: the integer SimpleRNN is tanh only; train with --rnn-activation tanh or without --quantize"
+        );
+    }
     let prepared = rnn_train::cmd::train::prepare(&opts)?;
     print_prepared(&opts, &prepared);
     let progress = Progress::new(opts.fit.epochs);
     let start = Instant::now();
     let result = prepared.train(&mut |e| progress.epoch(e));
     progress.finish();
-    print_training(&opts, &result?, start.elapsed().as_secs_f64());
+    let trained = result?;
+    print_training(&opts, &trained, start.elapsed().as_secs_f64());
+    if let Some(QuantizeArg::Int8) = args.quantize {
+        let model = trained.outputs.model.clone();
+        let q = rnn_train::cmd::quantize::QuantizeOptions {
+            output: model.with_file_name("model.q.rnnw"),
+            model,
+            csv: opts.csv.clone(),
+            overrides: Overrides::default(),
+        };
+        let quantized = rnn_train::cmd::quantize::run(&q).map_err(|e| {
+            anyhow::anyhow!(
+                "{e}\n(the float model was written to {}; only its quantization failed)",
+                q.model.display()
+            )
+        })?;
+        println!();
+        print!("{}", quantized.report(&q));
+    }
     Ok(())
 }
 

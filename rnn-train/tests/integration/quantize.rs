@@ -136,3 +136,55 @@ fn refuses_weights_it_cannot_represent() {
     assert!(!out.exists(), "an output was written for a refused model");
     let _ = std::fs::remove_file(input);
 }
+
+fn train(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
+        .arg("train")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run rnn-train");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "rnn-train panicked: {stderr}");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    )
+}
+
+#[test]
+fn train_with_quantize_writes_and_reports_the_quantized_model() {
+    let dir = temp("train-dir");
+    let d = dir.to_str().expect("utf-8");
+    let (ok, stdout, stderr) =
+        train(&["--epochs", "2", "--no-plots", "--quantize", "int8", "-o", d]);
+    assert!(ok, "{stderr}");
+    let (f, q) = (rmse(&stdout, "float"), rmse(&stdout, "quantized"));
+    assert!(f.is_finite() && q.is_finite(), "{stdout}");
+    assert!(stdout.contains("quantized RMSE / float RMSE"), "{stdout}");
+    let blob = std::fs::read(dir.join("model.q.rnnw")).expect("model.q.rnnw written");
+    QModel::from_blob(&blob).expect("loads");
+    assert!(dir.join("model.rnnw").exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn train_with_quantize_refuses_a_simple_rnn_it_cannot_quantize_before_training() {
+    let dir = temp("train-relu");
+    let d = dir.to_str().expect("utf-8");
+    let args = [
+        "--cell",
+        "simple-rnn",
+        "--rnn-activation",
+        "relu",
+        "--quantize",
+        "int8",
+        "-o",
+        d,
+    ];
+    let (ok, _, stderr) = train(&args);
+    assert!(!ok);
+    assert!(stderr.contains("tanh only"), "{stderr}");
+    assert!(!dir.join("model.rnnw").exists(), "trained anyway");
+}
