@@ -79,7 +79,8 @@ fn board(out: &Path) {
     println!("cargo::rerun-if-changed={memory}");
     // The `device` feature's linker script includes a `device.x` (the
     // handler names of a PAC's interrupts); the firmwares have none
-    // (src/vectors.rs).
+    // (src/vectors.rs). With a PAC, delete this write: the PAC's own
+    // `device.x` must be the one the linker finds.
     fs::write(
         out.join("device.x"),
         "/* No device interrupts: see src/vectors.rs. */\n",

@@ -10,7 +10,9 @@
 //!
 //! A product that uses its chip's interrupts takes the device crate (PAC)
 //! with its `rt` feature instead: it provides `__INTERRUPTS` and
-//! `device.x`, and this module goes.
+//! `device.x`, so this module and the `device.x` lines of `build.rs` go
+//! (then `cargo clean` once: an empty `device.x` left in the build folder
+//! hides the PAC's).
 
 /// A vector table entry.
 type Vector = unsafe extern "C" fn();
