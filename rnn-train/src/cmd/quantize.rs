@@ -79,6 +79,44 @@ pub struct Quantized {
     pub target: String,
 }
 
+/// One quantized layer for the report: kind, sizes and the fixed-point
+/// formats (`q · 2^-f`: `f` fractional bits of an int16).
+fn describe(l: &QLayerSpec) -> String {
+    match *l {
+        QLayerSpec::SimpleRnn {
+            input_size,
+            hidden_size,
+            input_frac,
+        } => format!("SimpleRNN {input_size} -> {hidden_size} (tanh); input q*2^-{input_frac}, state Q15"),
+        QLayerSpec::Lstm {
+            input_size,
+            hidden_size,
+            input_frac,
+            cell_frac,
+        } => format!(
+            "LSTM {input_size} -> {hidden_size}; input q*2^-{input_frac}, hidden state Q15, cell state q*2^-{cell_frac}"
+        ),
+        QLayerSpec::Gru {
+            input_size,
+            hidden_size,
+            input_frac,
+            reset_after,
+        } => format!(
+            "GRU {input_size} -> {hidden_size} (reset_after {reset_after}); input q*2^-{input_frac}, state Q15"
+        ),
+        QLayerSpec::Dense {
+            input_size,
+            output_size,
+            input_frac,
+            output_frac,
+            activation,
+        } => format!(
+            "Dense {input_size} -> {output_size} ({}); input q*2^-{input_frac}, output q*2^-{output_frac}",
+            format!("{activation:?}").to_lowercase()
+        ),
+    }
+}
+
 fn is_limit(v: i16) -> bool {
     v == i16::MAX || v == i16::MIN
 }
@@ -223,7 +261,7 @@ impl Quantized {
     pub fn report(&self, opts: &QuantizeOptions) -> String {
         let mut s = String::new();
         for (i, l) in self.layers.iter().enumerate() {
-            s += &format!("layer {i}: {l:?}\n");
+            s += &format!("layer {i}: {}\n", describe(l));
         }
         s += &format!(
             "Quantized {} -> {}: {} bytes of int8 weights, biases, multipliers and shifts ({} byte file); \
