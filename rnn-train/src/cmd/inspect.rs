@@ -3,18 +3,33 @@
 
 use std::path::Path;
 
-use crate::error::Result;
+use rnn_core::quant::format::QUANTIZED_FORMAT_VERSION;
+use rnn_core::quant::QModel;
+
+use super::quantize::describe;
+use crate::error::{Result, TrainError};
 use crate::import;
 use crate::report::{describe_contract, describe_metadata, summarize};
 
 /// The summary text of the weight file at `path`: the layer table, totals,
-/// weight and state bytes, then the saved preprocessing and data contract.
+/// weight and state bytes, then the saved preprocessing and data contract;
+/// for a quantized file (format version 3), its layers with their
+/// fixed-point formats, the bytes of its parameters and the preprocessing.
 ///
 /// # Errors
 /// Those of [`import::load`] (unreadable file, rnn-core's checks, an
-/// architecture rnn-train cannot run).
+/// architecture rnn-train cannot run); for a quantized file,
+/// [`TrainError::File`] and [`TrainError::WeightFile`] (rnn-core's
+/// checks of the quantized format).
 pub fn run(path: &Path) -> Result<String> {
-    let model = import::load(path)?;
+    let model = match import::load(path) {
+        // The float reader stops at the version: a quantized model.
+        Err(TrainError::WeightFile {
+            source: rnn_core::Error::UnsupportedVersion { found, .. },
+            ..
+        }) if found == QUANTIZED_FORMAT_VERSION => return quantized(path),
+        other => other?,
+    };
     let window = model.metadata.as_ref().map(|m| m.window as usize);
     let mut text = format!(
         "Model: {}\n{}\n",
@@ -31,6 +46,35 @@ pub fn run(path: &Path) -> Result<String> {
         None => {
             "No data contract (weight format 1, or not written by rnn-train train).".to_string()
         }
+    });
+    Ok(text)
+}
+
+/// [`run`] for a quantized weight file.
+fn quantized(path: &Path) -> Result<String> {
+    let blob = std::fs::read(path).map_err(|source| TrainError::File {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let model = QModel::from_blob(&blob).map_err(|source| TrainError::WeightFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut text = format!(
+        "Quantized model (int8 weights, int16 state; weight format {QUANTIZED_FORMAT_VERSION}): {}\n",
+        path.display()
+    );
+    for (i, l) in model.specs().iter().enumerate() {
+        text += &format!("layer {i}: {}\n", describe(l));
+    }
+    text += &format!(
+        "Weight bytes: {} of int8 weights, biases, multipliers and shifts ({} byte file)\n",
+        model.param_bytes(),
+        blob.len()
+    );
+    text.push_str(&match model.metadata() {
+        Some(m) => describe_metadata(m),
+        None => "No preprocessing metadata.".to_string(),
     });
     Ok(text)
 }

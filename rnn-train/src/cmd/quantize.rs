@@ -81,7 +81,7 @@ pub struct Quantized {
 
 /// One quantized layer for the report: kind, sizes and the fixed-point
 /// formats (`q · 2^-f`: `f` fractional bits of an int16).
-fn describe(l: &QLayerSpec) -> String {
+pub(crate) fn describe(l: &QLayerSpec) -> String {
     match *l {
         QLayerSpec::SimpleRnn {
             input_size,

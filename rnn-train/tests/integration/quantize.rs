@@ -188,3 +188,34 @@ fn train_with_quantize_refuses_a_simple_rnn_it_cannot_quantize_before_training()
     assert!(stderr.contains("tanh only"), "{stderr}");
     assert!(!dir.join("model.rnnw").exists(), "trained anyway");
 }
+
+#[test]
+fn inspect_reads_a_quantized_file_and_refuses_a_truncated_one() {
+    let out = temp("inspect.q.rnnw");
+    let (ok, _, stderr) = quantize(&[MODEL, "-o", out.to_str().expect("utf-8")]);
+    assert!(ok, "{stderr}");
+    let inspect = |path: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_rnn-train"))
+            .arg("inspect")
+            .arg(path)
+            .current_dir(root())
+            .output()
+            .expect("run rnn-train")
+    };
+    let o = inspect(&out);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("Quantized model"), "{stdout}");
+    assert!(stdout.contains("layer 0: LSTM 1 -> 16"), "{stdout}");
+    assert!(stdout.contains("Window 24 timesteps"), "{stdout}");
+    let blob = std::fs::read(&out).expect("written");
+    let cut = temp("inspect-cut.q.rnnw");
+    std::fs::write(&cut, &blob[..blob.len() / 2]).expect("write");
+    let o = inspect(&cut);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(stderr.contains("truncated"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let _ = std::fs::remove_file(out);
+    let _ = std::fs::remove_file(cut);
+}
