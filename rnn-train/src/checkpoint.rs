@@ -29,6 +29,12 @@ use crate::optim::Adam;
 const MAGIC: &[u8; 8] = b"RNNTCKP2";
 /// The layout before the precision byte (all f64).
 const MAGIC_V1: &[u8; 8] = b"RNNTCKP1";
+
+/// Whether `blob` starts like a checkpoint of either version (so that a
+/// command given one where a weight file belongs can say so).
+pub(crate) fn is_checkpoint(blob: &[u8]) -> bool {
+    blob.starts_with(MAGIC) || blob.starts_with(MAGIC_V1)
+}
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// The precision byte of a checkpoint: bits per value.

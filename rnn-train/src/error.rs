@@ -303,6 +303,17 @@ pub enum TrainError {
         /// rnn-core's reason.
         source: rnn_core::Error,
     },
+    /// A training checkpoint (`OUT/checkpoint.rnnt`) was given where a
+    /// weight file belongs.
+    #[error(
+        "{}: this is a training checkpoint (for `train --resume`), not a weight file; \
+         give the model.rnnw written beside it",
+        path.display()
+    )]
+    CheckpointNotModel {
+        /// The checkpoint.
+        path: PathBuf,
+    },
     /// A weight file has no bytes at all.
     #[error("{}: the weight file is empty (0 bytes)", path.display())]
     EmptyWeightFile {

@@ -113,6 +113,7 @@ pub fn architecture(specs: &[LayerSpec]) -> std::result::Result<Architecture, St
 ///
 /// # Errors
 /// [`TrainError::EmptyWeightFile`] for an empty blob;
+/// [`TrainError::CheckpointNotModel`] for a training checkpoint;
 /// [`TrainError::WeightFile`] (naming `path`) when rnn-core refuses the
 /// blob (bad magic, version, length or checksum) or a weight is NaN or
 /// infinite; [`TrainError::Architecture`] (naming `path`) when the layers
@@ -124,6 +125,11 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
     };
     if blob.is_empty() {
         return Err(TrainError::EmptyWeightFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if crate::checkpoint::is_checkpoint(blob) {
+        return Err(TrainError::CheckpointNotModel {
             path: path.to_path_buf(),
         });
     }

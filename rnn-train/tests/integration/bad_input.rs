@@ -221,6 +221,19 @@ fn corrupt_or_missing_weight_file() {
     let (ok, stderr) = run(&dir.0, &["inspect", "none.rnnw"]);
     assert!(!ok);
     assert!(stderr.contains("none.rnnw: No such file"), "{stderr}");
+    // The checkpoint beside the model, given where the model belongs.
+    for args in [
+        &["inspect", "m/checkpoint.rnnt"][..],
+        &["eval", "d.csv", "-m", "m/checkpoint.rnnt"],
+        &["predict", "d.csv", "-m", "m/checkpoint.rnnt"],
+    ] {
+        let (ok, stderr) = run(&dir.0, args);
+        assert!(!ok, "{args:?}");
+        assert!(
+            stderr.contains("m/checkpoint.rnnt: this is a training checkpoint"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
