@@ -126,10 +126,10 @@ struct TrainArgs {
     #[arg(long)]
     allow_outliers: bool,
     /// Past timesteps per sample.
-    #[arg(short, long, default_value_t = 24, allow_negative_numbers = true)]
+    #[arg(short, long, default_value_t = 24, allow_negative_numbers = true, value_parser = parse_count)]
     window: usize,
     /// How many steps ahead the target lies (1 = the next value).
-    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = parse_count)]
     horizon: usize,
     /// Recurrent cell of every RNN layer.
     #[arg(long, value_enum, default_value_t = Cell::Lstm)]
@@ -149,10 +149,10 @@ struct TrainArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_dense, default_value = "1:linear")]
     dense: Vec<(usize, Activation)>,
     /// Passes over the training samples.
-    #[arg(short, long, default_value_t = 60, allow_negative_numbers = true)]
+    #[arg(short, long, default_value_t = 60, allow_negative_numbers = true, value_parser = parse_count)]
     epochs: usize,
     /// Samples per gradient step.
-    #[arg(short, long, default_value_t = 32, allow_negative_numbers = true)]
+    #[arg(short, long, default_value_t = 32, allow_negative_numbers = true, value_parser = parse_count)]
     batch_size: usize,
     /// Adam learning rate.
     #[arg(long, default_value_t = 0.002, allow_negative_numbers = true)]
@@ -161,7 +161,7 @@ struct TrainArgs {
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     clip_norm: f64,
     /// Stop after this many epochs without a better validation loss (0 = never).
-    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = parse_count)]
     patience: usize,
     /// Fraction of the samples before the test split used for validation (the last ones).
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
@@ -217,6 +217,14 @@ struct TrainArgs {
 #[derive(Clone, Copy, ValueEnum)]
 enum QuantizeArg {
     Int8,
+}
+
+/// A count (window, horizon, epochs, batch size, patience): a whole number,
+/// 0 or more; the training options check the ranges.
+fn parse_count(s: &str) -> Result<usize, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a count (a whole number, 0 or more)"))
 }
 
 /// A thread count, at least 1.

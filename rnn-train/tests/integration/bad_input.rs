@@ -166,6 +166,21 @@ fn zero_epochs() {
         &["--window", "5", "--epochs", "0"],
         &["epochs must be at least 1"],
     );
+    // Negative or fractional counts are named as such (not "invalid digit").
+    for (flag, value) in [
+        ("--epochs", "-1"),
+        ("--window", "2.5"),
+        ("--batch-size", "-3"),
+    ] {
+        train_fails(
+            &dir,
+            "d.csv",
+            &[flag, value],
+            &[&format!(
+                "\"{value}\" is not a count (a whole number, 0 or more)"
+            )],
+        );
+    }
 }
 
 #[test]
