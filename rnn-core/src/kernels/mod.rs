@@ -12,7 +12,14 @@
 //! private module per ISA).
 //! The scalar kernel ([`scalar`] products, one-lane [`lanes::Scalar`]) is
 //! always built: it serves targets without vector units and is the oracle
-//! of the property tests.
+//! of the property tests. On the Cortex-M4F/M7 its gate products run in
+//! `asm!` tiles with the same arithmetic (`arm_fpu`, cfg `rnn_arm_fpu`).
+//!
+//! Several streams of one layer ([`crate::Layer::step_streams`]): the
+//! const-generic entry points of [`streams`] run groups of four through
+//! [`cells_streams`], whose gate products ([`tiled_streams`]) load each
+//! weight once for the group, with each stream's bits of the single-stream
+//! step.
 
 #[cfg(rnn_arm_fpu)]
 mod arm_fpu;
