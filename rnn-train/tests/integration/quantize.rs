@@ -101,9 +101,11 @@ fn an_output_hard_linked_to_the_input_leaves_the_input_alone() {
         QModel::from_blob(&blob).is_ok(),
         "the link holds the quantized model"
     );
-    // The float commands name what the file is.
+    // The float commands name what the file is (`inspect` reads it:
+    // `inspect_reads_a_quantized_file_and_refuses_a_truncated_one`).
     let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args(["inspect", link.to_str().expect("utf-8")])
+        .args(["eval", "-m", link.to_str().expect("utf-8")])
+        .current_dir(root())
         .output()
         .expect("run rnn-train");
     let stderr = String::from_utf8_lossy(&out.stderr);
