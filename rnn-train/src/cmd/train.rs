@@ -205,11 +205,13 @@ fn outlier_warnings(
             let o = outliers(column.get(rows.clone())?)?;
             Some(format!(
                 "warning: column {name:?}: {} {which} value(s) lie more than {MAX_MADS} MADs \
-                 from the median {} (MAD {}), the first at line {} ({}); {effect}. Fix the \
-                 data, or pass --allow-outliers if they are real",
+                 from the median {:?} (MAD {:?}), the first at line {} ({:?}); {effect}. Fix \
+                 the data, or pass --allow-outliers if they are real",
                 o.count,
-                o.median,
-                o.spread,
+                // Shortest forms: 0.22715, not 0.22715000000000002; 1e30,
+                // not 31 digits.
+                o.median as f32,
+                o.spread as f32,
                 data.table.lines[rows.start + o.first],
                 column[rows.start + o.first]
             ))
