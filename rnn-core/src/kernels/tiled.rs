@@ -81,22 +81,15 @@ pub(super) fn affine<S: Lanes, const G: usize>(
         v: h.as_ptr(),
         k: k2,
     };
-    let column_bytes = G * rows * core::mem::size_of::<f32>();
-    // One tile covers every row when the rows are at most `max_tile`
-    // vectors: it reads each weight once whatever the size, so blocks
-    // would gain nothing, and its single pass is the arithmetic of
-    // [`Whole`] (the same bits as the in-register steps).
-    let one_tile = rows <= max_tile::<S, G>() * S::L;
-    if one_tile || !rows.is_multiple_of(S::L) || (k1 + k2) * column_bytes <= L1_RESIDENT_BYTES {
+    let Some(block) = column_block::<S, G>(rows, k1 + k2) else {
         // SAFETY: the lengths were checked above (`out`, `bias`: H; `w`:
         // H·K1; `u`: H·K2; `x`: K1; `h`: K2) and `L <= H`.
         unsafe { tiles(s, rows, &out, &bias, &w, &u) };
         return;
-    }
+    };
     // Weights larger than L1: blocks of columns that fit, every tile over
     // one block before the next block, so that a cache line shared by two
     // tiles is fetched from L2 once. The partial sums wait in `out`.
-    let block = (BLOCK_BYTES / column_bytes).max(1);
     let none = Source {
         mats: [core::ptr::null(); G],
         v: core::ptr::null(),
@@ -128,13 +121,30 @@ pub(super) fn affine<S: Lanes, const G: usize>(
     }
 }
 
+/// The columns per block of [`affine`]'s products over `H = rows` rows and
+/// `columns = K1 + K2` columns, or `None` for one pass over all columns
+/// (the schedule `tiled_streams` follows too, for the same bits).
+///
+/// One tile covers every row when the rows are at most `max_tile` vectors:
+/// it reads each weight once whatever the size, so blocks would gain
+/// nothing, and its single pass is the arithmetic of [`Whole`] (the same
+/// bits as the in-register steps). Blocks also need `H % L == 0` (tiles
+/// that do not overlap) and weights larger than [`L1_RESIDENT_BYTES`].
+pub(super) fn column_block<S: Lanes, const G: usize>(rows: usize, columns: usize) -> Option<usize> {
+    let column_bytes = G * rows * core::mem::size_of::<f32>();
+    let one_tile = rows <= max_tile::<S, G>() * S::L;
+    let blocked =
+        !one_tile && rows.is_multiple_of(S::L) && columns * column_bytes > L1_RESIDENT_BYTES;
+    blocked.then(|| (BLOCK_BYTES / column_bytes).max(1))
+}
+
 /// Weights up to this size (bytes, all gates) take one pass over the
 /// columns: they stay in a 32 KiB L1d between steps.
 pub(super) const L1_RESIDENT_BYTES: usize = 24 * 1024;
 
 /// The weights of one block of columns (bytes, all gates) when they do
 /// not: a block stays in L1 while every tile of rows passes over it.
-pub(super) const BLOCK_BYTES: usize = 16 * 1024;
+const BLOCK_BYTES: usize = 16 * 1024;
 
 /// `out[g] = init[g] + w[g] · x + u[g] · h` over all rows, tile by tile.
 ///

@@ -18,7 +18,7 @@
 )]
 
 use super::lanes::Lanes;
-use super::tiled::{self, max_tile, sets, BLOCK_BYTES, L1_RESIDENT_BYTES};
+use super::tiled::{self, max_tile, sets, L1_RESIDENT_BYTES};
 
 /// Streams per call of the batched steps: the layers run their streams in
 /// groups of this many, and the rest one by one with the single-stream
@@ -89,14 +89,11 @@ pub(super) fn affine<S: Lanes, const G: usize>(
         k: k2,
     };
     // The choices of `tiled::affine`, for the same bits.
-    let column_bytes = G * rows * core::mem::size_of::<f32>();
-    let one_tile = rows <= max_tile::<S, G>() * S::L;
-    if one_tile || !rows.is_multiple_of(S::L) || (k1 + k2) * column_bytes <= L1_RESIDENT_BYTES {
+    let Some(block) = tiled::column_block::<S, G>(rows, k1 + k2) else {
         // SAFETY: the lengths were checked above for every stream and `L <= H`.
         unsafe { tiles(s, rows, &out, &bias, &w, &u) };
         return;
-    }
-    let block = (BLOCK_BYTES / column_bytes).max(1);
+    };
     let none = Source {
         mats: [core::ptr::null(); G],
         v: [core::ptr::null(); GROUP],
