@@ -117,25 +117,12 @@ struct Tile {
     skip: usize,
 }
 
-/// One column of a 16-row tile: the vector element to `s16`, 8 weights to
-/// `s24`–`s31` twice, 16 multiply-accumulates into `s0`–`s15`.
+/// One column of a 16-row tile: [`column8`] for rows 0–7, then the next 8
+/// weights to `s24`–`s31` and 8 multiply-accumulates into `s8`–`s15`.
 macro_rules! column16 {
     ($m:literal, $v:literal) => {
         concat!(
-            "vldmia ",
-            $v,
-            "!, {{s16}}\n",
-            "vldmia ",
-            $m,
-            "!, {{s24-s31}}\n",
-            "vmla.f32 s0, s24, s16\n",
-            "vmla.f32 s1, s25, s16\n",
-            "vmla.f32 s2, s26, s16\n",
-            "vmla.f32 s3, s27, s16\n",
-            "vmla.f32 s4, s28, s16\n",
-            "vmla.f32 s5, s29, s16\n",
-            "vmla.f32 s6, s30, s16\n",
-            "vmla.f32 s7, s31, s16\n",
+            column8!($m, $v),
             "vldmia ",
             $m,
             "!, {{s24-s31}}\n",
@@ -151,7 +138,8 @@ macro_rules! column16 {
     };
 }
 
-/// One column of an 8-row tile: as [`column16`], 8 rows.
+/// One column of an 8-row tile: the vector element to `s16`, 8 weights to
+/// `s24`–`s31`, 8 multiply-accumulates into `s0`–`s7`.
 macro_rules! column8 {
     ($m:literal, $v:literal) => {
         concat!(
