@@ -16,6 +16,7 @@ use std::vec::Vec;
 
 use super::cells::Gates;
 use super::cells_streams::Streams;
+use super::prop_tests::{scratch, split, Rng};
 use super::{Kernel, GROUP};
 use crate::activation::Activation;
 
@@ -24,34 +25,6 @@ const INPUT_SIZES: [usize; 3] = [1, 3, 17];
 
 fn hidden_sizes() -> impl Iterator<Item = usize> {
     (1..=40).chain([48, 64, 67, 96, 128])
-}
-
-/// Deterministic uniform values in `[-scale, scale)` (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, scale: f32) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40;
-        (bits as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
-    }
-
-    fn values(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| self.next(scale)).collect()
-    }
-}
-
-fn split<const G: usize>(v: &[f32]) -> [&[f32]; G] {
-    let n = v.len() / G;
-    core::array::from_fn(|g| &v[g * n..(g + 1) * n])
-}
-
-fn chunks<const Z: usize>(v: &mut [f32]) -> [&mut [f32]; Z] {
-    let n = v.len() / Z;
-    let mut it = v.chunks_mut(n.max(1));
-    core::array::from_fn(|_| it.next().unwrap_or(&mut []))
 }
 
 /// One layer's weights: `G` gates of `[H × I]`, `[H × H]`, biases `[H]`
@@ -123,19 +96,19 @@ fn case(kernel: Kernel, rng: &mut Rng, cell: Cell, i: usize, h: usize) {
             match cell {
                 Cell::SimpleRnn(act) => {
                     let z = core::array::from_fn(|_| {
-                        chunks::<1>(zs.next().map_or(&mut [][..], |z| &mut z[..h]))
+                        scratch::<1>(zs.next().map_or(&mut [][..], |z| &mut z[..h]))
                     });
                     super::simple_rnn_streams(kernel, wt.gates(), act, Streams { z, state, x });
                 }
                 Cell::Lstm => {
                     let z = core::array::from_fn(|_| {
-                        chunks::<4>(zs.next().map_or(&mut [][..], |z| &mut z[..4 * h]))
+                        scratch::<4>(zs.next().map_or(&mut [][..], |z| &mut z[..4 * h]))
                     });
                     super::lstm_streams(kernel, wt.gates(), Streams { z, state, x });
                 }
                 Cell::Gru { reset_after } => {
                     let z = core::array::from_fn(|_| {
-                        chunks::<6>(zs.next().map_or(&mut [][..], |z| &mut z[..]))
+                        scratch::<6>(zs.next().map_or(&mut [][..], |z| &mut z[..]))
                     });
                     let b_rec = split(&wt.b_rec);
                     super::gru_streams(
@@ -153,12 +126,12 @@ fn case(kernel: Kernel, rng: &mut Rng, cell: Cell, i: usize, h: usize) {
             let (hs, cs) = (&mut single[b], &mut single_cells[b]);
             match cell {
                 Cell::SimpleRnn(act) => {
-                    super::simple_rnn(kernel, wt.gates(), act, chunks::<1>(&mut z[..h]), hs, x[b])
+                    super::simple_rnn(kernel, wt.gates(), act, scratch::<1>(&mut z[..h]), hs, x[b])
                 }
                 Cell::Lstm => super::lstm(
                     kernel,
                     wt.gates(),
-                    chunks::<4>(&mut z[..4 * h]),
+                    scratch::<4>(&mut z[..4 * h]),
                     cs,
                     hs,
                     x[b],
@@ -170,7 +143,7 @@ fn case(kernel: Kernel, rng: &mut Rng, cell: Cell, i: usize, h: usize) {
                         wt.gates(),
                         b_rec,
                         reset_after,
-                        chunks::<6>(&mut z),
+                        scratch::<6>(&mut z),
                         hs,
                         x[b],
                     )

@@ -40,10 +40,10 @@ const INPUT_SIZES: [usize; 3] = [1, 3, 17];
 const TOL: f64 = 6e-6;
 
 /// Deterministic uniform values in `[-scale, scale)` (xorshift64*).
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self, scale: f32) -> f32 {
+    pub(super) fn next(&mut self, scale: f32) -> f32 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -55,6 +55,11 @@ impl Rng {
     /// stay of order one at every size.
     fn weights(&mut self, n: usize, fan_in: usize) -> Vec<f32> {
         let scale = 1.5 / (fan_in.max(1) as f32).sqrt();
+        (0..n).map(|_| self.next(scale)).collect()
+    }
+
+    /// `n` values in `[-scale, scale)`.
+    pub(super) fn values(&mut self, n: usize, scale: f32) -> Vec<f32> {
         (0..n).map(|_| self.next(scale)).collect()
     }
 
@@ -99,12 +104,12 @@ fn widen(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&x| f64::from(x)).collect()
 }
 
-fn split<const G: usize>(v: &[f32]) -> [&[f32]; G] {
+pub(super) fn split<const G: usize>(v: &[f32]) -> [&[f32]; G] {
     let n = v.len() / G;
     core::array::from_fn(|g| &v[g * n..(g + 1) * n])
 }
 
-fn scratch<const G: usize>(v: &mut [f32]) -> [&mut [f32]; G] {
+pub(super) fn scratch<const G: usize>(v: &mut [f32]) -> [&mut [f32]; G] {
     let n = v.len() / G;
     let mut it = v.chunks_mut(n.max(1));
     core::array::from_fn(|_| it.next().unwrap_or(&mut []))
