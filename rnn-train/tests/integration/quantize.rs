@@ -17,8 +17,14 @@ fn root() -> PathBuf {
 const MODEL: &str = "firmware-example/model/sea_temperature.rnnw";
 
 fn quantize(args: &[&str]) -> (bool, String, String) {
+    rnn_train("quantize", args)
+}
+
+/// Runs `rnn-train COMMAND ARGS` from the repository root: (success,
+/// stdout, stderr); never a panic.
+fn rnn_train(command: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .arg("quantize")
+        .arg(command)
         .args(args)
         .current_dir(root())
         .output()
@@ -103,13 +109,8 @@ fn an_output_hard_linked_to_the_input_leaves_the_input_alone() {
     );
     // The float commands name what the file is (`inspect` reads it:
     // `inspect_reads_a_quantized_file_and_refuses_a_truncated_one`).
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args(["eval", "-m", link.to_str().expect("utf-8")])
-        .current_dir(root())
-        .output()
-        .expect("run rnn-train");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let (ok, _, stderr) = rnn_train("eval", &["-m", link.to_str().expect("utf-8")]);
+    assert!(!ok);
     assert!(stderr.contains("is a quantized model"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -140,19 +141,7 @@ fn refuses_weights_it_cannot_represent() {
 }
 
 fn train(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .arg("train")
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run rnn-train");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "rnn-train panicked: {stderr}");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-    )
+    rnn_train("train", args)
 }
 
 #[test]
@@ -196,28 +185,18 @@ fn inspect_reads_a_quantized_file_and_refuses_a_truncated_one() {
     let out = temp("inspect.q.rnnw");
     let (ok, _, stderr) = quantize(&[MODEL, "-o", out.to_str().expect("utf-8")]);
     assert!(ok, "{stderr}");
-    let inspect = |path: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-            .arg("inspect")
-            .arg(path)
-            .current_dir(root())
-            .output()
-            .expect("run rnn-train")
-    };
-    let o = inspect(&out);
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let inspect = |path: &Path| rnn_train("inspect", &[path.to_str().expect("utf-8")]);
+    let (ok, stdout, stderr) = inspect(&out);
+    assert!(ok, "{stderr}");
     assert!(stdout.contains("Quantized model"), "{stdout}");
     assert!(stdout.contains("layer 0: LSTM 1 -> 16"), "{stdout}");
     assert!(stdout.contains("Window 24 timesteps"), "{stdout}");
     let blob = std::fs::read(&out).expect("written");
     let cut = temp("inspect-cut.q.rnnw");
     std::fs::write(&cut, &blob[..blob.len() / 2]).expect("write");
-    let o = inspect(&cut);
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success());
+    let (ok, _, stderr) = inspect(&cut);
+    assert!(!ok);
     assert!(stderr.contains("truncated"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
     let _ = std::fs::remove_file(out);
     let _ = std::fs::remove_file(cut);
 }
