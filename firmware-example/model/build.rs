@@ -1,34 +1,62 @@
-//! Turns `sea_temperature.rnnw` into Rust source (`model.rs` in `OUT_DIR`)
-//! with `rnn_core::format::codegen::rust_source`: the model type, the
-//! weights as a `static` in flash, and the scaler stored in the blob.
+//! Turns the model's weight blob into Rust source (`model.rs` in
+//! `OUT_DIR`) with `rnn_core::format::codegen::rust_source`: the model
+//! type, the weights as a `static` in flash, and the scaler stored in the
+//! blob; the same for the quantized model (`quantized_model.rs`, with
+//! `rnn_core::quant::format::codegen::quantized_rust_source`). Each blob is
+//! also copied to `OUT_DIR` for the run-time loading demo.
+//!
+//! The blobs are `sea_temperature.rnnw` and `sea_temperature.q.rnnw` in
+//! this crate, or the files named by the environment variables
+//! `FIRMWARE_MODEL` (float, format 1 or 2) and `FIRMWARE_QUANTIZED_MODEL`
+//! (format 3): `rnn-train cost` builds the templates with the user's model
+//! that way.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-/// The weight blob, relative to this crate. Replacing this file (an
-/// `rnn-train` export) is all it takes to change the firmware's model.
+/// The float weight blob, relative to this crate, unless `FIRMWARE_MODEL`
+/// names another. Replacing this file (an `rnn-train` export) is all it
+/// takes to change the firmware's model.
 const BLOB: &str = "sea_temperature.rnnw";
-/// The same model quantized by `rnn-train quantize` (format version 2).
+/// The same model quantized by `rnn-train quantize` (format version 3),
+/// unless `FIRMWARE_QUANTIZED_MODEL` names another.
 const QUANTIZED_BLOB: &str = "sea_temperature.q.rnnw";
 
 fn main() {
-    println!("cargo:rerun-if-changed={BLOB}");
-    let blob = fs::read(BLOB).unwrap_or_else(|e| panic!("cannot read {BLOB}: {e}"));
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+
+    let path = chosen("FIRMWARE_MODEL", BLOB);
+    let blob = read(&path);
     let source = rnn_core::format::codegen::rust_source(&blob)
-        .unwrap_or_else(|e| panic!("{BLOB} is not a usable weight blob: {e}"));
+        .unwrap_or_else(|e| panic!("{} is not a usable weight blob: {e}", path.display()));
     let header = rnn_core::format::read_header(&blob)
-        .unwrap_or_else(|e| panic!("{BLOB}: {e}"))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .header;
     if header.metadata.is_none() {
-        panic!("{BLOB} has no scaler metadata: export it with rnn-train, which stores the scaler");
+        panic!(
+            "{} has no scaler metadata: export it with rnn-train, which stores the scaler",
+            path.display()
+        );
     }
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::write(out.join("model.rs"), source).expect("write model.rs");
+    fs::write(out.join("model.rnnw"), &blob).expect("write model.rnnw");
 
-    println!("cargo:rerun-if-changed={QUANTIZED_BLOB}");
-    let blob =
-        fs::read(QUANTIZED_BLOB).unwrap_or_else(|e| panic!("cannot read {QUANTIZED_BLOB}: {e}"));
+    let path = chosen("FIRMWARE_QUANTIZED_MODEL", QUANTIZED_BLOB);
+    let blob = read(&path);
     let source = rnn_core::quant::format::codegen::quantized_rust_source(&blob)
-        .unwrap_or_else(|e| panic!("{QUANTIZED_BLOB} is not a usable quantized blob: {e}"));
+        .unwrap_or_else(|e| panic!("{} is not a usable quantized blob: {e}", path.display()));
     fs::write(out.join("quantized_model.rs"), source).expect("write quantized_model.rs");
+}
+
+/// The file named by the environment variable `var`, or `default`; tells
+/// cargo to rebuild when either changes.
+fn chosen(var: &str, default: &str) -> PathBuf {
+    println!("cargo:rerun-if-env-changed={var}");
+    let path = env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from);
+    println!("cargo:rerun-if-changed={}", path.display());
+    path
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }

@@ -349,4 +349,40 @@ pub enum TrainError {
         /// The plotting library's message.
         reason: String,
     },
+    /// `cost`: a tool it needs to build or run a target is not installed.
+    #[error("cost --target {target}: {tool} is not installed; install it with `{install}` (or run cost with --install)")]
+    CostToolMissing {
+        /// The target asked for (`m0`, `m4f`, `m7`).
+        target: String,
+        /// What is missing (a rustup target, `qemu-system-arm`).
+        tool: String,
+        /// The command that installs it.
+        install: String,
+    },
+    /// `cost`: the deployment template cannot be built with this model.
+    #[error("{}: the deployment template cannot run this model on a Cortex-M target: {reason}", path.display())]
+    CostTemplate {
+        /// The weight file.
+        path: PathBuf,
+        /// Why (the template's one-input, one-output shape, a missing scaler, ...).
+        reason: String,
+    },
+    /// `cost`: building or running a measurement failed.
+    #[error("cost: {what}: {reason}")]
+    CostBuild {
+        /// What was built or run (a command, an ELF).
+        what: String,
+        /// Its error output, or what was wrong with its result.
+        reason: String,
+    },
+    /// `cost`: the workspace sources it builds are not where they were.
+    #[error(
+        "cost builds the firmware template from this workspace's sources, expected at {}; \
+         run the rnn-train built from a clone of the repository",
+        path.display()
+    )]
+    CostSources {
+        /// The workspace root looked for.
+        path: PathBuf,
+    },
 }

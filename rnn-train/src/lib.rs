@@ -13,6 +13,7 @@
 
 pub mod checkpoint;
 pub mod cmd;
+pub mod cost;
 pub mod data;
 pub mod error;
 pub mod eval;

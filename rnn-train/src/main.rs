@@ -59,6 +59,46 @@ enum Command {
     /// (flash on a microcontroller), with the stored scaler, for a
     /// firmware without a build script.
     Export(ExportArgs),
+    /// What one step of a model costs: per layer parameters, bytes,
+    /// multiply-adds and activations; the host's ns per step; and on each
+    /// Cortex-M core the deployment template's instructions per step,
+    /// flash, RAM and stack, measured in QEMU. Run from a clone of the
+    /// repository (it builds the firmware from its sources).
+    Cost(CostArgs),
+}
+
+#[derive(Args)]
+struct CostArgs {
+    /// Weight file, float or quantized.
+    model: PathBuf,
+    /// Where to measure, comma separated: host, m0 (Cortex-M0, QEMU
+    /// microbit), m4f (Cortex-M4F, mps2-an386), m7 (Cortex-M7,
+    /// mps2-an500); `none` for the counts only.
+    #[arg(long, value_delimiter = ',', default_value = "host,m0,m4f,m7", value_parser = parse_target)]
+    target: Vec<Option<rnn_train::cost::Target>>,
+    /// Also write the report as JSON to this file (never the model).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// A part's flash (bytes, or K / M, 1024-based: 64K): say whether the
+    /// template fits.
+    #[arg(long)]
+    flash: Option<rnn_train::cmd::cost::Bytes>,
+    /// A part's RAM (data + bss + stack peak must fit): 16K.
+    #[arg(long)]
+    ram: Option<rnn_train::cmd::cost::Bytes>,
+    /// Install a missing rustup target (`rustup target add`) or QEMU
+    /// (`apt-get install qemu-system-arm`, as root) instead of stopping.
+    #[arg(long)]
+    install: bool,
+}
+
+/// `--target` values: a target, or `none`.
+fn parse_target(s: &str) -> Result<Option<rnn_train::cost::Target>, String> {
+    if s.eq_ignore_ascii_case("none") {
+        Ok(None)
+    } else {
+        s.parse().map(Some)
+    }
 }
 
 #[derive(Args)]
@@ -663,6 +703,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => {
             println!("{}", rnn_train::cmd::import_model::run(&args)?.render());
+            Ok(())
+        }
+        Command::Cost(args) => {
+            let opts = rnn_train::cmd::cost::CostOptions {
+                model: args.model,
+                targets: args.target.into_iter().flatten().collect(),
+                json: args.json,
+                flash: args.flash,
+                ram: args.ram,
+                install: args.install,
+            };
+            let (_, text) = rnn_train::cmd::cost::run(&opts)?;
+            print!("{text}");
             Ok(())
         }
         Command::Export(args) => {

@@ -4,7 +4,8 @@
 //!
 //! `build.rs` generates [`Model`], [`MODEL`], [`INPUT_SCALES`],
 //! [`TARGET_SCALES`], [`SCALER`], [`WINDOW`] and [`HORIZON`] from
-//! `sea_temperature.rnnw` with `rnn_core::format::codegen::rust_source`.
+//! `sea_temperature.rnnw` (or the file named by `FIRMWARE_MODEL`; see
+//! `build.rs`) with `rnn_core::format::codegen::rust_source`.
 //! [`MODEL`] is a `static` built by `const` constructors, so on a
 //! microcontroller its weights stay in flash (`.rodata`) and are never
 //! copied to RAM. Nothing here depends on the weights or the layer sizes;
@@ -50,11 +51,11 @@ pub mod quantized {
     }
 }
 
-const BLOB_LEN: usize = include_bytes!("../sea_temperature.rnnw").len();
+const BLOB_LEN: usize = include_bytes!(concat!(env!("OUT_DIR"), "/model.rnnw")).len();
 
 /// The weight blob itself (the same bytes [`MODEL`] was generated from),
 /// for loading at run time with `rnn_core::format::load_into`.
-pub static BLOB: [u8; BLOB_LEN] = *include_bytes!("../sea_temperature.rnnw");
+pub static BLOB: [u8; BLOB_LEN] = *include_bytes!(concat!(env!("OUT_DIR"), "/model.rnnw"));
 
 /// Forecasts the series [`HORIZON`] steps after the last reading of
 /// `window`, the way the model was trained: from a zero state (Keras

@@ -11,7 +11,7 @@
 //! Either way the file is the same text a `build.rs` would generate, so a
 //! firmware can `include!` it or keep it as a module.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rnn_core::format::codegen::rust_source;
 use rnn_core::quant::format::codegen::quantized_rust_source;
@@ -48,7 +48,7 @@ pub struct Exported {
 /// with rnn-core's reason when the blob is refused (bad magic or version,
 /// truncated, checksum, a NaN or infinite weight, no layers).
 pub fn run(opts: &ExportOptions) -> Result<Exported> {
-    check_output(&opts.model, &opts.output)?;
+    super::refuse_overwriting_model(&opts.model, &opts.output)?;
     let blob = read(&opts.model)?;
     if blob.is_empty() {
         return Err(TrainError::EmptyWeightFile {
@@ -75,19 +75,4 @@ pub fn run(opts: &ExportOptions) -> Result<Exported> {
         quantized,
         bytes: source.len(),
     })
-}
-
-/// Refuses an output path that is the model (after canonicalizing, and by
-/// name when it does not exist yet).
-fn check_output(model: &Path, output: &Path) -> Result<()> {
-    let canonical = std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf());
-    let same = std::fs::canonicalize(model).is_ok_and(|m| m == canonical) || model == output;
-    if same {
-        return Err(TrainError::OutputIsInput {
-            output: output.to_path_buf(),
-            input: model.to_path_buf(),
-            what: "model",
-        });
-    }
-    Ok(())
 }

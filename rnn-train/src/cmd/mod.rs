@@ -1,6 +1,7 @@
 //! The commands of the `rnn-train` tool, callable as a library (the
 //! binary in `main.rs` only parses arguments and prints).
 
+pub mod cost;
 pub mod eval;
 pub mod export_rust;
 pub mod import_model;
@@ -89,4 +90,19 @@ fn check_model<'a>(
         });
     }
     Ok(meta)
+}
+
+/// Refuses an output path that is the model (after canonicalizing, and by
+/// name when it does not exist yet): [`TrainError::OutputIsInput`].
+pub(crate) fn refuse_overwriting_model(model: &Path, output: &Path) -> Result<()> {
+    let canonical = std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf());
+    let same = std::fs::canonicalize(model).is_ok_and(|m| m == canonical) || model == output;
+    if same {
+        return Err(TrainError::OutputIsInput {
+            output: output.to_path_buf(),
+            input: model.to_path_buf(),
+            what: "model",
+        });
+    }
+    Ok(())
 }
