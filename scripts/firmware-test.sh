@@ -37,6 +37,12 @@ fi
 tools="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
 
 log_dir=$(mktemp -d)
+# The templates' figures, one line of key=value words per QEMU run, for the
+# test of `rnn-train cost` that compares its figures with these
+# (rnn-train/tests/integration/cost.rs, run by scripts/test-all.sh).
+template_figures="$root/target/firmware-test/templates.txt"
+mkdir -p "$(dirname "$template_figures")"
+: > "$template_figures"
 trap 'rm -rf "$log_dir"' EXIT
 failures=0
 boards_passed=0
@@ -259,6 +265,7 @@ run_template() {
     forecast=$(sed -n 's/^instructions per forecast: min [0-9]* max [0-9]* mean \([0-9]*\)$/\1/p' "$out1")
     steps=$(sed -n 's/^instructions per step .*: mean \([0-9]*\)$/\1/p' "$out1")
     parity=$(sed -n 's/^parity: \([0-9]*\) forecasts, \([0-9]*\) bit-identical.*/\2 of \1/p' "$out1")
+    echo "kind=$kind target=$target features=${features:-none} flash=$flash text=$text model=$model_bytes data_bss=$ram stack=$stack steps=$steps forecast=$forecast" >> "$template_figures"
     [ -n "$stack" ] && [ "$stack" -le "$stack_ceiling" ] ||
       fail "$name" "stack peak ${stack:-?} B over the budget $stack_ceiling B"
     if [ -n "${steps_ceiling[$key]:-}" ]; then

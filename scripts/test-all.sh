@@ -15,6 +15,7 @@
 #   aarch64   the ISA-dependent rnn-core tests on NEON under qemu-aarch64
 #   firmware  the float and integer firmware on Cortex-M0, M4F and M7 in
 #             QEMU, host parity, soft-float symbol check, size table
+#   cost      `rnn-train cost`'s Cortex-M figures against the firmware's
 #   fuzz      a short coverage-guided fuzz run of the weight loader (in the
 #             background from the start; the last stage waits for it)
 set -euo pipefail
@@ -93,7 +94,9 @@ linted() {
     RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver" CLIPPY_ARGS=-Dwarnings "$@"
     timings+=("$(printf '%5d s    %s' $((SECONDS - t)) "$*")")
 }
-linted cargo test --workspace --exclude firmware-example --all-targets
+# `firmware-model/host` builds (and lints) `rnn-train cost`'s host timing
+# binary, step-cost.
+linted cargo test --workspace --exclude firmware-example --all-targets --features firmware-model/host
 linted cargo test --workspace --exclude firmware-example --doc
 # `-p rnn-core` alone: no `std` (feature unification adds it in the
 # workspace run), so the kernel is chosen at compile time.
@@ -109,6 +112,13 @@ bash scripts/aarch64-test.sh
 
 stage "firmware on Cortex-M0, M4F and M7 in QEMU"
 bash scripts/firmware-test.sh
+
+stage "rnn-train cost against the firmware figures (QEMU)"
+# Its Cortex-M figures for the bundled models must equal those the
+# firmware script just measured (target/firmware-test/templates.txt), and a
+# stacked GRU's those of its own template run: the ignored tests of
+# rnn-train/tests/integration/cost.rs, in the test build of the host stage.
+linted cargo test --workspace --exclude firmware-example --features firmware-model/host --test integration cost:: -- --ignored
 
 stage "fuzz smoke run of the weight loader (15 s per target; waiting for the background run)"
 fuzz_status=0

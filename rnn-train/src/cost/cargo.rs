@@ -7,9 +7,16 @@ use std::process::{Command, Output};
 use crate::error::{Result, TrainError};
 
 /// The `cargo` to run: the one that runs this program (`CARGO`), else the
-/// one on the `PATH`.
+/// one on the `PATH`. Without an inherited clippy-driver wrapper
+/// (`RUSTC_WORKSPACE_WRAPPER`, as `scripts/test-all.sh` sets for its
+/// linted test build): clippy-driver turns MIR optimisations off, and the
+/// figures must be those of the plain builds users get.
 fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS");
+    cargo
 }
 
 /// The command line, for messages.

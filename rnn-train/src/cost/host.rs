@@ -101,3 +101,31 @@ fn cpu_model() -> String {
         })
         .unwrap_or_else(|| std::env::consts::ARCH.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line format `step-cost` prints (firmware-example/model/src/bin/step_cost.rs).
+    #[test]
+    fn reads_step_cost_lines() {
+        let line =
+            "streams=16 steps=2048 repetitions=31 median_ns=1941.7 min_ns=1912.1 max_ns=2356.9";
+        assert_eq!(
+            timing(line),
+            Some(Timing {
+                streams: 16,
+                steps: 2048,
+                repetitions: 31,
+                median_ns: 1941.7,
+                min_ns: 1912.1,
+                max_ns: 2356.9,
+            })
+        );
+        assert_eq!(timing("kernel=avx2"), None);
+        assert_eq!(
+            timing("streams=1 steps=x repetitions=31 median_ns=1 min_ns=1 max_ns=1"),
+            None
+        );
+    }
+}
