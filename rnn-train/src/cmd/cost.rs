@@ -177,7 +177,7 @@ fn fits(c: &crate::cost::CoreCost, flash: Option<Bytes>, ram: Option<Bytes>) -> 
         ));
     }
     format!(
-        "{}: {} ({})\n",
+        "- {}: {} ({})\n",
         c.core.name(),
         if ok { "fits" } else { "does NOT fit" },
         parts.join(", ")
