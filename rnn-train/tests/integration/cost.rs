@@ -233,6 +233,25 @@ fn the_command_line_writes_json_and_names_a_bad_target() {
     assert!(stderr.contains("expected host, m0, m4f or m7"), "{stderr}");
 }
 
+#[test]
+fn a_missing_tool_names_the_command_that_installs_it() {
+    // No rustup and no QEMU on this PATH: the first check to fail is the
+    // rustup target's, before anything is built.
+    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
+        .args(["cost", bundled().to_str().expect("utf-8"), "--target", "m4f"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("run rnn-train");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the rustup target thumbv7em-none-eabihf is not installed")
+            && stderr.contains("`rustup target add thumbv7em-none-eabihf`")
+            && stderr.contains("--install"),
+        "{stderr}"
+    );
+}
+
 /// `key=value` words of a line of the firmware script's figures.
 fn figure(line: &str, key: &str) -> u64 {
     line.split_whitespace()
