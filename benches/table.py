@@ -6,18 +6,34 @@
     python3 benches/table.py
 
 Limit = max(multiply-adds / measured peak FMA rate, weight bytes / measured
-read bandwidth of L1 (weights <= 48 KiB, this machine's L1d) or L2), both
-measured by `peak` with the kernel's ISA in the same run.
+read bandwidth of L1 (weights that fit this machine's L1d, read from
+/sys/devices/system/cpu/cpu0/cache) or L2), both measured by `peak` with
+the kernel's ISA in the same run. The ISA of the limit and ratio columns is
+the widest one the run measured (AVX-512 if present, else AVX2).
+Ratios to RTNeural come from peer-bench (../shared/peer-bench), not here.
 """
 import json
 import pathlib
 import sys
 
 ROOT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
-L1_BYTES = 48 * 1024
-# RTNeural's best backend (issue table), ns/step, input size 1, + Dense 1.
-RTNEURAL = {("lstm", 16): 108, ("lstm", 32): 193, ("lstm", 64): 872,
-            ("gru", 16): 84, ("gru", 32): 180, ("gru", 64): 576}
+
+
+def l1d_bytes():
+    """This machine's L1 data cache per core (Linux sysfs), else 32 KiB."""
+    caches = pathlib.Path("/sys/devices/system/cpu/cpu0/cache")
+    for index in sorted(caches.glob("index*")):
+        try:
+            if (index / "level").read_text().strip() == "1" and \
+                    (index / "type").read_text().strip() in ("Data", "Unified"):
+                size = (index / "size").read_text().strip()
+                return int(size.rstrip("K")) * 1024 if size.endswith("K") else int(size)
+        except OSError:
+            continue
+    return 32 * 1024
+
+
+L1_BYTES = l1d_bytes()
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 BIASES = {"simple_rnn": 1, "lstm": 4, "gru": 6}
 
@@ -47,9 +63,12 @@ def main():
     peaks = {isa: peak(isa) for isa in ("avx2", "avx512")}
     for isa, p in peaks.items():
         if p:
-            print(f"<!-- {isa}: {p[0]:.1f} MAC/ns, L1 {p[1]:.0f} B/ns, L2 {p[2]:.0f} B/ns -->")
-    print("| layer + Dense 1 | I | H | scalar | nalgebra | AVX2 | AVX-512 | RTNeural / 1.5 | limit (AVX-512) | AVX-512 / limit |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+            print(f"<!-- {isa}: {p[0]:.1f} MAC/ns, L1 {p[1]:.0f} B/ns, L2 {p[2]:.0f} B/ns; "
+                  f"L1d {L1_BYTES // 1024} KiB -->")
+    best = "avx512" if peaks["avx512"] else "avx2"
+    name = {"avx2": "AVX2", "avx512": "AVX-512"}[best]
+    print(f"| layer + Dense 1 | I | H | scalar | nalgebra | AVX2 | AVX-512 | limit ({name}) | {name} / limit |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind in ("lstm", "gru", "simple_rnn"):
         for i in (1, 8):
             for h in (8, 16, 32, 64, 128):
@@ -59,16 +78,14 @@ def main():
                 g = GATES[kind]
                 macs = g * h * (i + h) + h
                 weights = 4 * (g * h * (i + h) + BIASES[kind] * h + h + 1)
-                p = peaks["avx512"]
+                p = peaks[best]
                 limit = None
                 if p:
                     bw = p[1] if weights <= L1_BYTES else p[2]
                     limit = max(macs / p[0], weights / bw)
-                target = RTNEURAL.get((kind, h)) if i == 1 else None
-                ratio = (t["avx512"] / limit) if (limit and t["avx512"]) else None
+                ratio = (t[best] / limit) if (limit and t[best]) else None
                 print(f"| {kind} | {i} | {h} | {fmt(t['scalar'])} | {fmt(t['nalgebra'])} "
-                      f"| {fmt(t['avx2'])} | {fmt(t['avx512'])} "
-                      f"| {fmt(target / 1.5) if target else ''} | {fmt(limit)} "
+                      f"| {fmt(t['avx2'])} | {fmt(t['avx512'])} | {fmt(limit)} "
                       f"| {'' if ratio is None else f'{ratio:.1f}'} |")
 
 
