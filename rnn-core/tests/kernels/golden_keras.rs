@@ -149,12 +149,26 @@ rnn_case!(gru_ra1_initstate_u4_f3_t10_b2, Gru<3, 4>, 3, 4);
 rnn_case!(gru_ra1_saturated_u8_f1_t10_b2, Gru<1, 8>, 1, 8);
 rnn_case!(gru_ra0_u8_f3_t10_b2, Gru<3, 8>, 3, 8);
 rnn_case!(gru_ra0_u1_f1_t1_b3, Gru<1, 1>, 1, 1);
+// IRNN (Le, Jaitly & Hinton 2015): ReLU SimpleRNN, identity recurrent kernel.
+rnn_case!(irnn_relu_identity_u16_f1_t100_b2, SimpleRnn<1, 16>, 1, 16);
 
 model_case!(
     stacked_lstm16_gru8_dense3_f3_t10_b2,
     Stack<Lstm<3, 16>, Stack<Gru<16, 8>, Dense<8, 3>>>,
     3,
     3
+);
+model_case!(
+    mixed_gru16_lstm8_dense3_f1_t50_b2,
+    Stack<Gru<1, 16>, Stack<Lstm<16, 8>, Dense<8, 3>>>,
+    1,
+    3
+);
+model_case!(
+    dense_sigmoid_binary_lstm4_f2_t30_b3,
+    Stack<Lstm<2, 4>, Dense<4, 1>>,
+    2,
+    1
 );
 model_case!(
     lecture_simplernn50_dense1,
@@ -271,5 +285,5 @@ fn every_keras_case_is_tested() {
         );
         n += 1;
     }
-    assert_eq!(n, 25);
+    assert_eq!(n, 28);
 }

@@ -238,7 +238,12 @@ fn a_missing_tool_names_the_command_that_installs_it() {
     // No rustup and no QEMU on this PATH: the first check to fail is the
     // rustup target's, before anything is built.
     let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args(["cost", bundled().to_str().expect("utf-8"), "--target", "m4f"])
+        .args([
+            "cost",
+            bundled().to_str().expect("utf-8"),
+            "--target",
+            "m4f",
+        ])
         .env("PATH", "/nonexistent")
         .output()
         .expect("run rnn-train");

@@ -115,6 +115,7 @@ fn simple_rnn_cases() {
         "simplernn_relu_u8_f3_t10_b3.json",
         "simplernn_tanh_saturated_u8_f3_t10_b2.json",
         "lecture_simplernn50_dense1.json",
+        "irnn_relu_identity_u16_f1_t100_b2.json",
     ] {
         check(name);
     }
@@ -128,6 +129,7 @@ fn lstm_cases() {
         "lstm_u33_f3_t200_b2.json",
         "lstm_saturated_u4_f3_t10_b3.json",
         "lstm16_dense1_t30_f1_b2.json",
+        "dense_sigmoid_binary_lstm4_f2_t30_b3.json",
     ] {
         check(name);
     }
