@@ -137,15 +137,17 @@ fn series(out: &Path) {
 }
 
 /// Writes `quantized_series.rs` for the quantized firmware: the same
-/// excerpt as int16 input codes (scaled with the model's input scaler,
+/// excerpt (for the quantized model's own window and horizon) as int16
+/// input codes (scaled with the model's input scaler,
 /// then `q = round(x · 2^QUANTIZED_INPUT_FRAC)`, as an integer sensor front
 /// end would deliver them), the host's integer forecasts from the same
 /// const-generic model and kernels, and those forecasts in °C.
 fn quantized_series(out: &Path) {
     use firmware_model::quantized::{
-        forecast as qforecast, QUANTIZED_INPUT_FRAC, QUANTIZED_MODEL, QUANTIZED_OUTPUT_FRAC,
+        forecast as qforecast, QUANTIZED_HORIZON as HORIZON, QUANTIZED_INPUT_FRAC,
+        QUANTIZED_INPUT_SCALES as INPUT_SCALES, QUANTIZED_MODEL, QUANTIZED_OUTPUT_FRAC,
+        QUANTIZED_TARGET_SCALES as TARGET_SCALES, QUANTIZED_WINDOW as WINDOW,
     };
-    use firmware_model::{INPUT_SCALES, TARGET_SCALES};
     use rnn_core::quant::{dequantize_value, quantize_value, QLayer};
 
     let mut reader = csv::Reader::from_path(SERIES_CSV).expect("open the bundled series");

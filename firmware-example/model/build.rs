@@ -43,9 +43,52 @@ fn main() {
 
     let path = chosen("FIRMWARE_QUANTIZED_MODEL", QUANTIZED_BLOB);
     let blob = read(&path);
-    let source = rnn_core::quant::format::codegen::quantized_rust_source(&blob)
+    let mut source = rnn_core::quant::format::codegen::quantized_rust_source(&blob)
         .unwrap_or_else(|e| panic!("{} is not a usable quantized blob: {e}", path.display()));
+    let metadata = rnn_core::quant::format::read_quantized(&blob)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .header
+        .metadata
+        .unwrap_or_else(|| {
+            panic!(
+                "{} has no scaler metadata: quantize a model written by rnn-train",
+                path.display()
+            )
+        });
+    source += &quantized_preprocessing(&metadata);
     fs::write(out.join("quantized_model.rs"), source).expect("write quantized_model.rs");
+}
+
+/// The quantized model's own window, horizon and scalers (from the float
+/// model it was quantized from), as `QUANTIZED_*` constants.
+fn quantized_preprocessing(m: &rnn_core::format::Metadata) -> String {
+    let scales = |v: &[rnn_core::format::FeatureScale]| {
+        v.iter()
+            .map(|f| {
+                format!(
+                    "rnn_core::format::FeatureScale {{ shift: {:?}, scale: {:?} }}",
+                    f.shift, f.scale
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "/// Timesteps per forecast the quantized model was trained with.\n\
+         pub const QUANTIZED_WINDOW: usize = {};\n\
+         /// How many steps ahead it forecasts.\n\
+         pub const QUANTIZED_HORIZON: usize = {};\n\
+         /// How each input feature was scaled in training.\n\
+         pub const QUANTIZED_INPUT_SCALES: [rnn_core::format::FeatureScale; {}] = [{}];\n\
+         /// How each model output was scaled in training.\n\
+         pub const QUANTIZED_TARGET_SCALES: [rnn_core::format::FeatureScale; {}] = [{}];\n",
+        m.window,
+        m.horizon,
+        m.inputs.len(),
+        scales(&m.inputs),
+        m.targets.len(),
+        scales(&m.targets)
+    )
 }
 
 /// The file named by the environment variable `var`, or `default`; tells

@@ -4,7 +4,7 @@
 //! The same structure as `deploy.rs`, on integers only: the quantized model
 //! ([`firmware_model::quantized::QUANTIZED_MODEL`], int8 weights, int16
 //! state) stays in flash; a `heapless` window keeps the last
-//! [`WINDOW`](firmware_model::WINDOW) input codes as an integer sensor
+//! [`QUANTIZED_WINDOW`](firmware_model::quantized::QUANTIZED_WINDOW) input codes as an integer sensor
 //! front end delivers them (`q · 2^-QUANTIZED_INPUT_FRAC`, scaled units);
 //! each new reading gives one output code (`q · 2^-QUANTIZED_OUTPUT_FRAC`)
 //! through the streaming [`rnn_core::quant::QLayer::step`]. No float
@@ -30,7 +30,7 @@ use core::sync::atomic::{AtomicI16, Ordering};
 
 use cortex_m_rt::entry;
 use firmware_model::quantized::{forecast, QUANTIZED_MODEL};
-use firmware_model::{HORIZON, WINDOW};
+use firmware_model::quantized::{QUANTIZED_HORIZON as HORIZON, QUANTIZED_WINDOW as WINDOW};
 use heapless::HistoryBuf;
 use panic_halt as _;
 use rnn_core::quant::QLayer;

@@ -15,8 +15,8 @@ mod vectors;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
+use firmware_model::quantized::QUANTIZED_WINDOW as WINDOW;
 use firmware_model::quantized::{forecast, QuantizedModel, QUANTIZED_MODEL};
-use firmware_model::WINDOW;
 use panic_semihosting as _;
 use rnn_core::quant::QLayer;
 

@@ -42,6 +42,7 @@
 //! | [`sigmoid`] | 1 / (1 + e^-x) | Keras 3 `keras.activations.sigmoid` (exact logistic, not `hard_sigmoid`) |
 //! | [`tanh`] | libm `tanhf` | Keras `keras.activations.tanh` |
 //! | [`relu`] | max(x, 0) | Keras `keras.activations.relu` |
+//! | [`softmax`] | e^(x_i - max x) / Σ_j e^(x_j - max x), over a layer's whole output | Keras `keras.activations.softmax` (last axis) |
 //!
 //! Accuracy: [`sigmoid`] and [`tanh`] are within 2 ulp of the float64 result
 //! (measured worst case: 2 ulp, at x = -15.614 and x = -0.229), tested in
@@ -70,10 +71,18 @@ pub enum Activation {
     Tanh,
     /// Logistic `1 / (1 + e^-x)` (Keras 3 `"sigmoid"`).
     Sigmoid,
+    /// Softmax over the layer's whole output vector (Keras `"softmax"`,
+    /// last axis): [`softmax`]. Not element-wise: [`Activation::apply`] of
+    /// one value is the softmax of a one-element vector. The same libm
+    /// code on every kernel (and with or without `exact-activations`).
+    Softmax,
 }
 
 impl Activation {
-    /// Applies the activation to one value. Finite in, finite out; NaN in, NaN out.
+    /// Applies the activation to one value. Finite in, finite out; NaN in,
+    /// NaN out. [`Activation::Softmax`] of one value (a one-element
+    /// vector) is 1; the layers apply it over their whole output with
+    /// [`softmax`].
     #[inline]
     pub fn apply(self, x: f32) -> f32 {
         match self {
@@ -81,7 +90,48 @@ impl Activation {
             Activation::Relu => relu(x),
             Activation::Tanh => tanh(x),
             Activation::Sigmoid => sigmoid(x),
+            Activation::Softmax => {
+                let mut v = [x];
+                softmax(&mut v);
+                v[0]
+            }
         }
+    }
+}
+
+/// Softmax of `values` in place: `e^(x_i - m) / Σ_j e^(x_j - m)` with `m`
+/// the largest value (libm `expf`), as Keras's `softmax` over the last
+/// axis computes it.
+///
+/// Numerically stable: every exponent is at most 0, so nothing overflows
+/// and the sum is at least 1, whatever the logits' magnitude (`[1e30, 0]`
+/// gives `[1, 0]`). A NaN anywhere makes every output NaN. Logits of +∞
+/// share the mass equally (`[∞, ∞, 0]` gives `[0.5, 0.5, 0]`); all −∞ give
+/// the uniform distribution. An empty slice is left as it is. Never
+/// panics.
+pub fn softmax(values: &mut [f32]) {
+    if values.iter().any(|v| v.is_nan()) {
+        values.fill(f32::NAN);
+        return;
+    }
+    let Some(max) = values.iter().copied().reduce(f32::max) else {
+        return;
+    };
+    if max.is_infinite() {
+        // All −∞ (uniform), or the +∞ logits take the mass.
+        let n = values.iter().filter(|&&v| v == max).count() as f32;
+        for v in values.iter_mut() {
+            *v = if *v == max { 1.0 / n } else { 0.0 };
+        }
+        return;
+    }
+    let mut sum = 0.0f32;
+    for v in values.iter_mut() {
+        *v = libm::expf(*v - max);
+        sum += *v;
+    }
+    for v in values.iter_mut() {
+        *v /= sum;
     }
 }
 
@@ -190,6 +240,7 @@ mod tests {
             Activation::Relu,
             Activation::Tanh,
             Activation::Sigmoid,
+            Activation::Softmax,
         ] {
             assert!(act.apply(f32::NAN).is_nan(), "{act:?} hid a NaN");
         }
@@ -199,5 +250,43 @@ mod tests {
     fn relu_clamps_negatives_only() {
         assert_eq!(relu(-3.0), 0.0);
         assert_eq!(relu(2.5), 2.5);
+    }
+
+    /// Softmax against float64, stable for huge logits, and its limits.
+    #[test]
+    fn softmax_matches_f64_and_never_overflows() {
+        let logits = [0.5f32, -1.25, 3.0, 2.75, -40.0];
+        let mut got = logits;
+        softmax(&mut got);
+        let m = 3.0f64;
+        let sum: f64 = logits.iter().map(|&x| (f64::from(x) - m).exp()).sum();
+        for (g, &x) in got.iter().zip(&logits) {
+            let want = (f64::from(x) - m).exp() / sum;
+            assert!(
+                (f64::from(*g) - want).abs() <= 2e-7 * want.max(1e-3),
+                "{g} vs {want}"
+            );
+        }
+        let total: f32 = got.iter().sum();
+        assert!((total - 1.0).abs() <= 2.0 * f32::EPSILON, "{total}");
+        // Large logits: no overflow, no NaN.
+        let mut big = [1e30f32, 0.0, -1e30];
+        softmax(&mut big);
+        assert_eq!(big, [1.0, 0.0, 0.0]);
+        let mut same = [88.0f32; 4];
+        softmax(&mut same);
+        assert_eq!(same, [0.25; 4]);
+        let mut inf = [f32::INFINITY, f32::INFINITY, 0.0];
+        softmax(&mut inf);
+        assert_eq!(inf, [0.5, 0.5, 0.0]);
+        let mut neg = [f32::NEG_INFINITY; 2];
+        softmax(&mut neg);
+        assert_eq!(neg, [0.5, 0.5]);
+        let mut nan = [1.0, f32::NAN, 2.0];
+        softmax(&mut nan);
+        assert!(nan.iter().all(|v| v.is_nan()));
+        let mut empty: [f32; 0] = [];
+        softmax(&mut empty);
+        assert_eq!(Activation::Softmax.apply(-7.0), 1.0);
     }
 }

@@ -161,7 +161,7 @@ pub enum TrainError {
     },
     /// An output file would overwrite one of the command's inputs.
     #[error(
-        "output {} is the same file as the {what} {}; refusing to overwrite it, choose another -o",
+        "output {} is the same file as the {what} {}; refusing to overwrite it, choose another output path",
         output.display(),
         input.display()
     )]

@@ -73,18 +73,20 @@ struct CostArgs {
     model: PathBuf,
     /// Where to measure, comma separated: host, m0 (Cortex-M0, QEMU
     /// microbit), m4f (Cortex-M4F, mps2-an386), m7 (Cortex-M7,
-    /// mps2-an500); `none` for the counts only.
-    #[arg(long, value_delimiter = ',', default_value = "host,m0,m4f,m7", value_parser = parse_target)]
-    target: Vec<Option<rnn_train::cost::Target>>,
+    /// mps2-an500); `none` alone for the counts only. [default: all four;
+    /// the Cortex-M cores are left out, with a note, when the template
+    /// cannot take the model]
+    #[arg(long, value_delimiter = ',', value_parser = parse_target)]
+    target: Option<Vec<Option<rnn_train::cost::Target>>>,
     /// Also write the report as JSON to this file (never the model).
     #[arg(long)]
     json: Option<PathBuf>,
     /// A part's flash (bytes, or K / M, 1024-based: 64K): say whether the
-    /// template fits.
-    #[arg(long)]
+    /// template fits (the exit status stays 0 when it does not).
+    #[arg(long, allow_negative_numbers = true)]
     flash: Option<rnn_train::cmd::cost::Bytes>,
     /// A part's RAM (data + bss + stack peak must fit): 16K.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     ram: Option<rnn_train::cmd::cost::Bytes>,
     /// Install a missing rustup target (`rustup target add`) or QEMU
     /// (`apt-get install qemu-system-arm`, as root) instead of stopping.
@@ -706,9 +708,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cost(args) => {
+            let targets = match args.target {
+                None => rnn_train::cost::Targets::Default,
+                Some(t) if t.len() > 1 && t.contains(&None) => {
+                    return Err(TrainError::InvalidOption {
+                        option: "--target",
+                        reason: "none stands alone: it means the counts only".into(),
+                    }
+                    .into())
+                }
+                Some(t) => rnn_train::cost::Targets::Given(t.into_iter().flatten().collect()),
+            };
             let opts = rnn_train::cmd::cost::CostOptions {
                 model: args.model,
-                targets: args.target.into_iter().flatten().collect(),
+                targets,
                 json: args.json,
                 flash: args.flash,
                 ram: args.ram,

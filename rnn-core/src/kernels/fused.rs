@@ -125,6 +125,10 @@ pub(super) fn simple_rnn<S: Lanes>(
     h: &mut [f32],
     x: &[f32],
 ) -> bool {
+    // Softmax needs the whole vector (`pointwise::activate_state`).
+    if act == Activation::Softmax {
+        return false;
+    }
     by_tile!(h.len(), simple_rnn_tile::<S>(s, p, act, h, x))
 }
 

@@ -34,6 +34,9 @@ fn apply<S: Lanes>(s: S, act: Activation, x: S::V) -> S::V {
         Activation::Relu => s.max(s.splat(0.0), x),
         Activation::Tanh => tanh(s, x),
         Activation::Sigmoid => sigmoid(s, x),
+        // Not element-wise: `activate` and `activate_state` apply it to the
+        // whole vector, and the fused SimpleRNN step leaves it to them.
+        Activation::Softmax => x,
     }
 }
 
@@ -65,8 +68,10 @@ macro_rules! for_each_chunk {
 /// `v = act(v)` (Dense output).
 #[inline(always)]
 pub(super) fn activate<S: Lanes>(s: S, act: Activation, v: &mut [f32]) {
-    if act == Activation::Linear {
-        return;
+    match act {
+        Activation::Linear => return,
+        Activation::Softmax => return activation::softmax(v),
+        _ => {}
     }
     for_each_chunk!(s, v.len(), [], [y = v], {
         y = apply(s, act, y);
@@ -82,6 +87,13 @@ pub(super) fn state_lanes<S: Lanes>(s: S, act: Activation, y: S::V) -> S::V {
 /// `h = flush(act(h))`: a SimpleRNN state update.
 #[inline(always)]
 pub(super) fn activate_state<S: Lanes>(s: S, act: Activation, h: &mut [f32]) {
+    if act == Activation::Softmax {
+        activation::softmax(h);
+        for_each_chunk!(s, h.len(), [], [y = h], {
+            y = s.flush(y, FLUSH_BELOW);
+        });
+        return;
+    }
     for_each_chunk!(s, h.len(), [], [y = h], {
         y = state_lanes(s, act, y);
     });

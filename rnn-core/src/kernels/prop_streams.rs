@@ -172,11 +172,12 @@ fn batched_streams_match_single_streams_bit_for_bit() {
         Activation::Relu,
         Activation::Linear,
         Activation::Sigmoid,
+        Activation::Softmax,
     ];
     for kernel in Kernel::available() {
         for h in hidden_sizes() {
             for i in INPUT_SIZES {
-                let act = acts[h % 4];
+                let act = acts[h % acts.len()];
                 for cell in [
                     Cell::SimpleRnn(act),
                     Cell::Lstm,

@@ -70,11 +70,12 @@ impl Rng {
     }
 }
 
-const ACTIVATIONS: [(Activation, &str); 4] = [
+const ACTIVATIONS: [(Activation, &str); 5] = [
     (Activation::Tanh, "tanh"),
     (Activation::Relu, "relu"),
     (Activation::Linear, "linear"),
     (Activation::Sigmoid, "sigmoid"),
+    (Activation::Softmax, "softmax"),
 ];
 
 /// The largest error over one case, and where it was.
@@ -121,7 +122,7 @@ fn simple_rnn_case(k: Kernel, rng: &mut Rng, i: usize, h: usize, worst: &mut Wor
         rng.weights(h * h, i + h),
         rng.weights(h, 1),
     );
-    let (act, name) = ACTIVATIONS[(rng.0 % 4) as usize];
+    let (act, name) = ACTIVATIONS[(rng.0 % 5) as usize];
     let p = Gates {
         w: [&w[..]],
         u: [&u[..]],
@@ -185,7 +186,7 @@ fn dense_case(k: Kernel, rng: &mut Rng, i: usize, o: usize, worst: &mut Worst) {
     // `[o × i]`, then the one-output dot product over `o` inputs.
     for (i, o) in [(i, o), (o, 1)] {
         let (w, b) = (rng.weights(o * i, i), rng.weights(o, 1));
-        let (act, name) = ACTIVATIONS[(rng.0 % 4) as usize];
+        let (act, name) = ACTIVATIONS[(rng.0 % 5) as usize];
         let mut y = vec![0.0; o];
         for (t, x) in rng.inputs(i).iter().enumerate() {
             super::dense(k, &w, &b, act, &mut y, x);

@@ -190,6 +190,8 @@ fn act(a: Activation, x: f64) -> f64 {
         Activation::Relu => x.max(0.0),
         Activation::Tanh => libm::tanh(x),
         Activation::Sigmoid => sigmoid(x),
+        // Refused by `QModel::quantize` before calibration.
+        Activation::Softmax => x,
     }
 }
 

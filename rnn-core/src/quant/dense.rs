@@ -33,6 +33,10 @@ pub(crate) fn dense_step(p: &DenseParams<'_>, x: &[i16], out: &mut [i16]) {
             Activation::Relu => saturate(v.max(0)),
             Activation::Tanh => tanh_q15(saturate(v)),
             Activation::Sigmoid => sigmoid_q15(saturate(v)),
+            // The quantized format and post-training quantization refuse
+            // a softmax head (it stays float, after the integer model); a
+            // QDense built by hand with it gives its logits.
+            Activation::Softmax => saturate(v),
         };
     }
 }

@@ -31,8 +31,9 @@ pub enum QuantizeError {
         /// Layers in the calibration.
         found: usize,
     },
-    /// A SimpleRNN with relu or linear activation: its state is unbounded
-    /// and has no fixed Q15 format.
+    /// A SimpleRNN with relu, linear or softmax activation (its state has
+    /// no fixed Q15 format), or a softmax Dense (no integer softmax: keep
+    /// the head in float after the integer model).
     UnsupportedActivation {
         /// Index of the layer.
         layer: usize,
@@ -311,6 +312,9 @@ fn quantize_layer(
             }
         }
         LayerSpec::Dense { activation, .. } => {
+            if activation == Activation::Softmax {
+                return Err(QuantizeError::UnsupportedActivation { layer: index });
+            }
             let squashing = matches!(activation, Activation::Tanh | Activation::Sigmoid);
             let mut output_frac = if squashing {
                 15

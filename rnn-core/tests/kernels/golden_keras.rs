@@ -165,6 +165,12 @@ model_case!(
     3
 );
 model_case!(
+    classifier_lstm8_dense4softmax_f6_t100_b3,
+    Stack<Lstm<6, 8>, Dense<8, 4>>,
+    6,
+    4
+);
+model_case!(
     dense_sigmoid_binary_lstm4_f2_t30_b3,
     Stack<Lstm<2, 4>, Dense<4, 1>>,
     2,
@@ -285,5 +291,5 @@ fn every_keras_case_is_tested() {
         );
         n += 1;
     }
-    assert_eq!(n, 28);
+    assert_eq!(n, 29);
 }

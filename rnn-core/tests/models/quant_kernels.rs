@@ -260,6 +260,8 @@ fn r_dense<const I: usize, const O: usize>(l: &QDense<I, O>, x: &[i16]) -> Vec<i
                 Activation::Relu => r_sat(v.max(0)),
                 Activation::Tanh => r_tanh(&t, r_sat(v)),
                 Activation::Sigmoid => r_sigmoid(&t, r_sat(v)),
+                // QDense's documented behaviour for a hand-built softmax.
+                Activation::Softmax => r_sat(v),
             }
         })
         .collect()

@@ -5,8 +5,10 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use crate::cost::{CostReport, Target};
-use crate::error::{Result, TrainError};
+use serde::Serialize;
+
+use crate::cost::{CoreCost, CostReport, Targets};
+use crate::error::Result;
 use crate::report::thousands;
 
 /// Bytes of a part's memory, from `64K`, `1M`, `512` (K and M are
@@ -18,6 +20,8 @@ pub struct Bytes(pub u64);
 impl FromStr for Bytes {
     type Err = String;
 
+    /// # Errors
+    /// Not a whole number of bytes, K or M; or 0.
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim().to_ascii_uppercase();
         let t = t
@@ -35,8 +39,11 @@ impl FromStr for Bytes {
             .parse::<u64>()
             .ok()
             .and_then(|n| n.checked_mul(unit))
+            .filter(|&n| n > 0)
             .map(Bytes)
-            .ok_or_else(|| format!("{s:?} is not a size: give bytes, or K or M (1024-based): 64K"))
+            .ok_or_else(|| {
+                format!("{s:?} is not a size: give a positive number of bytes, or K or M (1024-based): 64K")
+            })
     }
 }
 
@@ -45,8 +52,8 @@ impl FromStr for Bytes {
 pub struct CostOptions {
     /// The weight file (float or quantized).
     pub model: PathBuf,
-    /// Where to measure; empty: the counts only.
-    pub targets: Vec<Target>,
+    /// Where to measure.
+    pub targets: Targets,
     /// Write the report as JSON here too (never the model).
     pub json: Option<PathBuf>,
     /// A part's flash, to say whether the template fits.
@@ -60,8 +67,8 @@ pub struct CostOptions {
 /// Runs the command; returns the report and its text.
 ///
 /// # Errors
-/// [`TrainError::OutputIsInput`] when `--json` names the model (checked
-/// first); those of [`crate::cost::run`]; [`TrainError::File`] when the
+/// [`crate::error::TrainError::OutputIsInput`] when `--json` names the model (checked
+/// first); those of [`crate::cost::run`]; [`crate::error::TrainError::File`] when the
 /// JSON cannot be written.
 pub fn run(opts: &CostOptions) -> Result<(CostReport, String)> {
     if let Some(json) = &opts.json {
@@ -69,15 +76,45 @@ pub fn run(opts: &CostOptions) -> Result<(CostReport, String)> {
     }
     let report = crate::cost::run(&opts.model, &opts.targets, opts.install)?;
     if let Some(json) = &opts.json {
+        let fits = report
+            .cores
+            .iter()
+            .filter(|_| opts.flash.is_some() || opts.ram.is_some())
+            .map(|c| CoreFit {
+                core: c.core,
+                fits: fits(c, opts.flash, opts.ram).0,
+            })
+            .collect();
+        let document = JsonReport {
+            report: &report,
+            flash_limit_bytes: opts.flash.map(|b| b.0),
+            ram_limit_bytes: opts.ram.map(|b| b.0),
+            fits,
+        };
         // Plain numbers and strings: encoding cannot fail.
-        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-        std::fs::write(json, text + "\n").map_err(|source| TrainError::File {
-            path: json.clone(),
-            source,
-        })?;
+        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        // Atomic: a hard link to the model keeps the model's data.
+        crate::export::write_atomic(json, (text + "\n").as_bytes())?;
     }
     let text = render(&report, opts.flash, opts.ram);
     Ok((report, text))
+}
+
+/// What `--json` writes: the report, the part's limits and the verdicts.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    report: &'a CostReport,
+    flash_limit_bytes: Option<u64>,
+    ram_limit_bytes: Option<u64>,
+    fits: Vec<CoreFit>,
+}
+
+/// Whether one core's template fits the part.
+#[derive(Serialize)]
+struct CoreFit {
+    core: crate::cost::Core,
+    fits: bool,
 }
 
 /// The report as Markdown tables.
@@ -87,7 +124,13 @@ pub fn render(report: &CostReport, flash: Option<Bytes>, ram: Option<Bytes>) -> 
         report.model.display(),
         report.kind.describe()
     );
-    t += "| layer | parameters | weight bytes | state bytes | multiply-adds per step | sigmoid/tanh per step |\n";
+    t += &format!(
+        "| layer | parameters | weight bytes ({}) | state bytes | multiply-adds per step | sigmoid, tanh, exp per step |\n",
+        match report.kind {
+            crate::cost::ModelKind::Float => "rnn-core's struct",
+            crate::cost::ModelKind::Quantized => "parameters in the file",
+        }
+    );
     t += "| --- | ---: | ---: | ---: | ---: | ---: |\n";
     for l in report.layers.iter().chain([&report.total]) {
         t += &format!(
@@ -148,16 +191,21 @@ pub fn render(report: &CostReport, flash: Option<Bytes>, ram: Option<Bytes>) -> 
         if flash.is_some() || ram.is_some() {
             t += "\n";
             for c in &report.cores {
-                t += &fits(c, flash, ram);
+                t += &fits(c, flash, ram).1;
             }
         }
+    } else if flash.is_some() || ram.is_some() {
+        t += "\n--flash / --ram: no Cortex-M target was measured, nothing to compare.\n";
+    }
+    if let Some(reason) = &report.cores_skipped {
+        t += &format!("\nCortex-M targets not measured: the deployment template cannot run this model: {reason}.\n");
     }
     t
 }
 
-/// One line: whether core `c`'s template fits a part's flash and RAM
-/// (RAM: data + bss + the stack peak).
-fn fits(c: &crate::cost::CoreCost, flash: Option<Bytes>, ram: Option<Bytes>) -> String {
+/// Whether core `c`'s template fits a part's flash and RAM (RAM: data +
+/// bss + the stack peak), and the line that says so.
+fn fits(c: &CoreCost, flash: Option<Bytes>, ram: Option<Bytes>) -> (bool, String) {
     let mut parts = Vec::new();
     let mut ok = true;
     if let Some(Bytes(f)) = flash {
@@ -176,12 +224,13 @@ fn fits(c: &crate::cost::CoreCost, flash: Option<Bytes>, ram: Option<Bytes>) -> 
             thousands(r as usize)
         ));
     }
-    format!(
+    let line = format!(
         "- {}: {} ({})\n",
         c.core.name(),
         if ok { "fits" } else { "does NOT fit" },
         parts.join(", ")
-    )
+    );
+    (ok, line)
 }
 
 #[cfg(test)]
@@ -200,7 +249,16 @@ mod tests {
         ] {
             assert_eq!(text.parse::<Bytes>(), Ok(Bytes(bytes)), "{text}");
         }
-        for bad in ["", "K", "-1K", "1.5K", "64G", "99999999999999999999M"] {
+        for bad in [
+            "",
+            "K",
+            "0",
+            "0K",
+            "-1K",
+            "1.5K",
+            "64G",
+            "99999999999999999999M",
+        ] {
             assert!(bad.parse::<Bytes>().is_err(), "{bad}");
         }
     }

@@ -422,11 +422,7 @@ fn check(
 /// an unusable `--check` CSV; [`ImportError::Train`] when the CSV cannot be
 /// read or the file cannot be written. Nothing is written on any error.
 pub fn run(args: &ImportArgs) -> Result<ImportReport, ImportError> {
-    if args.output == args.model
-        || std::fs::canonicalize(&args.output)
-            .ok()
-            .is_some_and(|o| std::fs::canonicalize(&args.model).ok() == Some(o))
-    {
+    if super::same_file(&args.model, &args.output) {
         return Err(option("--output", "is the model file itself"));
     }
     if args.check.is_none() && !(args.inputs.is_empty() && args.targets.is_empty()) {

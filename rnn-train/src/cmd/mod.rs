@@ -92,12 +92,24 @@ fn check_model<'a>(
     Ok(meta)
 }
 
-/// Refuses an output path that is the model (after canonicalizing, and by
-/// name when it does not exist yet): [`TrainError::OutputIsInput`].
+/// Whether `output` names the file `input`: the same path, or the same
+/// file after resolving symbolic links and `..` (canonicalized). A hard
+/// link is another name: the outputs are written by
+/// [`crate::export::write_atomic`], which replaces the name and leaves
+/// the input's data alone. An `output` that does not exist yet is no
+/// input.
+pub(crate) fn same_file(input: &Path, output: &Path) -> bool {
+    input == output
+        || matches!(
+            (std::fs::canonicalize(input), std::fs::canonicalize(output)),
+            (Ok(i), Ok(o)) if i == o
+        )
+}
+
+/// Refuses an output path that is the model ([`same_file`]):
+/// [`TrainError::OutputIsInput`].
 pub(crate) fn refuse_overwriting_model(model: &Path, output: &Path) -> Result<()> {
-    let canonical = std::fs::canonicalize(output).unwrap_or_else(|_| output.to_path_buf());
-    let same = std::fs::canonicalize(model).is_ok_and(|m| m == canonical) || model == output;
-    if same {
+    if same_file(model, output) {
         return Err(TrainError::OutputIsInput {
             output: output.to_path_buf(),
             input: model.to_path_buf(),

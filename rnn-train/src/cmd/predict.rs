@@ -112,11 +112,8 @@ pub fn forecasts(opts: &PredictOptions) -> Result<Forecasts> {
 /// # Errors
 /// [`TrainError::OutputIsInput`] naming both paths.
 fn check_output_is_new(opts: &PredictOptions) -> Result<()> {
-    let Ok(output) = std::fs::canonicalize(&opts.output) else {
-        return Ok(()); // not there yet: it cannot be an input
-    };
     for (input, what) in [(&*opts.model, "model"), (opts.csv.path(), "input CSV")] {
-        if std::fs::canonicalize(input).is_ok_and(|i| i == output) {
+        if super::same_file(input, &opts.output) {
             return Err(TrainError::OutputIsInput {
                 output: opts.output.clone(),
                 input: input.to_path_buf(),

@@ -154,10 +154,8 @@ fn forecast(q: &QModel, x: &[f64], target: &FeatureScale, sat: &mut Saturation) 
 /// Refuses an output path that is the model or the CSV (after
 /// canonicalizing, and by name when it does not exist yet).
 fn check_output(opts: &QuantizeOptions) -> Result<()> {
-    let output = std::fs::canonicalize(&opts.output).unwrap_or_else(|_| opts.output.clone());
     for (input, what) in [(&*opts.model, "model"), (opts.csv.path(), "input CSV")] {
-        let same = std::fs::canonicalize(input).is_ok_and(|i| i == output) || input == opts.output;
-        if same {
+        if super::same_file(input, &opts.output) {
             return Err(TrainError::OutputIsInput {
                 output: opts.output.clone(),
                 input: input.to_path_buf(),

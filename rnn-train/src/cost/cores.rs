@@ -19,8 +19,10 @@ use super::elf;
 use super::ModelKind;
 use crate::error::{Result, TrainError};
 
-/// A Cortex-M core the template runs on in QEMU.
+/// A Cortex-M core the template runs on in QEMU (in JSON: `m0`, `m4f`,
+/// `m7`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Core {
     /// Cortex-M0 (no FPU, no DSP), QEMU `microbit`.
     M0,

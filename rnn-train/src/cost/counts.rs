@@ -4,8 +4,8 @@
 //!
 //! Multiply-adds count the matrix-vector products (`W x` and `U h` per
 //! gate, `W x` for Dense); activations count the sigmoid and tanh
-//! evaluations (ReLU and linear are a comparison or nothing, and are not
-//! counted). Elementwise gate products and bias additions are not counted.
+//! evaluations and the exponentials of a softmax (ReLU and linear are a
+//! comparison or nothing, and are not counted). Elementwise gate products and bias additions are not counted.
 //! These are the counts of Keras's layer equations (see
 //! `docs/weight-format.md` for the gate order), and what issue 9 quotes for
 //! LSTM(1→16) + Dense(1): 1,104 multiply-adds and 80 activations.
@@ -33,7 +33,7 @@ pub struct LayerCost {
     pub state_bytes: usize,
     /// Multiply-adds per step.
     pub multiply_adds: usize,
-    /// Sigmoid and tanh evaluations per step.
+    /// Sigmoid and tanh evaluations and softmax exponentials per step.
     pub activations: usize,
 }
 
@@ -43,9 +43,13 @@ fn recurrent(i: usize, h: usize, gates: usize, activations: usize) -> (usize, us
     (gates * h * (i + h), activations * h)
 }
 
-/// Whether `act` is a sigmoid or tanh (a transcendental evaluation).
+/// Whether `act` evaluates a transcendental function per unit (sigmoid,
+/// tanh, softmax's exponential).
 fn transcendental(act: Activation) -> bool {
-    matches!(act, Activation::Tanh | Activation::Sigmoid)
+    matches!(
+        act,
+        Activation::Tanh | Activation::Sigmoid | Activation::Softmax
+    )
 }
 
 /// Per-step counts of a float layer. Returns `None` when a count

@@ -54,13 +54,14 @@ impl FromStr for Target {
             .into_iter()
             .find(|c| c.option_name() == s)
             .map(Target::Core)
-            .ok_or_else(|| format!("unknown target {s:?}: expected host, m0, m4f or m7"))
+            .ok_or_else(|| format!("unknown target {s:?}: expected host, m0, m4f, m7 or none"))
     }
 }
 
 /// Float (`f32`, weight format 1 and 2) or quantized (int8 weights, int16
-/// state, format 3).
+/// state, format 3); in JSON `float` or `quantized`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// `f32` weights and state.
     Float,
@@ -109,6 +110,20 @@ pub struct CostReport {
     pub host: Option<HostCost>,
     /// The template on each Cortex-M target asked for.
     pub cores: Vec<CoreCost>,
+    /// Why the Cortex-M targets were not measured, when they were left
+    /// out (targets not given, and the template cannot take the model).
+    pub cores_skipped: Option<String>,
+}
+
+/// Where [`run`] measures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Targets {
+    /// Every target; the Cortex-M cores only if the deployment template
+    /// can take the model (else [`CostReport::cores_skipped`] says why).
+    Default,
+    /// These targets (empty: the counts alone); a Cortex-M target the
+    /// template cannot take is an error.
+    Given(Vec<Target>),
 }
 
 /// The workspace this program was built from: `firmware-example/` and
@@ -135,8 +150,8 @@ struct ModelFile {
     layers: Vec<LayerCost>,
     /// Input size of the first layer and output size of the last.
     io: (usize, usize),
-    /// The window and horizon stored with a float model (its scaler
-    /// metadata).
+    /// The window and horizon stored with the model (its scaler
+    /// metadata; a quantized model keeps its float model's).
     window: Option<(usize, usize)>,
 }
 
@@ -188,7 +203,9 @@ fn read_model(path: &Path) -> Result<ModelFile> {
                 kind: ModelKind::Quantized,
                 layers,
                 io: io(specs.iter().map(|s| s.shape())),
-                window: None,
+                window: model
+                    .metadata()
+                    .map(|m| (m.window as usize, m.horizon as usize)),
             })
         }
         Err(e) => Err(weight_file(e)),
@@ -206,6 +223,11 @@ fn io(shapes: impl Iterator<Item = rnn_core::format::LayerShape> + Clone) -> (us
 /// readings.
 const TEMPLATE_FORECASTS: usize = 24;
 
+/// The longest window the template takes: it keeps the window in a
+/// `heapless::HistoryBuf` on the stack (8 KiB of `f32` at 2,048), which
+/// must fit the micro:bit's 16 KiB of RAM with the step's own stack.
+pub const TEMPLATE_MAX_WINDOW: usize = 2048;
+
 /// Why the deployment template cannot take `model`, if it cannot: it
 /// forecasts one sensor (one input, one output per timestep) with the
 /// model's stored scaler over the bundled series.
@@ -217,20 +239,24 @@ fn template_refusal(model: &ModelFile, series_rows: usize) -> Option<String> {
              {inputs} input(s) and {outputs} output(s)"
         ));
     }
-    if model.kind == ModelKind::Float {
-        let Some((window, horizon)) = model.window else {
-            return Some(
-                "the model file has no scaler metadata (a weight file from rnn-train train, \
-                 or imported with --window, has it)"
-                    .into(),
-            );
-        };
-        if window + TEMPLATE_FORECASTS - 1 + horizon > series_rows {
-            return Some(format!(
-                "its window ({window} timesteps), horizon ({horizon}) and {TEMPLATE_FORECASTS} \
-                 forecasts do not fit the {series_rows} readings of the bundled series it replays"
-            ));
-        }
+    let Some((window, horizon)) = model.window else {
+        return Some(
+            "the model file has no scaler metadata (a weight file from rnn-train train, \
+             or imported with --window, has it; quantize such a file)"
+                .into(),
+        );
+    };
+    if window > TEMPLATE_MAX_WINDOW {
+        return Some(format!(
+            "its window ({window} timesteps) is longer than the {TEMPLATE_MAX_WINDOW} the \
+             template keeps on the stack (the micro:bit has 16 KiB of RAM)"
+        ));
+    }
+    if window + TEMPLATE_FORECASTS - 1 + horizon > series_rows {
+        return Some(format!(
+            "its window ({window} timesteps), horizon ({horizon}) and {TEMPLATE_FORECASTS} \
+             forecasts do not fit the {series_rows} readings of the bundled series it replays"
+        ));
     }
     None
 }
@@ -244,17 +270,18 @@ fn series_rows(workspace: &Path) -> Result<usize> {
 }
 
 /// Measures the model at `path` on `targets`; with `install`, installs a
-/// missing rustup target or QEMU first (see [`toolchain`]). Progress goes
-/// to standard error.
+/// missing rustup target or QEMU first (`rustup target add`, `apt-get
+/// install qemu-system-arm`). Progress goes to standard error.
 ///
 /// # Errors
 /// [`TrainError::File`] and [`TrainError::WeightFile`] for an unreadable or
 /// corrupted file (rnn-core's checks, float and quantized);
-/// [`TrainError::CostTemplate`] when a Cortex-M target is asked for and the
-/// template cannot take the model; [`TrainError::CostToolMissing`] when a
+/// [`TrainError::CostTemplate`] when a Cortex-M target is given and the
+/// template cannot take the model (one input and one output per timestep,
+/// scaler metadata, a window of at most [`TEMPLATE_MAX_WINDOW`]); [`TrainError::CostToolMissing`] when a
 /// rustup target or `qemu-system-arm` is missing; [`TrainError::CostSources`]
 /// and [`TrainError::CostBuild`] from the builds and runs.
-pub fn run(path: &Path, targets: &[Target], install: bool) -> Result<CostReport> {
+pub fn run(path: &Path, targets: &Targets, install: bool) -> Result<CostReport> {
     let model = read_model(path)?;
     let total = LayerCost {
         layer: "total".into(),
@@ -271,25 +298,36 @@ pub fn run(path: &Path, targets: &[Target], install: bool) -> Result<CostReport>
         total,
         host: None,
         cores: Vec::new(),
+        cores_skipped: None,
     };
-    if targets.is_empty() {
-        return Ok(report);
-    }
+    let all: Vec<Target> = [Target::Host]
+        .into_iter()
+        .chain(Core::ALL.map(Target::Core))
+        .collect();
+    let targets = match targets {
+        Targets::Default => &all,
+        Targets::Given(t) if t.is_empty() => return Ok(report),
+        Targets::Given(t) => t,
+    };
     let workspace = workspace()?;
     let absolute = std::path::absolute(path).map_err(|source| TrainError::File {
         path: path.to_path_buf(),
         source,
     })?;
-    let cores: Vec<Core> = Core::ALL
+    let mut cores: Vec<Core> = Core::ALL
         .into_iter()
         .filter(|c| targets.contains(&Target::Core(*c)))
         .collect();
     if !cores.is_empty() {
         if let Some(reason) = template_refusal(&model, series_rows(&workspace)?) {
-            return Err(TrainError::CostTemplate {
-                path: path.to_path_buf(),
-                reason,
-            });
+            if targets != &all {
+                return Err(TrainError::CostTemplate {
+                    path: path.to_path_buf(),
+                    reason,
+                });
+            }
+            report.cores_skipped = Some(reason);
+            cores.clear();
         }
         for &core in &cores {
             toolchain::ensure(&workspace, core, install)?;

@@ -88,6 +88,14 @@ fn apply(act: Activation, x: f64) -> f64 {
         }
         Activation::Tanh => tanh(x),
         Activation::Sigmoid => sigmoid(x),
+        // The softmax of a one-element vector, as rnn-core's `apply`.
+        Activation::Softmax => {
+            if x.is_nan() {
+                x
+            } else {
+                1.0
+            }
+        }
     }
 }
 
@@ -116,7 +124,20 @@ pub(crate) fn apply_slice_f64(act: Activation, values: &mut [f64]) {
             .for_each(|v| *v = apply(Activation::Relu, *v)),
         Activation::Tanh => values.iter_mut().for_each(|v| *v = tanh(*v)),
         Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
+        Activation::Softmax => softmax_f64(values),
     }
+}
+
+/// Softmax over `values` in `f64` (`e^(x - max)` normalized), for the
+/// forward pass; `Architecture::validate` keeps softmax out of training.
+fn softmax_f64(values: &mut [f64]) {
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    for v in values.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    values.iter_mut().for_each(|v| *v /= sum);
 }
 
 /// `act'(x)` given `y = act(x)`: linear 1, relu `[y > 0]` (0 at the kink, as
@@ -134,6 +155,9 @@ pub(crate) fn derivative_from_output<T: Real>(act: Activation, y: T) -> T {
         }
         Activation::Tanh => T::one() - y * y,
         Activation::Sigmoid => y * (T::one() - y),
+        // Not element-wise (a Jacobian); `Architecture::validate` refuses
+        // softmax networks, so no gradient ever asks for it.
+        Activation::Softmax => unreachable!("Architecture::validate refuses softmax"),
     }
 }
 

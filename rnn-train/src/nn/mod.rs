@@ -111,6 +111,11 @@ impl Architecture {
         if let Some((layer, _)) = units.enumerate().find(|&(_, u)| u == 0) {
             return Err(NetworkError::ZeroUnits { layer });
         }
+        if self.rnn_activation == Activation::Softmax
+            || self.dense.iter().any(|&(_, a)| a == Activation::Softmax)
+        {
+            return Err(NetworkError::Softmax);
+        }
         let layers = self.rnn_units.len() + self.dense.len();
         if layers > rnn_core::format::MAX_LAYERS {
             return Err(NetworkError::TooManyLayers { layers });
@@ -166,6 +171,14 @@ pub enum NetworkError {
         /// Recurrent plus Dense layers.
         layers: usize,
     },
+    /// A softmax activation: rnn-train's networks are regressors (their
+    /// losses and gradients are element-wise); rnn-core runs softmax
+    /// models.
+    #[error(
+        "softmax activations are not supported by rnn-train's networks yet (no classification \
+         loss); rnn-core runs softmax models"
+    )]
+    Softmax,
     /// The parameters do not fit in memory.
     #[error("cannot allocate {bytes} bytes for the {parameters} parameters")]
     OutOfMemory {

@@ -9,10 +9,17 @@ use std::process::Command;
 use rnn_core::format::{encode_raw, encoded_len, read_header, LayerSpec};
 use rnn_core::Activation;
 use rnn_train::cmd::cost::{run as cost_command, CostOptions};
-use rnn_train::cost::{run, Core, CostReport, Target};
+use rnn_train::cost::{run, Core, CostReport, Target, Targets};
 use rnn_train::error::TrainError;
 
 use crate::temp_dir::TempDir;
+
+/// `--target none`: the counts alone.
+const NONE: Targets = Targets::Given(Vec::new());
+
+fn given(targets: &[Target]) -> Targets {
+    Targets::Given(targets.to_vec())
+}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -27,13 +34,18 @@ fn bundled() -> PathBuf {
 /// 12, with the bundled model's scaler and small pseudo-random weights,
 /// written to `dir`.
 fn stacked_gru(dir: &TempDir) -> PathBuf {
+    stacked_gru_with_window(dir, 12)
+}
+
+/// [`stacked_gru`] with another window.
+fn stacked_gru_with_window(dir: &TempDir, window: u32) -> PathBuf {
     let bundled = std::fs::read(bundled()).expect("bundled model");
     let mut meta = read_header(&bundled)
         .expect("valid")
         .header
         .metadata
         .expect("scaler");
-    meta.window = 12;
+    meta.window = window;
     let specs = [
         LayerSpec::Gru {
             input_size: 1,
@@ -86,7 +98,7 @@ fn counts(report: &CostReport) -> Vec<(usize, usize, usize, usize, usize)> {
 
 #[test]
 fn counts_of_the_bundled_model_by_hand() {
-    let report = run(&bundled(), &[], false).expect("cost");
+    let report = run(&bundled(), &NONE, false).expect("cost");
     // LSTM(1→16): 4·(16 + 256 + 16) params, 4·16·17 multiply-adds,
     // 5·16 activations, h and c of 16 f32; weights 4·1,152 + 1 flag byte,
     // rounded to 4. Dense(16→1): 17 params (4·17 + 2 flag bytes → 72 B).
@@ -104,7 +116,7 @@ fn counts_of_the_bundled_model_by_hand() {
 #[test]
 fn counts_of_a_stacked_gru_by_hand() {
     let dir = TempDir::new("cost-gru-counts");
-    let report = run(&stacked_gru(&dir), &[], false).expect("cost");
+    let report = run(&stacked_gru(&dir), &NONE, false).expect("cost");
     // GRU(1→12), reset_after (two bias vectors): 3·(12·1 + 12·12) + 2·3·12
     // = 468 + 72 = 540 params, 468 multiply-adds, 3·12 = 36 activations,
     // h of 12 f32 = 48 B; weights: 540 f32 + 2 flag bytes → 2,164 B.
@@ -129,12 +141,12 @@ fn a_corrupted_or_truncated_file_is_a_weight_file_error() {
     let mut blob = std::fs::read(bundled()).expect("bundled");
     let path = dir.0.join("truncated.rnnw");
     std::fs::write(&path, &blob[..blob.len() / 2]).expect("write");
-    let err = run(&path, &[Target::Core(Core::M4f)], false).expect_err("truncated");
+    let err = run(&path, &given(&[Target::Core(Core::M4f)]), false).expect_err("truncated");
     assert!(matches!(err, TrainError::WeightFile { .. }), "{err}");
     let middle = blob.len() / 2;
     blob[middle] ^= 0x10;
     std::fs::write(&path, &blob).expect("write");
-    let err = run(&path, &[Target::Host], false).expect_err("corrupted");
+    let err = run(&path, &given(&[Target::Host]), false).expect_err("corrupted");
     assert!(
         matches!(
             err,
@@ -168,23 +180,60 @@ fn the_template_refuses_a_model_with_two_inputs_before_building() {
     encode_raw(&specs, None, &vec![0.1; count], &mut blob).expect("encode");
     let path = dir.0.join("two_inputs.rnnw");
     std::fs::write(&path, blob).expect("write");
-    let err = run(&path, &[Target::Core(Core::M0)], false).expect_err("refused");
+    let err = run(&path, &given(&[Target::Core(Core::M0)]), false).expect_err("refused");
     let TrainError::CostTemplate { reason, .. } = &err else {
         panic!("{err}");
     };
     assert!(reason.contains("2 input(s) and 1 output(s)"), "{reason}");
     // The counts need no template.
     assert_eq!(
-        run(&path, &[], false).expect("counts").total.params,
+        run(&path, &NONE, false).expect("counts").total.params,
         4 * 4 * 7 + 5
     );
+}
+
+#[test]
+fn the_template_refuses_a_window_longer_than_it_keeps() {
+    let dir = TempDir::new("cost-long-window");
+    let path = stacked_gru_with_window(&dir, 4096);
+    let err = run(&path, &given(&[Target::Core(Core::M4f)]), false).expect_err("refused");
+    let TrainError::CostTemplate { reason, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        reason.contains("window (4096 timesteps)") && reason.contains("2048"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn json_through_a_hard_link_leaves_the_model_alone() {
+    let dir = TempDir::new("cost-hard-link");
+    let model = dir.0.join("model.rnnw");
+    std::fs::copy(bundled(), &model).expect("copy");
+    let link = dir.0.join("link.json");
+    std::fs::hard_link(&model, &link).expect("hard link");
+    let before = std::fs::read(&model).expect("model");
+    let opts = CostOptions {
+        model: model.clone(),
+        targets: NONE,
+        json: Some(link.clone()),
+        flash: None,
+        ram: None,
+        install: false,
+    };
+    cost_command(&opts).expect("cost");
+    assert_eq!(std::fs::read(&model).expect("model"), before);
+    assert!(std::fs::read_to_string(&link)
+        .expect("json")
+        .contains("\"multiply_adds\""));
 }
 
 #[test]
 fn json_never_overwrites_the_model() {
     let opts = CostOptions {
         model: bundled(),
-        targets: Vec::new(),
+        targets: NONE,
         json: Some(bundled()),
         flash: None,
         ram: None,
@@ -230,7 +279,31 @@ fn the_command_line_writes_json_and_names_a_bad_target() {
         .expect("run rnn-train");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("expected host, m0, m4f or m7"), "{stderr}");
+    assert!(
+        stderr.contains("expected host, m0, m4f, m7 or none"),
+        "{stderr}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
+        .args([
+            "cost",
+            bundled().to_str().expect("utf-8"),
+            "--target",
+            "none,m4f",
+        ])
+        .output()
+        .expect("run rnn-train");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("none stands alone"), "{stderr}");
+    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
+        .args(["cost", bundled().to_str().expect("utf-8"), "--flash", "-1"])
+        .output()
+        .expect("run rnn-train");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("is not a size"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -283,7 +356,7 @@ fn qemu_figures_equal_the_firmware_scripts() {
             "quantized",
         ),
     ] {
-        let report = run(&model, &cores, false).expect("cost");
+        let report = run(&model, &given(&cores), false).expect("cost");
         assert_eq!(report.cores.len(), 3);
         for c in &report.cores {
             let features = if c.core == Core::M7 {
@@ -320,7 +393,7 @@ fn qemu_figures_equal_the_firmware_scripts() {
 fn stacked_gru_on_the_m4f_equals_its_firmware_report() {
     let dir = TempDir::new("cost-gru-qemu");
     let model = stacked_gru(&dir);
-    let report = run(&model, &[Target::Core(Core::M4f)], false).expect("cost");
+    let report = run(&model, &given(&[Target::Core(Core::M4f)]), false).expect("cost");
     let c = &report.cores[0];
     assert_eq!((c.bit_identical, c.forecasts), (24, 24));
     // The template's own report, run by hand the way the README says.

@@ -103,6 +103,11 @@ fn check_layer(layer: usize, spec: &QLayerSpec, bytes: &LayerBytes<'_>) -> Resul
         {
             return Err(format)
         }
+        // No integer softmax.
+        QLayerSpec::Dense {
+            activation: crate::Activation::Softmax,
+            ..
+        } => return Err(format),
         _ => {}
     }
     let (wr, i, ur, rr) = spec.rows();

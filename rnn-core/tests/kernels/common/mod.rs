@@ -109,6 +109,7 @@ pub fn activation(name: &str) -> Activation {
         "relu" | "Relu" => Activation::Relu,
         "tanh" | "Tanh" => Activation::Tanh,
         "sigmoid" | "Sigmoid" => Activation::Sigmoid,
+        "softmax" | "Softmax" => Activation::Softmax,
         other => panic!("activation {other} not supported"),
     }
 }

@@ -31,6 +31,18 @@ pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// The activation named as in Keras over a whole vector: element-wise
+/// ([`apply`]), or `"softmax"`: `e^(z_i - max z) / Σ_j e^(z_j - max z)`.
+pub fn apply_vector(act: &str, z: Vec<f64>) -> Vec<f64> {
+    if act != "softmax" {
+        return z.into_iter().map(|v| apply(act, v)).collect();
+    }
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = z.iter().map(|v| (v - max).exp()).collect();
+    let sum: f64 = e.iter().sum();
+    e.into_iter().map(|v| v / sum).collect()
+}
+
 /// The activation named as in Keras: `"linear"`, `"relu"`, `"tanh"`, `"sigmoid"`.
 pub fn apply(act: &str, x: f64) -> f64 {
     match act {
@@ -44,10 +56,7 @@ pub fn apply(act: &str, x: f64) -> f64 {
 
 /// SimpleRNN: `h = act(W x + U h + b)`.
 pub fn simple_rnn(w: &[f32], u: &[f32], b: &[f32], act: &str, h: &mut Vec<f64>, x: &[f64]) {
-    *h = affine(b, w, x, u, h)
-        .into_iter()
-        .map(|z| apply(act, z))
-        .collect();
+    *h = apply_vector(act, affine(b, w, x, u, h));
 }
 
 /// LSTM with gates i, f, g, o (Keras order): `w`, `u`, `b` per gate.
@@ -116,8 +125,5 @@ pub fn gru(
 /// Dense: `y = act(W x + b)`, `w: [O × I]`.
 pub fn dense(w: &[f32], b: &[f32], act: &str, x: &[f64]) -> Vec<f64> {
     let none: [f64; 0] = [];
-    affine(b, w, x, &[], &none)
-        .into_iter()
-        .map(|z| apply(act, z))
-        .collect()
+    apply_vector(act, affine(b, w, x, &[], &none))
 }
