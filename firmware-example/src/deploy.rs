@@ -54,7 +54,7 @@ static FORECAST: AtomicU32 = AtomicU32::new(0);
 #[entry]
 fn main() -> ! {
     #[cfg(feature = "report")]
-    let mut report = report::Report::start(&series::HOST_FORECASTS);
+    let mut report = report::Report::start(&series::HOST_FORECASTS, WINDOW);
     // The last HORIZON readings of the excerpt are only observed, not read.
     let readings = &series::SERIES[..series::SERIES.len() - HORIZON];
     let mut sensor = sensor::Replay::new(readings);

@@ -49,7 +49,7 @@ static FORECAST: AtomicI16 = AtomicI16::new(0);
 #[entry]
 fn main() -> ! {
     #[cfg(feature = "report")]
-    let mut report = report::Report::start(&series::HOST_CODES);
+    let mut report = report::Report::start(&series::HOST_CODES, WINDOW);
     // The last HORIZON readings of the excerpt are only observed, not read.
     let readings = &series::CODES[..series::CODES.len() - HORIZON];
     let mut sensor = sensor::Replay::new(readings);

@@ -35,17 +35,21 @@ impl SameBits for i16 {
 pub struct Report<T: 'static> {
     counter: Option<(Counter, Calibration)>,
     host: &'static [T],
+    /// Steps per forecast (the model's window).
+    window: usize,
     forecasts: Stats,
     identical: usize,
 }
 
 impl<T: SameBits> Report<T> {
     /// Starts SysTick and calibrates it; `host` holds the host's forecasts,
-    /// in the order the firmware makes them.
-    pub fn start(host: &'static [T]) -> Self {
+    /// in the order the firmware makes them, each a forecast of `window`
+    /// steps.
+    pub fn start(host: &'static [T], window: usize) -> Self {
         Self {
             counter: cortex_m::Peripherals::take().map(|p| Counter::start(p.SYST)),
             host,
+            window,
             forecasts: Stats::new(),
             identical: 0,
         }
@@ -117,8 +121,8 @@ impl<T: SameBits> Report<T> {
         hprintln!(
             "{} per step (forecast / {} steps, scaling included): mean {}",
             counter.unit().name(),
-            firmware_model::WINDOW,
-            mean / firmware_model::WINDOW as u64
+            self.window,
+            mean / self.window as u64
         );
         hprintln!(
             "stack: peak {} bytes of {}; one forecast needs {}",
