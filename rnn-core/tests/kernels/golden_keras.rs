@@ -112,6 +112,47 @@ where
     }
 }
 
+/// A many-to-many model (`return_sequences=True` into a per-timestep
+/// Dense, Keras `TimeDistributed`): the output at every timestep, from
+/// `run_sequence_into_with`, and the last one from `run_sequence_with`, bit
+/// for bit the same.
+fn check_sequence_model<M, const F: usize, const O: usize>(name: &str)
+where
+    M: FromKeras<Input = SVector<f32, F>, Output = SVector<f32, O>>,
+{
+    let case = load("keras", name);
+    let model = M::from_keras(
+        case["layers"].as_array().unwrap(),
+        case["weights"].as_array().unwrap(),
+    );
+    let (batch, steps) = dims(&case);
+    for kernel in Kernel::available() {
+        let mut out = Vec::new();
+        for xs in sequences::<F>(&flat(&case["input"]), batch) {
+            let mut state = M::zero_state();
+            let mut ys = vec![SVector::<f32, O>::zeros(); steps];
+            model
+                .run_sequence_into_with(kernel, &mut state, &xs, Direction::Forward, &mut ys)
+                .unwrap();
+            let mut state = M::zero_state();
+            let last = model
+                .run_sequence_with(kernel, &mut state, &xs, Direction::Forward)
+                .unwrap();
+            assert_eq!(last, ys[steps - 1]);
+            out.extend(ys.iter().flat_map(|y| y.iter().copied()));
+        }
+        Check::new(name, kernel).close("output", &out, &flat(&case["expected"]["output"]));
+    }
+}
+
+/// GRU(8, return_sequences) → TimeDistributed(Dense(2)).
+#[test]
+fn seq2seq_gru8_timedistributed_dense2_f3_t20_b2() {
+    check_sequence_model::<Stack<Gru<3, 8>, Dense<8, 2>>, 3, 2>(
+        "seq2seq_gru8_timedistributed_dense2_f3_t20_b2",
+    );
+}
+
 macro_rules! rnn_case {
     ($name:ident, $ty:ty, $f:literal, $h:literal) => {
         #[test]
@@ -291,5 +332,5 @@ fn every_keras_case_is_tested() {
         );
         n += 1;
     }
-    assert_eq!(n, 29);
+    assert_eq!(n, 30);
 }

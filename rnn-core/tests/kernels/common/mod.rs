@@ -176,8 +176,14 @@ impl<const I: usize, const H: usize> FromKeras for Gru<I, H> {
 }
 
 impl<const I: usize, const O: usize> FromKeras for Dense<I, O> {
+    /// A `Dense`, or a `TimeDistributed(Dense)`: rnn-core's Dense after a
+    /// sequence gives its output at every timestep already
+    /// (`Layer::run_sequence_into`).
     fn from_keras(layers: &[Value], weights: &[Value]) -> Box<Self> {
-        let (l, w) = (&layers[0], &weights[0]);
+        let (mut l, w) = (&layers[0], &weights[0]);
+        if l["type"] == "TimeDistributed" {
+            l = &l["layer"];
+        }
         assert_eq!(l["type"], "Dense");
         let mut m = Box::new(Self::zeroed());
         m.set_keras_weights(
