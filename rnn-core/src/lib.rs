@@ -72,6 +72,7 @@
 extern crate std;
 
 pub mod activation;
+mod bidirectional;
 #[cfg(feature = "std")]
 mod boxed;
 mod error;
@@ -84,6 +85,7 @@ pub mod quant;
 mod stack;
 
 pub use activation::Activation;
+pub use bidirectional::{Bidirectional, MergeMode};
 #[cfg(feature = "std")]
 pub use boxed::boxed_zeroed;
 pub use error::Error;

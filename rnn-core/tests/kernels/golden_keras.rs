@@ -4,7 +4,9 @@
 //! never above 1e-5 absolute).
 
 use crate::common::{flat, load, sequences, Check, FromKeras, KerasState};
-use rnn_core::{Dense, Direction, Gru, Kernel, Layer, Lstm, SVector, SimpleRnn, Stack};
+use rnn_core::{
+    Bidirectional, Dense, Direction, Gru, Kernel, Layer, Lstm, MergeMode, SVector, SimpleRnn, Stack,
+};
 use serde_json::Value;
 
 fn dims(case: &Value) -> (usize, usize) {
@@ -142,6 +144,56 @@ where
             out.extend(ys.iter().flat_map(|y| y.iter().copied()));
         }
         Check::new(name, kernel).close("output", &out, &flat(&case["expected"]["output"]));
+    }
+}
+
+/// Bidirectional(LSTM(4), merge_mode="concat") → Dense(1): the forward and
+/// backward final states (Keras `return_state=True`) and the model output.
+#[test]
+fn bidirectional_lstm4_concat_f3_t10_b2() {
+    let name = "bidirectional_lstm4_concat_f3_t10_b2";
+    let case = load("keras", name);
+    let (layers, weights) = (
+        case["layers"].as_array().unwrap(),
+        case["weights"].as_array().unwrap(),
+    );
+    assert_eq!(layers[0]["merge_mode"], "concat");
+    let inner = [layers[0]["layer"].clone()];
+    let direction = |key: &str| *Lstm::<3, 4>::from_keras(&inner, &[weights[0][key].clone()]);
+    let bi = Bidirectional::<_, _, 8> {
+        forward: direction("forward"),
+        backward: direction("backward"),
+        merge: MergeMode::Concat,
+    };
+    let head = Dense::<8, 1>::from_keras(&layers[1..], &weights[1..]);
+    let (batch, _) = dims(&case);
+    let parts = &case["expected"]["bidirectional_parts"];
+    for kernel in Kernel::available() {
+        let check = Check::new(name, kernel);
+        let (mut out, mut fh, mut fc, mut bh, mut bc) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for xs in sequences::<3>(&flat(&case["input"]), batch) {
+            let merged = bi.run_sequence_with(kernel, &xs).unwrap();
+            out.extend(head.step_with(kernel, &mut (), &merged).iter().copied());
+            let mut f = Lstm::<3, 4>::zero_state();
+            bi.forward
+                .run_sequence_with(kernel, &mut f, &xs, Direction::Forward)
+                .unwrap();
+            let mut b = Lstm::<3, 4>::zero_state();
+            bi.backward
+                .run_sequence_with(kernel, &mut b, &xs, Direction::Backward)
+                .unwrap();
+            assert_eq!(merged.as_slice(), [f.h.as_slice(), b.h.as_slice()].concat());
+            fh.extend(f.h.iter().copied());
+            fc.extend(f.c.iter().copied());
+            bh.extend(b.h.iter().copied());
+            bc.extend(b.c.iter().copied());
+        }
+        check.close("forward_h", &fh, &flat(&parts["forward_h"]));
+        check.close("forward_c", &fc, &flat(&parts["forward_c"]));
+        check.close("backward_h", &bh, &flat(&parts["backward_h"]));
+        check.close("backward_c", &bc, &flat(&parts["backward_c"]));
+        check.close("output", &out, &flat(&case["expected"]["output"]));
     }
 }
 
@@ -332,5 +384,5 @@ fn every_keras_case_is_tested() {
         );
         n += 1;
     }
-    assert_eq!(n, 30);
+    assert_eq!(n, 31);
 }
