@@ -28,15 +28,42 @@ pub(crate) struct LstmParams<'a> {
     pub cell_frac: u8,
 }
 
+/// The accumulator start of row `r`: `b_r + (W_r xs << k_r)`.
+#[inline(always)]
+fn gate_init(p: &LstmParams<'_>, r: usize, xs: &[i32]) -> i32 {
+    let i_len = xs.len();
+    let k = split_shift(p.shift[r]).1;
+    p.bias[r].wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k)
+}
+
 /// Pre-activation of row `r` in Q3.12 before saturation: `rescale(b + (W_r xs << k) + U_r h)`,
 /// `hp` = `h` packed by [`dot::pack`].
 #[inline(always)]
 fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
-    let (i_len, h_len) = (xs.len(), hp.len());
-    let (shift, k) = split_shift(p.shift[r]);
-    let init = p.bias[r].wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k);
-    let acc = dot::dot(init, &p.u[r * h_len..(r + 1) * h_len], hp);
-    rescale(acc, p.mult[r], shift)
+    let h_len = hp.len();
+    let acc = dot::dot(gate_init(p, r, xs), &p.u[r * h_len..(r + 1) * h_len], hp);
+    rescale(acc, p.mult[r], split_shift(p.shift[r]).0)
+}
+
+/// The four gate pre-activations (i, f, g, o) of unit `j`, as [`gate`]
+/// gives them. `H` is the hidden size when known at compile time (else 0):
+/// on ARMv7E-M, for an `H` that [`dot::dot4_fits`], the four rows' products
+/// come from one [`dot::dot4`] block.
+#[inline(always)]
+fn gates<const H: usize>(p: &LstmParams<'_>, j: usize, xs: &[i32], hp: &[i32]) -> [i32; 4] {
+    let h_len = hp.len();
+    let rows = [j, h_len + j, 2 * h_len + j, 3 * h_len + j];
+    #[cfg(rnn_arm_dsp)]
+    if H == h_len && dot::dot4_fits(H) {
+        let acc = dot::dot4::<H>(rows.map(|r| gate_init(p, r, xs)), &p.u[j * H..], hp);
+        let mut g = 0;
+        return acc.map(|acc| {
+            let r = rows[g];
+            g += 1;
+            rescale(acc, p.mult[r], split_shift(p.shift[r]).0)
+        });
+    }
+    rows.map(|r| gate(p, r, xs, hp))
 }
 
 impl LstmParams<'_> {
@@ -59,8 +86,9 @@ impl LstmParams<'_> {
 /// rule that out). The check up front also lets the compiler drop the
 /// per-row bounds checks: on the Cortex-M0 the quantized template's step
 /// went from 10,017 to 9,985 instructions (`scripts/firmware-test.sh`).
+/// `H`: `h.len()` when known at compile time, else 0 (see [`gates`]).
 #[inline(always)]
-pub(crate) fn lstm_step(
+pub(crate) fn lstm_step<const H: usize>(
     p: &LstmParams<'_>,
     x: &[i16],
     xs: &mut [i32],
@@ -80,11 +108,12 @@ pub(crate) fn lstm_step(
     let hp = &hp[..h_len];
     let cf = u32::from(p.cell_frac.min(15));
     for (j, (c, o)) in c.iter_mut().zip(out.iter_mut()).enumerate().take(h_len) {
+        let [zi, zf, zg, zo] = gates::<H>(p, j, xs, hp);
         let [ig, fg, gg, og] = [
-            sigmoid_q15_i32(gate(p, j, xs, hp)),
-            sigmoid_q15_i32(gate(p, h_len + j, xs, hp)),
-            tanh_q15_i32(gate(p, 2 * h_len + j, xs, hp)),
-            sigmoid_q15_i32(gate(p, 3 * h_len + j, xs, hp)),
+            sigmoid_q15_i32(zi),
+            sigmoid_q15_i32(zf),
+            tanh_q15_i32(zg),
+            sigmoid_q15_i32(zo),
         ]
         .map(i32::from);
         let cell = saturate(round_shift(fg * i32::from(*c), 15) + round_shift(ig * gg, 30 - cf));
@@ -198,7 +227,7 @@ impl<const I: usize, const H: usize> QLayer for QLstm<I, H> {
         let mut xs = [0i32; I];
         let hp = dot::packed(&s.h);
         let mut out = [0i16; H];
-        lstm_step(
+        lstm_step::<H>(
             &self.params(),
             x,
             &mut xs,
