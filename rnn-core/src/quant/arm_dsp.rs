@@ -7,7 +7,7 @@
 //!
 //! - [`rescale`]: `round(acc · mult / 2^(15 + shift))` is
 //!   `round(acc · M / 2^32)` with `M = mult · 2^(17 - shift)`
-//!   (`< 2^31` for `mult < 2^15`), which `SMMULR` (signed 32 × 32, the top
+//!   (`< 2^31` for `mult < 2^15`, `shift >= 1`), which `SMMULR` (signed 32 × 32, the top
 //!   word of the 64-bit product, rounded half up: ARMv7-M ARM DDI 0403E,
 //!   A7.7.143) computes in one instruction: the 31-bit multiplier of
 //!   TFLite and CMSIS-NN's `arm_nn_requantize`, derived from the 15-bit one.
@@ -22,22 +22,25 @@
 use super::tanh_table::TANH_Q15;
 
 /// [`super::fixed::rescale`] by `SMMULR`, same arguments, same result for
-/// `mult <= MULT_MAX` (a larger `mult` gives a wrong result, as there, but
-/// not necessarily the same wrong one).
+/// `mult <= MULT_MAX` and `shift` in `SHIFT_MIN..=SHIFT_MAX` (other values
+/// give a wrong result, as there, but not necessarily the same wrong one).
 #[inline(always)]
 pub(crate) fn rescale(acc: i32, mult: u16, shift: u8) -> i32 {
-    // `shift` masked into 1..=16 as in the portable form: `s = shift - 1`.
-    let s = u32::from(shift.wrapping_sub(1) & 15);
-    // mult · 2^(16 - s), exact (the low 16 bits of mult << 16 are zero).
-    let m = (u32::from(mult) << 16) >> s;
     let r: i32;
-    // SAFETY: one register-only multiply; no memory, no flags.
+    // SAFETY: register-only shifts and multiply; no memory, no flags.
+    // `LSR` by a register uses its low byte: a `shift` of 17 to 255 gives
+    // 0 (no fault).
     unsafe {
         core::arch::asm!(
+            // M = mult · 2^(17 - shift): exact, as the low 17 bits of
+            // mult << 17 are zero.
+            "lsl {m}, {m}, #17",
+            "lsr {m}, {m}, {s}",
             "smmulr {r}, {a}, {m}",
             r = lateout(reg) r,
             a = in(reg) acc,
-            m = in(reg) m,
+            m = inout(reg) u32::from(mult) => _,
+            s = in(reg) u32::from(shift),
             options(pure, nomem, nostack, preserves_flags),
         );
     }

@@ -128,7 +128,7 @@ mod tests {
     /// The arithmetic of the ARMv7E-M form (`arm_dsp::rescale`): a 31-bit
     /// multiplier and `SMMULR`'s rounded top word.
     fn smmulr_form(acc: i32, mult: u16, shift: u8) -> i32 {
-        let m = (u32::from(mult) << 16) >> u32::from(shift.wrapping_sub(1) & 15);
+        let m = (u32::from(mult) << 17) >> shift;
         ((i64::from(acc) * i64::from(m as i32) + (1i64 << 31)) >> 32) as i32
     }
 

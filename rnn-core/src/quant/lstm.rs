@@ -45,15 +45,45 @@ fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
     rescale(acc, p.mult[r], split_shift(p.shift[r]).0)
 }
 
-/// The four gate pre-activations (i, f, g, o) of unit `j`, as [`gate`]
-/// gives them. `H` is the hidden size when known at compile time (else 0):
-/// on ARMv7E-M, for an `H` that [`dot::dot4_fits`], the four rows' products
-/// come from one [`dot::dot4`] block.
+/// The four gate outputs (i, f, g, o) of unit `j`, widened: `σ`, `σ`,
+/// `tanh`, `σ` of the pre-activations [`gate`] gives. `H` is the hidden
+/// size when known at compile time (else 0): on ARMv7E-M, for an `H` that
+/// [`dot::dot4_fits`], the four rows' products come from one [`dot::dot4`]
+/// block. Other targets compute each activation right after its row: all
+/// four rows first cost the Cortex-M0's template 473 instructions a step
+/// (10,458 instead of 9,985, `scripts/firmware-test.sh`).
 #[inline(always)]
-fn gates<const H: usize>(p: &LstmParams<'_>, j: usize, xs: &[i32], hp: &[i32]) -> [i32; 4] {
+fn gate_outputs<const H: usize>(p: &LstmParams<'_>, j: usize, xs: &[i32], hp: &[i32]) -> [i32; 4] {
+    #[cfg(rnn_arm_dsp)]
+    {
+        let [zi, zf, zg, zo] = gates_dsp::<H>(p, j, xs, hp);
+        [
+            sigmoid_q15_i32(zi),
+            sigmoid_q15_i32(zf),
+            tanh_q15_i32(zg),
+            sigmoid_q15_i32(zo),
+        ]
+        .map(i32::from)
+    }
+    #[cfg(not(rnn_arm_dsp))]
+    {
+        let h_len = hp.len();
+        [
+            sigmoid_q15_i32(gate(p, j, xs, hp)),
+            sigmoid_q15_i32(gate(p, h_len + j, xs, hp)),
+            tanh_q15_i32(gate(p, 2 * h_len + j, xs, hp)),
+            sigmoid_q15_i32(gate(p, 3 * h_len + j, xs, hp)),
+        ]
+        .map(i32::from)
+    }
+}
+
+/// The four pre-activations of unit `j` on ARMv7E-M (see [`gate_outputs`]).
+#[cfg(rnn_arm_dsp)]
+#[inline(always)]
+fn gates_dsp<const H: usize>(p: &LstmParams<'_>, j: usize, xs: &[i32], hp: &[i32]) -> [i32; 4] {
     let h_len = hp.len();
     let rows = [j, h_len + j, 2 * h_len + j, 3 * h_len + j];
-    #[cfg(rnn_arm_dsp)]
     if H == h_len && dot::dot4_fits(H) {
         let acc = dot::dot4::<H>(rows.map(|r| gate_init(p, r, xs)), &p.u[j * H..], hp);
         let mut g = 0;
@@ -86,7 +116,7 @@ impl LstmParams<'_> {
 /// rule that out). The check up front also lets the compiler drop the
 /// per-row bounds checks: on the Cortex-M0 the quantized template's step
 /// went from 10,017 to 9,985 instructions (`scripts/firmware-test.sh`).
-/// `H`: `h.len()` when known at compile time, else 0 (see [`gates`]).
+/// `H`: `h.len()` when known at compile time, else 0 (see [`gate_outputs`]).
 #[inline(always)]
 pub(crate) fn lstm_step<const H: usize>(
     p: &LstmParams<'_>,
@@ -108,14 +138,7 @@ pub(crate) fn lstm_step<const H: usize>(
     let hp = &hp[..h_len];
     let cf = u32::from(p.cell_frac.min(15));
     for (j, (c, o)) in c.iter_mut().zip(out.iter_mut()).enumerate().take(h_len) {
-        let [zi, zf, zg, zo] = gates::<H>(p, j, xs, hp);
-        let [ig, fg, gg, og] = [
-            sigmoid_q15_i32(zi),
-            sigmoid_q15_i32(zf),
-            tanh_q15_i32(zg),
-            sigmoid_q15_i32(zo),
-        ]
-        .map(i32::from);
+        let [ig, fg, gg, og] = gate_outputs::<H>(p, j, xs, hp);
         let cell = saturate(round_shift(fg * i32::from(*c), 15) + round_shift(ig * gg, 30 - cf));
         *c = cell;
         let cell_q12 = if cf >= 12 {
