@@ -77,6 +77,7 @@ pub fn tanh_q15_i32(v: i32) -> i16 {
 }
 
 /// [`tanh_q15_i32`] in portable Rust: the reference.
+#[cfg(not(rnn_arm_dsp))]
 #[inline(always)]
 fn tanh_q15_i32_portable(v: i32) -> i16 {
     let a = v.unsigned_abs();
@@ -106,6 +107,7 @@ pub fn sigmoid_q15_i32(v: i32) -> i16 {
 }
 
 /// [`sigmoid_q15_i32`] in portable Rust: the reference.
+#[cfg(not(rnn_arm_dsp))]
 #[inline(always)]
 fn sigmoid_q15_i32_portable(v: i32) -> i16 {
     let a = v.unsigned_abs();
@@ -120,8 +122,10 @@ fn sigmoid_q15_i32_portable(v: i32) -> i16 {
 }
 
 /// `tanh_magnitude(32767, 6)`, clamped as in [`tanh_q15`].
+#[cfg(not(rnn_arm_dsp))]
 const TANH_AT_MAX: i32 = 32767;
 /// `tanh_magnitude(32767, 7)`: `tanh(32767 / 8192)` interpolated.
+#[cfg(not(rnn_arm_dsp))]
 const TANH_HALF_AT_MAX: i32 = {
     let (lo, hi) = (TANH_Q15[255] as i32, TANH_Q15[256] as i32);
     lo + (((hi - lo) * 127 + 64) >> 7)

@@ -159,7 +159,7 @@ pub fn dot_pairs(w: &[i8], packed: &[i32], start_group: usize) -> i32 {
 /// within an `LDR` immediate offset (`3 · h · h <= 4095`).
 #[cfg(rnn_arm_dsp)]
 pub(crate) const fn dot4_fits(h: usize) -> bool {
-    h > 0 && h % 4 == 0 && 3 * h * h <= 4095
+    h > 0 && h.is_multiple_of(4) && 3 * h * h <= 4095
 }
 
 /// The recurrent products of the four gate rows of one LSTM unit on

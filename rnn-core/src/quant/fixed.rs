@@ -66,6 +66,7 @@ pub fn rescale(acc: i32, mult: u16, shift: u8) -> i32 {
 
 /// [`rescale`] in portable Rust (the reference, and the kernel of every
 /// target without the DSP extension).
+#[cfg(not(rnn_arm_dsp))]
 #[inline(always)]
 fn rescale_portable(acc: i32, mult: u16, shift: u8) -> i32 {
     let m = i32::from(mult);
