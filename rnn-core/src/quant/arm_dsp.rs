@@ -47,6 +47,47 @@ pub(crate) fn rescale(acc: i32, mult: u16, shift: u8) -> i32 {
     r
 }
 
+/// [`rescale`] of row `G · H` of `mult` and `shift` (the row of gate `G`
+/// when both slices start at a unit's row of the first gate): the asm loads
+/// both parameters itself, by immediate offsets from the two slices'
+/// starts, so that the caller keeps two pointers live, not the row's
+/// values (the LSTM's step kept every gate's shift byte on the stack
+/// across the products). `None` when a slice is too short.
+#[inline(always)]
+pub(crate) fn rescale_row<const G: usize, const H: usize>(
+    acc: i32,
+    mult: &[u16],
+    shift: &[u8],
+) -> Option<i32> {
+    if mult.len() <= G * H || shift.len() <= G * H {
+        return None;
+    }
+    let r: i32;
+    // SAFETY: reads mult[G·H] (aligned halfword) and shift[G·H], both
+    // inside their slices (checked above); otherwise register-only, no
+    // flags, as in [`rescale`].
+    unsafe {
+        core::arch::asm!(
+            "ldrh {m}, [{mp}, #{mo}]",
+            "ldrb {s}, [{sp}, #{so}]",
+            "and {s}, {s}, #31",
+            "lsl {m}, {m}, #17",
+            "lsr {m}, {m}, {s}",
+            "smmulr {r}, {a}, {m}",
+            mo = const 2 * G * H,
+            so = const G * H,
+            mp = in(reg) mult.as_ptr(),
+            sp = in(reg) shift.as_ptr(),
+            m = out(reg) _,
+            s = out(reg) _,
+            r = lateout(reg) r,
+            a = in(reg) acc,
+            options(pure, readonly, nostack, preserves_flags),
+        );
+    }
+    Some(r)
+}
+
 /// `(2^15 + t + 1) >> 1` of [`super::activation::sigmoid_q15_i32`] with
 /// `t = (X + 64) >> 7`, as one accumulator term: `(X + SIGMOID_K) >> 8`.
 const SIGMOID_K: i32 = 64 + (32768 + 1) * 128;

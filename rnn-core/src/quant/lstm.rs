@@ -4,6 +4,8 @@
 use crate::format::spec::{LayerKind, LayerShape};
 use crate::layer::ZeroState;
 use crate::quant::activation::{sigmoid_q15_i32, tanh_q15_i32};
+#[cfg(rnn_arm_dsp)]
+use crate::quant::arm_dsp;
 use crate::quant::dot;
 use crate::quant::fixed::{dot_i32, rescale, round_shift, saturate, split_shift};
 use crate::quant::format::spec::QLayerSpec;
@@ -85,13 +87,16 @@ fn gates_dsp<const H: usize>(p: &LstmParams<'_>, j: usize, xs: &[i32], hp: &[i32
     let h_len = hp.len();
     let rows = [j, h_len + j, 2 * h_len + j, 3 * h_len + j];
     if H == h_len && dot::dot4_fits(H) {
-        let acc = dot::dot4::<H>(rows.map(|r| gate_init(p, r, xs)), &p.u[j * H..], hp);
-        let mut g = 0;
-        return acc.map(|acc| {
-            let r = rows[g];
-            g += 1;
-            rescale(acc, p.mult[r], split_shift(p.shift[r]).0)
-        });
+        let [a0, a1, a2, a3] = dot::dot4::<H>(rows.map(|r| gate_init(p, r, xs)), &p.u[j * H..], hp);
+        let (mult, shift) = (&p.mult[j..], &p.shift[j..]);
+        if let (Some(z0), Some(z1), Some(z2), Some(z3)) = (
+            arm_dsp::rescale_row::<0, H>(a0, mult, shift),
+            arm_dsp::rescale_row::<1, H>(a1, mult, shift),
+            arm_dsp::rescale_row::<2, H>(a2, mult, shift),
+            arm_dsp::rescale_row::<3, H>(a3, mult, shift),
+        ) {
+            return [z0, z1, z2, z3];
+        }
     }
     rows.map(|r| gate(p, r, xs, hp))
 }
