@@ -31,6 +31,11 @@
 //!   with an immediate offset on Thumb-1); on the M0 the widening itself is
 //!   an `asm!` block too (`LDRH` + `SXTH`, four values per `STM`).
 //!
+//! On ARMv7E-M, `dot4` takes the four gate rows of one LSTM unit (rows
+//! `H · H` bytes apart) in one unrolled block, sharing each load of the
+//! packed state among them; the integer LSTM uses it for a hidden size
+//! known at compile time.
+//!
 //! [`pack_pairs`] and [`dot_pairs`] are the DSP layout and its lane
 //! arithmetic in portable Rust, built on every target: the host tests them
 //! against the plain dot product, and the firmware's QEMU parity check
