@@ -50,8 +50,9 @@ fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
 /// The four gate outputs (i, f, g, o) of unit `j`, widened: `σ`, `σ`,
 /// `tanh`, `σ` of the pre-activations [`gate`] gives. `H` is the hidden
 /// size when known at compile time (else 0): on ARMv7E-M, for an `H` that
-/// [`dot::dot4_fits`], the four rows' products come from one [`dot::dot4`]
-/// block. Other targets compute each activation right after its row: all
+/// `dot::dot4_fits`, the four rows' products come from one `dot::dot4`
+/// block and each row's requantization loads its own parameters
+/// (`arm_dsp::rescale_row`). Other targets compute each activation right after its row: all
 /// four rows first cost the Cortex-M0's template 473 instructions a step
 /// (10,458 instead of 9,985, `scripts/firmware-test.sh`).
 #[inline(always)]
