@@ -61,9 +61,25 @@ pub fn sigmoid_q15(x: i16) -> i16 {
 /// [`tanh_q15`]`(saturate(v))` for an int32 `v` in Q3.12, with one
 /// comparison for the saturation: `|v| >= 32767` gives `±tanh_q15(32767)`.
 /// The form the integer LSTM uses after its requantization (on a
-/// Cortex-M0 every clamp is a compare and a branch). Never panics.
+/// Cortex-M0 every clamp is a compare and a branch); on ARMv7E-M an
+/// `asm!` block of 13 instructions (`super::arm_dsp`), the same result.
+/// Never panics.
 #[inline(always)]
 pub fn tanh_q15_i32(v: i32) -> i16 {
+    #[cfg(rnn_arm_dsp)]
+    {
+        super::arm_dsp::tanh(v)
+    }
+    #[cfg(not(rnn_arm_dsp))]
+    {
+        tanh_q15_i32_portable(v)
+    }
+}
+
+/// [`tanh_q15_i32`] in portable Rust: the reference.
+#[cfg(not(rnn_arm_dsp))]
+#[inline(always)]
+fn tanh_q15_i32_portable(v: i32) -> i16 {
     let a = v.unsigned_abs();
     // Below the saturation the interpolation stays within the table's
     // values (at most 32767): no clamp needed.
@@ -76,9 +92,24 @@ pub fn tanh_q15_i32(v: i32) -> i16 {
 }
 
 /// [`sigmoid_q15`]`(saturate(v))` for an int32 `v` in Q3.12, with one
-/// comparison for the saturation (see [`tanh_q15_i32`]). Never panics.
+/// comparison for the saturation (see [`tanh_q15_i32`]; on ARMv7E-M the
+/// same way, in `asm!`). Never panics.
 #[inline(always)]
 pub fn sigmoid_q15_i32(v: i32) -> i16 {
+    #[cfg(rnn_arm_dsp)]
+    {
+        super::arm_dsp::sigmoid(v)
+    }
+    #[cfg(not(rnn_arm_dsp))]
+    {
+        sigmoid_q15_i32_portable(v)
+    }
+}
+
+/// [`sigmoid_q15_i32`] in portable Rust: the reference.
+#[cfg(not(rnn_arm_dsp))]
+#[inline(always)]
+fn sigmoid_q15_i32_portable(v: i32) -> i16 {
     let a = v.unsigned_abs();
     let t = if a >= 32767 {
         TANH_HALF_AT_MAX
@@ -91,8 +122,10 @@ pub fn sigmoid_q15_i32(v: i32) -> i16 {
 }
 
 /// `tanh_magnitude(32767, 6)`, clamped as in [`tanh_q15`].
+#[cfg(not(rnn_arm_dsp))]
 const TANH_AT_MAX: i32 = 32767;
 /// `tanh_magnitude(32767, 7)`: `tanh(32767 / 8192)` interpolated.
+#[cfg(not(rnn_arm_dsp))]
 const TANH_HALF_AT_MAX: i32 = {
     let (lo, hi) = (TANH_Q15[255] as i32, TANH_Q15[256] as i32);
     lo + (((hi - lo) * 127 + 64) >> 7)
@@ -108,6 +141,33 @@ mod tests {
         for v in (-40_000..=40_000).chain([i32::MIN, i32::MIN + 1, -65_536, 65_536, i32::MAX]) {
             assert_eq!(tanh_q15_i32(v), tanh_q15(sat(v)), "tanh {v}");
             assert_eq!(sigmoid_q15_i32(v), sigmoid_q15(sat(v)), "sigmoid {v}");
+        }
+    }
+
+    /// The arithmetic of the ARMv7E-M forms (`arm_dsp::sigmoid`, `tanh`):
+    /// `|sat16(v)|` (clamped to 32767 for tanh), both table entries weighted
+    /// by one dual multiply-add, the rounding (and the sigmoid's halving)
+    /// in its accumulator.
+    fn dsp_form(v: i32, sigmoid: bool) -> i16 {
+        let v = v.clamp(-32768, 32767);
+        let b = if sigmoid { 7 } else { 6 };
+        let a = if sigmoid { v.abs() } else { v.abs().min(32767) };
+        let (i, f) = ((a >> b) as usize, a & ((1 << b) - 1));
+        let (lo, hi) = (i32::from(TANH_Q15[i]), i32::from(TANH_Q15[i + 1]));
+        let k = if sigmoid { 64 + 32769 * 128 } else { 32 };
+        let r = (lo * ((1 << b) - f) + hi * f + k) >> (b + i32::from(sigmoid));
+        (match (sigmoid, v < 0) {
+            (true, true) => 32768 - r,
+            (false, true) => -r,
+            _ => r,
+        }) as i16
+    }
+
+    #[test]
+    fn dsp_forms_equal_the_portable_forms() {
+        for v in (-40_000..=40_000).chain([i32::MIN, i32::MIN + 1, -65_536, 65_536, i32::MAX]) {
+            assert_eq!(dsp_form(v, false), tanh_q15_i32(v), "tanh {v}");
+            assert_eq!(dsp_form(v, true), sigmoid_q15_i32(v), "sigmoid {v}");
         }
     }
 

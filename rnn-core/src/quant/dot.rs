@@ -31,6 +31,11 @@
 //!   with an immediate offset on Thumb-1); on the M0 the widening itself is
 //!   an `asm!` block too (`LDRH` + `SXTH`, four values per `STM`).
 //!
+//! On ARMv7E-M, `dot4` takes the four gate rows of one LSTM unit (rows
+//! `H · H` bytes apart) in one unrolled block, sharing each load of the
+//! packed state among them; the integer LSTM uses it for a hidden size
+//! known at compile time.
+//!
 //! [`pack_pairs`] and [`dot_pairs`] are the DSP layout and its lane
 //! arithmetic in portable Rust, built on every target: the host tests them
 //! against the plain dot product, and the firmware's QEMU parity check
@@ -152,6 +157,84 @@ pub fn dot_pairs(w: &[i8], packed: &[i32], start_group: usize) -> i32 {
             .wrapping_add(hi(odd) * hi(p1));
     }
     acc.wrapping_add(dot_widened(&w[..n], &packed[..n], 4 * groups))
+}
+
+/// Whether [`dot4`] takes rows of `h` values `h · h` bytes apart: `h` a
+/// multiple of four (whole groups of the DSP layout) and the farthest row
+/// within an `LDR` immediate offset (`3 · h · h <= 4095`).
+#[cfg(rnn_arm_dsp)]
+pub(crate) const fn dot4_fits(h: usize) -> bool {
+    h > 0 && h.is_multiple_of(4) && 3 * h * h <= 4095
+}
+
+/// The recurrent products of the four gate rows of one LSTM unit on
+/// ARMv7E-M: `init[g] + Σ_k u[g·H·H + k] · h[k]` for `g < 4`, `k < H`,
+/// wrapping, where `u` starts at the unit's row of the first gate and
+/// `packed` is `h` packed by [`pack`]. One `asm!` block, no loop: per
+/// group of four values one `LDRD` of the packed state shared by the four
+/// rows, and per row one `LDR` of four weights, 2 × `SXTB16` and
+/// 2 × `SMLAD` (21 instructions for 16 multiply-adds). Requires
+/// [`dot4_fits`]`(H)`; shorter slices (or an `H` that does not fit) give
+/// the four rows through [`dot`] instead. Never panics.
+#[cfg(rnn_arm_dsp)]
+#[inline(always)]
+pub(crate) fn dot4<const H: usize>(init: [i32; 4], u: &[i8], packed: &[i32]) -> [i32; 4] {
+    if !dot4_fits(H) || u.len() < 3 * H * H + H || packed.len() < H {
+        return core::array::from_fn(|g| {
+            let row = u.get(g * H * H..).unwrap_or_default();
+            dot(init[g], &row[..H.min(row.len())], packed)
+        });
+    }
+    let [mut a0, mut a1, mut a2, mut a3] = init;
+    // SAFETY: `.rept H / 4` groups; group q reads packed[2q..2q + 2]
+    // (word-aligned LDRD, post-incremented; 2q + 2 <= H/2 <= packed.len())
+    // and the four weight words u[g·H·H + 4q..][..4] for g < 4 (unaligned
+    // LDR, allowed on ARMv7-M with CCR.UNALIGN_TRP clear, its reset value;
+    // the largest byte read is 3·H·H + H - 1 < u.len()). Only the named
+    // registers are written; SMLAD sets only the Q flag.
+    unsafe {
+        core::arch::asm!(
+            ".rept {groups}",
+            "ldrd {h0}, {h1}, [{hp}], #8",
+            "ldr {w}, [{p}, #{s3}]",
+            "sxtb16 {t}, {w}",
+            "smlad {a3}, {t}, {h0}, {a3}",
+            "sxtb16 {w}, {w}, ror #8",
+            "smlad {a3}, {w}, {h1}, {a3}",
+            "ldr {w}, [{p}, #{s2}]",
+            "sxtb16 {t}, {w}",
+            "smlad {a2}, {t}, {h0}, {a2}",
+            "sxtb16 {w}, {w}, ror #8",
+            "smlad {a2}, {w}, {h1}, {a2}",
+            "ldr {w}, [{p}, #{s1}]",
+            "sxtb16 {t}, {w}",
+            "smlad {a1}, {t}, {h0}, {a1}",
+            "sxtb16 {w}, {w}, ror #8",
+            "smlad {a1}, {w}, {h1}, {a1}",
+            "ldr {w}, [{p}], #4",
+            "sxtb16 {t}, {w}",
+            "smlad {a0}, {t}, {h0}, {a0}",
+            "sxtb16 {w}, {w}, ror #8",
+            "smlad {a0}, {w}, {h1}, {a0}",
+            ".endr",
+            groups = const H / 4,
+            s1 = const H * H,
+            s2 = const 2 * H * H,
+            s3 = const 3 * H * H,
+            p = inout(reg) u.as_ptr() => _,
+            hp = inout(reg) packed.as_ptr() => _,
+            a0 = inout(reg) a0,
+            a1 = inout(reg) a1,
+            a2 = inout(reg) a2,
+            a3 = inout(reg) a3,
+            h0 = out(reg) _,
+            h1 = out(reg) _,
+            w = out(reg) _,
+            t = out(reg) _,
+            options(pure, readonly, nostack, preserves_flags),
+        );
+    }
+    [a0, a1, a2, a3]
 }
 
 #[cfg(rnn_arm_dsp)]

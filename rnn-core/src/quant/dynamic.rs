@@ -219,7 +219,7 @@ impl QLayerData {
                 };
                 let mut hp = vec![0i32; n];
                 crate::quant::dot::pack(h, &mut hp);
-                lstm_step(&p, x, &mut xs, &hp, h, c, &mut out);
+                lstm_step::<0>(&p, x, &mut xs, &hp, h, c, &mut out);
             }
             QLayerSpec::Gru { reset_after, .. } => {
                 let p = GruParams {

@@ -47,11 +47,28 @@ pub fn split_shift(byte: u8) -> (u8, u32) {
 /// `lo · mult` fit 32 bits, and the floor of a sum divided by a power of
 /// two can be taken in two stages.
 ///
+/// On ARMv7E-M one `SMMULR` (`super::arm_dsp`), the same result.
+///
 /// Requires `mult <= MULT_MAX` and `shift` in `SHIFT_MIN..=SHIFT_MAX` (the
 /// loader and the quantizer guarantee it); other values give a wrong result
-/// but never panic.
+/// (not necessarily the same on every target) but never panic.
 #[inline(always)]
 pub fn rescale(acc: i32, mult: u16, shift: u8) -> i32 {
+    #[cfg(rnn_arm_dsp)]
+    {
+        super::arm_dsp::rescale(acc, mult, shift)
+    }
+    #[cfg(not(rnn_arm_dsp))]
+    {
+        rescale_portable(acc, mult, shift)
+    }
+}
+
+/// [`rescale`] in portable Rust (the reference, and the kernel of every
+/// target without the DSP extension).
+#[cfg(not(rnn_arm_dsp))]
+#[inline(always)]
+fn rescale_portable(acc: i32, mult: u16, shift: u8) -> i32 {
     let m = i32::from(mult);
     // `shift` in 1..=16 unchanged; any other byte mapped into that range
     // by masking (no compare and branch on a Cortex-M0).
@@ -109,6 +126,13 @@ mod tests {
         ((p + (1i64 << (t - 1))) >> t) as i32
     }
 
+    /// The arithmetic of the ARMv7E-M form (`arm_dsp::rescale`): a 31-bit
+    /// multiplier and `SMMULR`'s rounded top word.
+    fn smmulr_form(acc: i32, mult: u16, shift: u8) -> i32 {
+        let m = (u32::from(mult) << 17) >> shift;
+        ((i64::from(acc) * i64::from(m as i32) + (1i64 << 31)) >> 32) as i32
+    }
+
     #[test]
     fn rescale_is_exact_at_the_edges() {
         let accs = [
@@ -135,6 +159,7 @@ mod tests {
                         exact(acc, mult, shift),
                         "{acc} {mult} {shift}"
                     );
+                    assert_eq!(smmulr_form(acc, mult, shift), exact(acc, mult, shift));
                 }
             }
         }
@@ -146,6 +171,7 @@ mod tests {
         while acc < 2_000_000_000 {
             for shift in [1u8, 7, 16] {
                 assert_eq!(rescale(acc, 30_001, shift), exact(acc, 30_001, shift));
+                assert_eq!(smmulr_form(acc, 30_001, shift), exact(acc, 30_001, shift));
             }
             acc += 999_983;
         }

@@ -4,6 +4,8 @@
 use crate::format::spec::{LayerKind, LayerShape};
 use crate::layer::ZeroState;
 use crate::quant::activation::{sigmoid_q15_i32, tanh_q15_i32};
+#[cfg(rnn_arm_dsp)]
+use crate::quant::arm_dsp;
 use crate::quant::dot;
 use crate::quant::fixed::{dot_i32, rescale, round_shift, saturate, split_shift};
 use crate::quant::format::spec::QLayerSpec;
@@ -28,15 +30,76 @@ pub(crate) struct LstmParams<'a> {
     pub cell_frac: u8,
 }
 
+/// The accumulator start of row `r`: `b_r + (W_r xs << k_r)`.
+#[inline(always)]
+fn gate_init(p: &LstmParams<'_>, r: usize, xs: &[i32]) -> i32 {
+    let i_len = xs.len();
+    let k = split_shift(p.shift[r]).1;
+    p.bias[r].wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k)
+}
+
 /// Pre-activation of row `r` in Q3.12 before saturation: `rescale(b + (W_r xs << k) + U_r h)`,
 /// `hp` = `h` packed by [`dot::pack`].
 #[inline(always)]
 fn gate(p: &LstmParams<'_>, r: usize, xs: &[i32], hp: &[i32]) -> i32 {
-    let (i_len, h_len) = (xs.len(), hp.len());
-    let (shift, k) = split_shift(p.shift[r]);
-    let init = p.bias[r].wrapping_add(dot_i32(&p.w[r * i_len..(r + 1) * i_len], xs) << k);
-    let acc = dot::dot(init, &p.u[r * h_len..(r + 1) * h_len], hp);
-    rescale(acc, p.mult[r], shift)
+    let h_len = hp.len();
+    let acc = dot::dot(gate_init(p, r, xs), &p.u[r * h_len..(r + 1) * h_len], hp);
+    rescale(acc, p.mult[r], split_shift(p.shift[r]).0)
+}
+
+/// The four gate outputs (i, f, g, o) of unit `j`, widened: `σ`, `σ`,
+/// `tanh`, `σ` of the pre-activations [`gate`] gives. `H` is the hidden
+/// size when known at compile time (else 0): on ARMv7E-M, for an `H` that
+/// `dot::dot4_fits`, the four rows' products come from one `dot::dot4`
+/// block and each row's requantization loads its own parameters
+/// (`arm_dsp::rescale_row`). Other targets compute each activation right after its row: all
+/// four rows first cost the Cortex-M0's template 473 instructions a step
+/// (10,458 instead of 9,985, `scripts/firmware-test.sh`).
+#[inline(always)]
+fn gate_outputs<const H: usize>(p: &LstmParams<'_>, j: usize, xs: &[i32], hp: &[i32]) -> [i32; 4] {
+    #[cfg(rnn_arm_dsp)]
+    {
+        let [zi, zf, zg, zo] = gates_dsp::<H>(p, j, xs, hp);
+        [
+            sigmoid_q15_i32(zi),
+            sigmoid_q15_i32(zf),
+            tanh_q15_i32(zg),
+            sigmoid_q15_i32(zo),
+        ]
+        .map(i32::from)
+    }
+    #[cfg(not(rnn_arm_dsp))]
+    {
+        let h_len = hp.len();
+        [
+            sigmoid_q15_i32(gate(p, j, xs, hp)),
+            sigmoid_q15_i32(gate(p, h_len + j, xs, hp)),
+            tanh_q15_i32(gate(p, 2 * h_len + j, xs, hp)),
+            sigmoid_q15_i32(gate(p, 3 * h_len + j, xs, hp)),
+        ]
+        .map(i32::from)
+    }
+}
+
+/// The four pre-activations of unit `j` on ARMv7E-M (see [`gate_outputs`]).
+#[cfg(rnn_arm_dsp)]
+#[inline(always)]
+fn gates_dsp<const H: usize>(p: &LstmParams<'_>, j: usize, xs: &[i32], hp: &[i32]) -> [i32; 4] {
+    let h_len = hp.len();
+    let rows = [j, h_len + j, 2 * h_len + j, 3 * h_len + j];
+    if H == h_len && dot::dot4_fits(H) {
+        let [a0, a1, a2, a3] = dot::dot4::<H>(rows.map(|r| gate_init(p, r, xs)), &p.u[j * H..], hp);
+        let (mult, shift) = (&p.mult[j..], &p.shift[j..]);
+        if let (Some(z0), Some(z1), Some(z2), Some(z3)) = (
+            arm_dsp::rescale_row::<0, H>(a0, mult, shift),
+            arm_dsp::rescale_row::<1, H>(a1, mult, shift),
+            arm_dsp::rescale_row::<2, H>(a2, mult, shift),
+            arm_dsp::rescale_row::<3, H>(a3, mult, shift),
+        ) {
+            return [z0, z1, z2, z3];
+        }
+    }
+    rows.map(|r| gate(p, r, xs, hp))
 }
 
 impl LstmParams<'_> {
@@ -59,8 +122,9 @@ impl LstmParams<'_> {
 /// rule that out). The check up front also lets the compiler drop the
 /// per-row bounds checks: on the Cortex-M0 the quantized template's step
 /// went from 10,017 to 9,985 instructions (`scripts/firmware-test.sh`).
+/// `H`: `h.len()` when known at compile time, else 0 (see [`gate_outputs`]).
 #[inline(always)]
-pub(crate) fn lstm_step(
+pub(crate) fn lstm_step<const H: usize>(
     p: &LstmParams<'_>,
     x: &[i16],
     xs: &mut [i32],
@@ -80,13 +144,7 @@ pub(crate) fn lstm_step(
     let hp = &hp[..h_len];
     let cf = u32::from(p.cell_frac.min(15));
     for (j, (c, o)) in c.iter_mut().zip(out.iter_mut()).enumerate().take(h_len) {
-        let [ig, fg, gg, og] = [
-            sigmoid_q15_i32(gate(p, j, xs, hp)),
-            sigmoid_q15_i32(gate(p, h_len + j, xs, hp)),
-            tanh_q15_i32(gate(p, 2 * h_len + j, xs, hp)),
-            sigmoid_q15_i32(gate(p, 3 * h_len + j, xs, hp)),
-        ]
-        .map(i32::from);
+        let [ig, fg, gg, og] = gate_outputs::<H>(p, j, xs, hp);
         let cell = saturate(round_shift(fg * i32::from(*c), 15) + round_shift(ig * gg, 30 - cf));
         *c = cell;
         let cell_q12 = if cf >= 12 {
@@ -198,7 +256,7 @@ impl<const I: usize, const H: usize> QLayer for QLstm<I, H> {
         let mut xs = [0i32; I];
         let hp = dot::packed(&s.h);
         let mut out = [0i16; H];
-        lstm_step(
+        lstm_step::<H>(
             &self.params(),
             x,
             &mut xs,

@@ -36,6 +36,8 @@
 //! loads them into a const-generic model.
 
 pub mod activation;
+#[cfg(rnn_arm_dsp)]
+mod arm_dsp;
 mod dense;
 pub mod dot;
 pub mod fixed;
