@@ -19,6 +19,11 @@ include!(concat!(env!("OUT_DIR"), "/model.rs"));
 
 pub mod kernel_check;
 
+#[cfg(feature = "host")]
+extern crate std;
+#[cfg(feature = "host")]
+pub mod timing;
+
 /// The same model quantized by `rnn-train quantize` (`sea_temperature.q.rnnw`,
 /// int8 weights, int16 state): [`quantized::QuantizedModel`],
 /// [`quantized::QUANTIZED_MODEL`] (a `static` in flash) and its input and

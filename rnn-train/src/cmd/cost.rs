@@ -145,22 +145,21 @@ pub fn render(report: &CostReport, flash: Option<Bytes>, ram: Option<Bytes>) -> 
     }
     if let Some(host) = &report.host {
         t += &format!(
-            "\nHost: {}, kernel {} (rnn-core's run-time choice), ns per step over repetitions:\n\n",
+            "\nHost: {}, kernel {} (rnn-core's run-time choice), ns per step (criterion: median, its 95 % interval, median absolute deviation):\n\n",
             host.cpu, host.kernel
         );
-        t += "| streams | median | min | max | median per stream | repetitions × steps |\n";
-        t += "| ---: | ---: | ---: | ---: | ---: | ---: |\n";
+        t += "| streams | median | 95 % interval | MAD | median per stream |\n";
+        t += "| ---: | ---: | ---: | ---: | ---: |\n";
         for s in &host.timings {
             let batched = if s.streams > 1 { " (batched)" } else { "" };
             t += &format!(
-                "| {}{batched} | {:.1} | {:.1} | {:.1} | {:.1} | {} × {} |\n",
+                "| {}{batched} | {:.1} | {:.1}–{:.1} | {:.1} | {:.1} |\n",
                 s.streams,
                 s.median_ns,
-                s.min_ns,
-                s.max_ns,
+                s.low_ns,
+                s.high_ns,
+                s.mad_ns,
                 s.median_ns / s.streams as f64,
-                s.repetitions,
-                thousands(s.steps)
             );
         }
     }

@@ -1,7 +1,8 @@
 //! The host's time per step: `firmware-model`'s `step-cost` binary, built
 //! with the model's compile-time types (the code generation the firmware
 //! uses) and rnn-core's run-time kernel detection, times the streaming
-//! step on this machine.
+//! step on this machine with criterion (`firmware_model::timing`, the code
+//! the benches' `quant_step` bench runs).
 
 use std::path::Path;
 
@@ -11,21 +12,20 @@ use super::cargo::{field, run_report};
 use super::ModelKind;
 use crate::error::{Result, TrainError};
 
-/// Nanoseconds per step over repeated timings.
+/// Nanoseconds per call of the step, criterion's estimates (warm-up 1 s,
+/// measurement 2 s, as the benches' README runs them).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Timing {
     /// Streams stepped per call (1, or batched with `Layer::step_streams`).
     pub streams: usize,
-    /// Steps timed per repetition.
-    pub steps: usize,
-    /// Repetitions.
-    pub repetitions: usize,
-    /// Median over the repetitions of ns per call (all streams).
+    /// Median ns per call (all streams).
     pub median_ns: f64,
-    /// Fastest repetition, ns per call.
-    pub min_ns: f64,
-    /// Slowest repetition, ns per call.
-    pub max_ns: f64,
+    /// Lower bound of the median's 95 % confidence interval.
+    pub low_ns: f64,
+    /// Upper bound of the median's 95 % confidence interval.
+    pub high_ns: f64,
+    /// Median absolute deviation of the samples, ns.
+    pub mad_ns: f64,
 }
 
 /// What one step costs on this machine.
@@ -79,14 +79,12 @@ pub fn measure(workspace: &Path, model: &Path, kind: ModelKind) -> Result<HostCo
 
 fn timing(line: &str) -> Option<Timing> {
     let number = |key| field(line, key)?.parse::<f64>().ok();
-    let count = |key| field(line, key)?.parse::<usize>().ok();
     Some(Timing {
-        streams: count("streams")?,
-        steps: count("steps")?,
-        repetitions: count("repetitions")?,
+        streams: field(line, "streams")?.parse().ok()?,
         median_ns: number("median_ns")?,
-        min_ns: number("min_ns")?,
-        max_ns: number("max_ns")?,
+        low_ns: number("low_ns")?,
+        high_ns: number("high_ns")?,
+        mad_ns: number("mad_ns")?,
     })
 }
 
@@ -109,22 +107,25 @@ mod tests {
     /// The line format `step-cost` prints (firmware-example/model/src/bin/step_cost.rs).
     #[test]
     fn reads_step_cost_lines() {
-        let line =
-            "streams=16 steps=2048 repetitions=31 median_ns=1941.7 min_ns=1912.1 max_ns=2356.9";
+        let line = "streams=16 median_ns=1941.7 low_ns=1912.1 high_ns=1956.9 mad_ns=12.5";
         assert_eq!(
             timing(line),
             Some(Timing {
                 streams: 16,
-                steps: 2048,
-                repetitions: 31,
                 median_ns: 1941.7,
-                min_ns: 1912.1,
-                max_ns: 2356.9,
+                low_ns: 1912.1,
+                high_ns: 1956.9,
+                mad_ns: 12.5,
             })
         );
         assert_eq!(timing("kernel=avx2"), None);
         assert_eq!(
-            timing("streams=1 steps=x repetitions=31 median_ns=1 min_ns=1 max_ns=1"),
+            timing("streams=1 median_ns=x low_ns=1 high_ns=1 mad_ns=1"),
+            None
+        );
+        // criterion's own report lines are not timings.
+        assert_eq!(
+            timing("cost/float_1  time:   [115.82 ns 117.48 ns 119.06 ns]"),
             None
         );
     }
