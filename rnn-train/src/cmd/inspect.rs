@@ -16,37 +16,55 @@ use crate::report::{describe_contract, describe_metadata, summarize};
 /// for a quantized file (format version 3), its layers with their
 /// fixed-point formats, the bytes of its parameters and the preprocessing.
 ///
+/// A file rnn-core runs but rnn-train's networks cannot (mixed cell kinds,
+/// softmax) is summarized too, with a note saying so.
+///
 /// # Errors
-/// Those of [`import::load`] (unreadable file, rnn-core's checks, an
-/// architecture rnn-train cannot run); for a quantized file,
+/// Those of [`import::load`] (unreadable file, rnn-core's checks) but
+/// [`TrainError::Architecture`]; for a quantized file,
 /// [`TrainError::File`] and [`TrainError::WeightFile`] (rnn-core's
 /// checks of the quantized format).
 pub fn run(path: &Path) -> Result<String> {
-    let model = match import::load(path) {
+    let (specs, metadata, contract, note) = match import::load(path) {
         // The float reader stops at the version: a quantized model.
         Err(TrainError::WeightFile {
             source: rnn_core::Error::UnsupportedVersion { found, .. },
             ..
         }) if found == QUANTIZED_FORMAT_VERSION => return quantized(path),
-        other => other?,
+        // rnn-core checked the file; only rnn-train's networks refuse it.
+        Err(TrainError::Architecture { reason, .. }) => {
+            let blob = crate::export::read(path)?;
+            let header = rnn_core::format::read_header(&blob)
+                .map_err(|source| TrainError::WeightFile {
+                    path: path.to_path_buf(),
+                    source,
+                })?
+                .header;
+            let note = format!(
+                "\nrnn-core runs this model; rnn-train cannot evaluate or train it ({reason})."
+            );
+            let specs = header.layers.iter().copied().collect();
+            (specs, header.metadata, header.contract, note)
+        }
+        other => {
+            let m = other?;
+            (m.specs, m.metadata, m.contract, String::new())
+        }
     };
-    let window = model.metadata.as_ref().map(|m| m.window as usize);
-    let mut text = format!(
-        "Model: {}\n{}\n",
-        path.display(),
-        summarize(&model.specs, window)
-    );
-    text.push_str(&match &model.metadata {
+    let window = metadata.as_ref().map(|m| m.window as usize);
+    let mut text = format!("Model: {}\n{}\n", path.display(), summarize(&specs, window));
+    text.push_str(&match &metadata {
         Some(m) => describe_metadata(m),
         None => "No preprocessing metadata.".to_string(),
     });
     text.push('\n');
-    text.push_str(&match &model.contract {
+    text.push_str(&match &contract {
         Some(c) => describe_contract(c),
         None => {
             "No data contract (weight format 1, or not written by rnn-train train).".to_string()
         }
     });
+    text.push_str(&note);
     Ok(text)
 }
 

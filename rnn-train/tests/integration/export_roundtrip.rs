@@ -218,6 +218,45 @@ fn same_seed_gives_a_bit_identical_weight_file() {
     assert_eq!(a.fit.history, b.fit.history);
 }
 
+/// A model rnn-core runs and rnn-train's networks cannot (GRU → LSTM with
+/// a softmax head): summarized, with a note, not refused.
+#[test]
+fn inspect_summarizes_a_mixed_softmax_model_rnn_train_cannot_run() {
+    use rnn_core::format::{encode_raw, encoded_len, LayerSpec};
+    let specs = [
+        LayerSpec::Gru {
+            input_size: 1,
+            hidden_size: 4,
+            reset_after: true,
+            use_bias: true,
+        },
+        LayerSpec::Lstm {
+            input_size: 4,
+            hidden_size: 3,
+            use_bias: true,
+        },
+        LayerSpec::Dense {
+            input_size: 3,
+            output_size: 2,
+            activation: rnn_core::Activation::Softmax,
+            use_bias: true,
+        },
+    ];
+    let count: usize = specs.iter().map(|s| s.param_count().unwrap()).sum();
+    let mut blob = vec![0; encoded_len(&specs, None).unwrap()];
+    encode_raw(&specs, None, &vec![0.1; count], &mut blob).unwrap();
+    let dir = TempDir::new("rt-inspect-mixed");
+    let path = dir.0.join("mixed.rnnw");
+    std::fs::write(&path, blob).unwrap();
+    let text = rnn_train::cmd::inspect::run(&path).unwrap();
+    // 3·(4·1 + 4·4) + 2·3·4 = 84; 4·(3·4 + 3·3 + 3) = 96; 2·3 + 2 = 8.
+    assert!(text.contains("Total params: 188"), "{text}");
+    assert!(
+        text.contains("rnn-core runs this model; rnn-train cannot"),
+        "{text}"
+    );
+}
+
 #[test]
 fn inspect_prints_the_keras_summary_of_the_export() {
     let dir = TempDir::new("rt-inspect");
