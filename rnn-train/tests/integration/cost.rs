@@ -245,27 +245,31 @@ fn json_never_overwrites_the_model() {
     assert_eq!(std::fs::read(bundled()).expect("bundled"), before);
 }
 
+/// `rnn-train cost BUNDLED ARGS` with `path` as PATH (or the inherited
+/// one): (success, stdout, stderr).
+fn cost_cli(args: &[&str], path: Option<&str>) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rnn-train"));
+    command.arg("cost").arg(bundled()).args(args);
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let out = command.output().expect("run rnn-train");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn the_command_line_writes_json_and_names_a_bad_target() {
     let dir = TempDir::new("cost-cli");
     let json = dir.0.join("cost.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args([
-            "cost",
-            bundled().to_str().expect("utf-8"),
-            "--target",
-            "none",
-            "--json",
-        ])
-        .arg(&json)
-        .output()
-        .expect("run rnn-train");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (ok, stdout, stderr) = cost_cli(
+        &["--target", "none", "--json", json.to_str().expect("utf-8")],
+        None,
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(ok, "{stderr}");
     assert!(
         stdout.contains("| total | 1,169 | 4,684 | 128 | 1,104 | 80 |"),
         "{stdout}"
@@ -273,55 +277,26 @@ fn the_command_line_writes_json_and_names_a_bad_target() {
     let value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("parses");
     assert_eq!(value["total"]["multiply_adds"], 1104);
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args(["cost", bundled().to_str().expect("utf-8"), "--target", "m3"])
-        .output()
-        .expect("run rnn-train");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("expected host, m0, m4f, m7 or none"),
-        "{stderr}"
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args([
-            "cost",
-            bundled().to_str().expect("utf-8"),
-            "--target",
-            "none,m4f",
-        ])
-        .output()
-        .expect("run rnn-train");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("none stands alone"), "{stderr}");
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args(["cost", bundled().to_str().expect("utf-8"), "--flash", "-1"])
-        .output()
-        .expect("run rnn-train");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && stderr.contains("is not a size"),
-        "{stderr}"
-    );
+    for (args, message) in [
+        (
+            &["--target", "m3"][..],
+            "expected host, m0, m4f, m7 or none",
+        ),
+        (&["--target", "none,m4f"][..], "none stands alone"),
+        (&["--flash", "-1"][..], "is not a size"),
+        (&["--ram", "0"][..], "is not a size"),
+    ] {
+        let (ok, _, stderr) = cost_cli(args, None);
+        assert!(!ok && stderr.contains(message), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
 fn a_missing_tool_names_the_command_that_installs_it() {
     // No rustup and no QEMU on this PATH: the first check to fail is the
     // rustup target's, before anything is built.
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args([
-            "cost",
-            bundled().to_str().expect("utf-8"),
-            "--target",
-            "m4f",
-        ])
-        .env("PATH", "/nonexistent")
-        .output()
-        .expect("run rnn-train");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (ok, _, stderr) = cost_cli(&["--target", "m4f"], Some("/nonexistent"));
+    assert!(!ok);
     assert!(
         stderr.contains("the rustup target thumbv7em-none-eabihf is not installed")
             && stderr.contains("`rustup target add thumbv7em-none-eabihf`")
