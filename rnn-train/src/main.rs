@@ -23,7 +23,7 @@ use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::split::TestSize;
 use rnn_train::error::TrainError;
 use rnn_train::fit::{EpochReport, FitConfig, Loss};
-use rnn_train::nn::{Activation, CellKind, Precision};
+use rnn_train::nn::{Activation, CellKind, Init, Precision};
 use rnn_train::report::{evaluation_table, thousands};
 
 /// Train recurrent predictors on sensor CSVs and export rnn-core weight files.
@@ -92,6 +92,15 @@ struct CostArgs {
     /// (`apt-get install qemu-system-arm`, as root) instead of stopping.
     #[arg(long)]
     install: bool,
+}
+
+/// `--init` values.
+#[derive(Clone, Copy, ValueEnum)]
+enum InitArg {
+    /// Keras's defaults.
+    Keras,
+    /// Identity recurrent kernel (ReLU SimpleRNN only).
+    Irnn,
 }
 
 /// `--target` values: a target, or `none`.
@@ -187,6 +196,12 @@ struct TrainArgs {
     /// [default: tanh]
     #[arg(long, value_enum)]
     rnn_activation: Option<Act>,
+    /// Weight initialisation: `keras` (glorot-uniform kernels, orthogonal
+    /// recurrent kernels) or `irnn` (Le et al. 2015: identity recurrent
+    /// kernel, zero biases, input kernel N(0, 0.001²); only for
+    /// `--cell simple-rnn --rnn-activation relu`).
+    #[arg(long, value_enum, default_value_t = InitArg::Keras)]
+    init: InitArg,
     /// Dense head, `UNITS:ACTIVATION` per layer: `8:relu,1:linear`. The last has 1 unit.
     #[arg(long, value_delimiter = ',', value_parser = parse_dense, default_value = "1:linear")]
     dense: Vec<(usize, Activation)>,
@@ -434,6 +449,10 @@ impl TrainArgs {
                 },
             },
             rnn_activation: self.rnn_activation.unwrap_or(Act::Tanh).into(),
+            init: match self.init {
+                InitArg::Keras => Init::Keras,
+                InitArg::Irnn => Init::Irnn,
+            },
             units: self.units.clone(),
             dense: self.dense.clone(),
             scaler: match self.scaler {

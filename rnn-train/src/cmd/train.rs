@@ -48,6 +48,9 @@ pub struct TrainOptions {
     pub cell: CellKind,
     /// SimpleRNN activation (ignored for LSTM and GRU).
     pub rnn_activation: Activation,
+    /// How the weights are initialised: Keras's defaults, or IRNN for a
+    /// ReLU SimpleRNN ([`crate::nn::Init`]).
+    pub init: crate::nn::Init,
     /// Units of each stacked RNN layer.
     pub units: Vec<usize>,
     /// Dense head `(units, activation)`; the last has 1 unit (one target).
@@ -322,7 +325,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
         rnn_units: opts.units.clone(),
         dense,
     };
-    let network = Network::new(&arch, opts.fit.seed)?;
+    let network = Network::new_with_init(&arch, opts.fit.seed, opts.init)?;
     Ok(Prepared {
         summary: summarize(&network.layer_specs(), Some(opts.window)),
         opts: opts.clone(),

@@ -1,4 +1,5 @@
-//! Keras's default initializers, from a seeded generator.
+//! Keras's default initializers, and the IRNN initialisation, from a
+//! seeded generator.
 //!
 //! A layer's matrices are stored column-major as `[G·H × I]`, which is
 //! exactly the memory of Keras's row-major `kernel (I, G·H)`, so each
@@ -48,6 +49,39 @@ pub(crate) fn orthogonal(rng: &mut ChaCha20Rng, hidden: usize, gates: usize, out
     }
 }
 
+/// How a new network's weights are drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Init {
+    /// Keras's defaults: glorot-uniform kernels, orthogonal recurrent
+    /// kernels, zero biases, LSTM forget-gate bias 1.
+    #[default]
+    Keras,
+    /// IRNN, for a ReLU SimpleRNN: recurrent kernel = the identity, biases
+    /// zero, input kernel normal with standard deviation 0.001 (the Dense
+    /// head stays glorot-uniform). Source: Le, Jaitly & Hinton, "A simple
+    /// way to initialize recurrent networks of rectified linear units"
+    /// (2015); Keras's `mnist_irnn` example (`RandomNormal(stddev=0.001)`,
+    /// `Identity`).
+    Irnn,
+}
+
+/// The IRNN input kernel's standard deviation.
+const IRNN_INPUT_STDDEV: f64 = 0.001;
+
+/// Normal(0, [`IRNN_INPUT_STDDEV`]²) values into `out` (IRNN input kernel).
+pub(crate) fn irnn_input(rng: &mut ChaCha20Rng, out: &mut [f64]) {
+    for v in out {
+        *v = IRNN_INPUT_STDDEV * rng.sample::<f64, _>(StandardNormal);
+    }
+}
+
+/// The identity as the `[H × H]` column-major recurrent kernel (IRNN).
+pub(crate) fn identity(hidden: usize, out: &mut [f64]) {
+    for (k, v) in out.iter_mut().enumerate() {
+        *v = if k % (hidden + 1) == 0 { 1.0 } else { 0.0 };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +106,12 @@ mod tests {
         let limit = (6.0f64 / 41.0).sqrt();
         assert!(w.iter().all(|v| v.abs() <= limit));
         assert!(w.iter().any(|v| v.abs() > 0.9 * limit));
+    }
+
+    #[test]
+    fn identity_is_the_identity() {
+        let mut u = vec![7.0; 9];
+        identity(3, &mut u);
+        assert_eq!(u, [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
     }
 }

@@ -28,6 +28,7 @@ mod tape;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
+pub use init::Init;
 pub use real::{Precision, Real};
 pub use rnn_core::Activation;
 
@@ -171,6 +172,11 @@ pub enum NetworkError {
         /// Recurrent plus Dense layers.
         layers: usize,
     },
+    /// [`Init::Irnn`] for a network that is not a ReLU SimpleRNN.
+    #[error(
+        "the IRNN initialisation is for a ReLU SimpleRNN (--cell simple-rnn --rnn-activation relu)"
+    )]
+    IrnnNeedsReluSimpleRnn,
     /// A softmax activation: rnn-train's networks are regressors (their
     /// losses and gradients are element-wise); rnn-core runs softmax
     /// models.
@@ -257,7 +263,25 @@ impl Network {
     /// Those of [`Architecture::validate`]; [`NetworkError::OutOfMemory`] when
     /// the parameters cannot be allocated.
     pub fn new(arch: &Architecture, seed: u64) -> Result<Network, NetworkError> {
+        Network::new_with_init(arch, seed, Init::Keras)
+    }
+
+    /// [`Network::new`] with the initialisation `init`.
+    ///
+    /// # Errors
+    /// Those of [`Network::new`]; [`NetworkError::IrnnNeedsReluSimpleRnn`]
+    /// for [`Init::Irnn`] with another cell or activation.
+    pub fn new_with_init(
+        arch: &Architecture,
+        seed: u64,
+        init: Init,
+    ) -> Result<Network, NetworkError> {
         arch.validate()?;
+        if init == Init::Irnn
+            && (arch.cell != CellKind::SimpleRnn || arch.rnn_activation != Activation::Relu)
+        {
+            return Err(NetworkError::IrnnNeedsReluSimpleRnn);
+        }
         let (gates, recurrent_bias) = match arch.cell {
             CellKind::SimpleRnn => (1, false),
             CellKind::Lstm => (4, false),
@@ -305,14 +329,19 @@ impl Network {
             dense,
             params,
         };
-        net.initialise(seed);
+        net.initialise(seed, init);
         Ok(net)
     }
 
-    fn initialise(&mut self, seed: u64) {
+    fn initialise(&mut self, seed: u64, how: Init) {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let params = &mut self.params;
         for s in &self.rnn {
+            if how == Init::Irnn {
+                init::irnn_input(&mut rng, &mut params[s.w()]);
+                init::identity(s.hidden, &mut params[s.u()]);
+                continue;
+            }
             init::glorot_uniform(&mut rng, s.input, s.gate_rows(), &mut params[s.w()]);
             init::orthogonal(&mut rng, s.hidden, s.gates, &mut params[s.u()]);
             if self.arch.cell == CellKind::Lstm {
@@ -521,6 +550,35 @@ mod tests {
             .zip(b.params())
             .all(|(x, y)| x.to_bits() == y.to_bits()));
         assert_ne!(a.params(), c.params());
+    }
+
+    /// IRNN: identity recurrent kernels, zero biases, input weights with a
+    /// standard deviation near 0.001; only for a ReLU SimpleRNN.
+    #[test]
+    fn irnn_initialisation_is_the_identity_for_relu_simple_rnn_only() {
+        let mut a = arch(CellKind::SimpleRnn);
+        a.rnn_activation = Activation::Relu;
+        let net = Network::new_with_init(&a, 5, Init::Irnn).unwrap();
+        for s in &net.rnn {
+            let u = &net.params()[s.u()];
+            let h = s.hidden;
+            for (k, &v) in u.iter().enumerate() {
+                assert_eq!(v, if k % (h + 1) == 0 { 1.0 } else { 0.0 }, "U[{k}]");
+            }
+            assert!(net.params()[s.b()].iter().all(|&v| v == 0.0));
+            let w = &net.params()[s.w()];
+            let rms = (w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64).sqrt();
+            assert!((3e-4..3e-3).contains(&rms), "input weights rms {rms}");
+        }
+        // The same seed gives the same network; Keras's default differs.
+        assert_eq!(net, Network::new_with_init(&a, 5, Init::Irnn).unwrap());
+        assert_ne!(net, Network::new(&a, 5).unwrap());
+        for bad in [arch(CellKind::SimpleRnn), arch(CellKind::Lstm)] {
+            assert!(matches!(
+                Network::new_with_init(&bad, 5, Init::Irnn),
+                Err(NetworkError::IrnnNeedsReluSimpleRnn)
+            ));
+        }
     }
 
     #[test]

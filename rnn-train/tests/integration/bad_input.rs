@@ -696,3 +696,66 @@ fn too_many_layers_is_refused_before_training() {
         "trained anyway"
     );
 }
+
+/// `--init irnn` trains a ReLU SimpleRNN and is refused, before any work,
+/// for any other cell or activation.
+#[test]
+fn irnn_init_only_for_a_relu_simple_rnn() {
+    let dir = TempDir::new("bad-irnn");
+    dir.file("s.csv", &series(200));
+    let common = [
+        "train",
+        "s.csv",
+        "-i",
+        "v",
+        "-t",
+        "v",
+        "-w",
+        "10",
+        "-e",
+        "2",
+        "--no-plots",
+        "--init",
+        "irnn",
+    ];
+    let (ok, stderr) = run(
+        &dir.0,
+        &[
+            &common[..],
+            &[
+                "--cell",
+                "simple-rnn",
+                "--rnn-activation",
+                "relu",
+                "-o",
+                "ok",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(ok, "{stderr}");
+    assert!(dir.0.join("ok/model.rnnw").is_file());
+    for extra in [
+        &[
+            "--cell",
+            "simple-rnn",
+            "--rnn-activation",
+            "tanh",
+            "-o",
+            "tanh",
+        ][..],
+        &["--cell", "lstm", "-o", "lstm"][..],
+    ] {
+        let (ok, stderr) = run(&dir.0, &[&common[..], extra].concat());
+        assert!(!ok, "{extra:?}");
+        assert!(
+            stderr.contains("the IRNN initialisation is for a ReLU SimpleRNN"),
+            "{extra:?}: {stderr}"
+        );
+        assert!(!dir
+            .0
+            .join(extra[extra.len() - 1])
+            .join("model.rnnw")
+            .exists());
+    }
+}

@@ -52,6 +52,7 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
         horizon: 1,
         cell: CellKind::Lstm,
         rnn_activation: Activation::Tanh,
+        init: rnn_train::nn::Init::Keras,
         units: vec![16],
         dense: vec![(1, Activation::Linear)],
         scaler: ScalerKind::MinMax,

@@ -26,6 +26,7 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
         horizon: 1,
         cell: CellKind::Lstm,
         rnn_activation: Activation::Tanh,
+        init: rnn_train::nn::Init::Keras,
         units: vec![16],
         dense: vec![(1, Activation::Linear)],
         scaler: ScalerKind::MinMax,
