@@ -54,7 +54,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The activation of a SimpleRNN, LSTM, GRU or Dense layer, as named in Keras.
+/// The activation of a SimpleRNN or Dense layer, as named in Keras (LSTM and
+/// GRU always use tanh and sigmoid).
 ///
 /// Source: [Keras activations](https://keras.io/api/layers/activations/).
 ///

@@ -1,6 +1,9 @@
 //! The one error type of `rnn-core`: everything that can go wrong when
 //! loading, importing or encoding weights, or when a sequence buffer does
-//! not fit. Forward passes cannot fail: shapes are types.
+//! not fit. A streaming `step` cannot fail: shapes are types. Sequence
+//! calls fail on an empty sequence or a wrong output length, and
+//! [`crate::Bidirectional`] on an output width its merge mode does not
+//! give.
 
 use core::fmt;
 
@@ -96,7 +99,9 @@ pub enum Error {
         /// Bytes the buffer has.
         available: usize,
     },
-    /// An imported array, or a caller's buffer, has the wrong length.
+    /// An imported array, or a caller's buffer, has the wrong length; or a
+    /// [`crate::Bidirectional`]'s output width `O` is not what its merge
+    /// mode gives (`expected`).
     Length {
         /// Length required.
         expected: usize,

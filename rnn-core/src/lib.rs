@@ -10,11 +10,16 @@
 //! | [`SimpleRnn<I, H>`] | `SimpleRNN` (tanh, relu, linear) | `h: [H]` |
 //! | [`Lstm<I, H>`] | `LSTM` (gates i, f, c, o) | [`LstmState`] `h, c: [H]` |
 //! | [`Gru<I, H>`] | `GRU`, `reset_after` true or false | `h: [H]` |
-//! | [`Dense<I, O>`] | `Dense` (linear, relu, tanh, sigmoid) | none |
+//! | [`Dense<I, O>`] | `Dense` (linear, relu, tanh, sigmoid, softmax) | none |
 //!
-//! [`Stack`] chains layers at compile time; every layer and stack implements
-//! [`Layer`], with a streaming [`Layer::step`] and Keras sequence calls
-//! ([`Layer::run_sequence`], [`Layer::run_sequence_into`]).
+//! [`Stack`] chains layers at compile time, of any cell kinds; every layer
+//! and stack implements [`Layer`], with a streaming [`Layer::step`] and
+//! Keras sequence calls ([`Layer::run_sequence`], and
+//! [`Layer::run_sequence_into`] for an output at every timestep, which
+//! after a Dense is Keras's `TimeDistributed(Dense)`).
+//! [`Bidirectional`] (Keras `Bidirectional`, [`MergeMode`]) is
+//! sequence-only: not a [`Layer`], it returns the merged final outputs of
+//! its two directions; a head after it is stepped on that output.
 //!
 //! [`quant`] has the integer counterparts (int8 weights, int16 state) for
 //! cores without an FPU.

@@ -367,6 +367,14 @@ pub enum TrainError {
         /// Why (the template's one-input, one-output shape, a missing scaler, ...).
         reason: String,
     },
+    /// `cost`: the host timing cannot be built with this model.
+    #[error("{}: cost cannot time this model on the host: {reason}; --target none gives the counts", path.display())]
+    CostHost {
+        /// The weight file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// `cost`: building or running a measurement failed.
     #[error("cost: {what}: {reason}")]
     CostBuild {

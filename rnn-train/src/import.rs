@@ -91,8 +91,15 @@ pub fn architecture(specs: &[LayerSpec]) -> std::result::Result<Architecture, St
                 return Err(format!("recurrent layer {index} follows a Dense layer"));
             }
             if cell.is_some_and(|k| k != c) {
+                let name = |k: CellKind| match k {
+                    CellKind::SimpleRnn => "SimpleRNN",
+                    CellKind::Lstm => "LSTM",
+                    CellKind::Gru { .. } => "GRU",
+                };
+                let before = cell.map_or("", name);
                 return Err(format!(
-                    "layer {index} mixes cell kinds ({c:?} after {cell:?})"
+                    "layer {index} mixes cell kinds ({} after {before}); rnn-train's networks have one",
+                    name(c)
                 ));
             }
             cell = Some(c);

@@ -25,7 +25,8 @@ pub struct Dense<const I: usize, const O: usize> {
     pub w: SMatrix<f32, O, I>,
     /// Bias `b`, `[O]` (zero when `use_bias` is false).
     pub b: SVector<f32, O>,
-    /// `act`: linear (Keras default), relu, tanh or sigmoid.
+    /// `act`: linear (Keras default), relu, tanh, sigmoid, or softmax over
+    /// the whole output.
     pub activation: Activation,
     /// Keras `use_bias`.
     pub use_bias: bool,

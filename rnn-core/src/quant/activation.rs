@@ -1,6 +1,6 @@
 //! Fixed-point tanh and sigmoid: Q3.12 input (int16, `x / 4096`, so
 //! `[-8, 8)`), Q15 output (int16, `y / 32768`), by linear interpolation in
-//! one 513-entry table of `tanh` on `[0, 8]` ([`super::tanh_table`]).
+//! one 513-entry table of `tanh` on `[0, 8]` (`tanh_table.rs`).
 //!
 //! The Q3.12 gate input and Q15 gate output are those of CMSIS-NN's int16
 //! LSTM (`arm_nn_activation_s16`), which interpolates a 513-entry sigmoid

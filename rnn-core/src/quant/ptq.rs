@@ -376,7 +376,7 @@ impl QModel {
     /// same blob).
     ///
     /// Formats: the model input gets the most fractional bits (at most 15)
-    /// that hold the calibrated range × [`HEADROOM`]; so do each LSTM's cell
+    /// that hold the calibrated range × `HEADROOM`; so do each LSTM's cell
     /// state (at most 15) and a linear or relu Dense output (at most 30,
     /// fewer if a row's multiplier needs it). Weights: per output row,
     /// `s = max |U| / 127` (`max |W| / 127` without `U`), `u_q = round(u / s)`;

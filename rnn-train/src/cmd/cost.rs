@@ -145,8 +145,14 @@ pub fn render(report: &CostReport, flash: Option<Bytes>, ram: Option<Bytes>) -> 
     }
     if let Some(host) = &report.host {
         t += &format!(
-            "\nHost: {}, kernel {} (rnn-core's run-time choice), ns per step (criterion: median, its 95 % interval, median absolute deviation):\n\n",
-            host.cpu, host.kernel
+            "\nHost: {}, kernel {} ({}), ns per step (criterion: median, its 95 % interval, median absolute deviation):\n\n",
+            host.cpu,
+            host.kernel,
+            if host.kernel == "integer" {
+                "rnn-core's portable integer kernel"
+            } else {
+                "rnn-core's run-time choice"
+            }
         );
         t += "| streams | median | 95 % interval | MAD | median per stream |\n";
         t += "| ---: | ---: | ---: | ---: | ---: |\n";
@@ -195,6 +201,9 @@ pub fn render(report: &CostReport, flash: Option<Bytes>, ram: Option<Bytes>) -> 
         }
     } else if flash.is_some() || ram.is_some() {
         t += "\n--flash / --ram: no Cortex-M target was measured, nothing to compare.\n";
+    }
+    if let Some(reason) = &report.host_skipped {
+        t += &format!("\nHost not measured: {reason}.\n");
     }
     if let Some(reason) = &report.cores_skipped {
         t += &format!("\nCortex-M targets not measured: the deployment template cannot run this model: {reason}.\n");

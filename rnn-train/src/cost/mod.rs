@@ -113,6 +113,9 @@ pub struct CostReport {
     /// Why the Cortex-M targets were not measured, when they were left
     /// out (targets not given, and the template cannot take the model).
     pub cores_skipped: Option<String>,
+    /// Why the host was not measured, when it was left out (targets not
+    /// given, and the model has no scaler metadata).
+    pub host_skipped: Option<String>,
 }
 
 /// Where [`run`] measures.
@@ -276,7 +279,8 @@ fn series_rows(workspace: &Path) -> Result<usize> {
 /// # Errors
 /// [`TrainError::File`] and [`TrainError::WeightFile`] for an unreadable or
 /// corrupted file (rnn-core's checks, float and quantized);
-/// [`TrainError::CostTemplate`] when a Cortex-M target is given and the
+/// [`TrainError::CostHost`] when `host` is given and the model has no
+/// scaler metadata; [`TrainError::CostTemplate`] when a Cortex-M target is given and the
 /// template cannot take the model (one input and one output per timestep,
 /// scaler metadata, a window of at most [`TEMPLATE_MAX_WINDOW`]); [`TrainError::CostToolMissing`] when a
 /// rustup target or `qemu-system-arm` is missing; [`TrainError::CostSources`]
@@ -299,7 +303,9 @@ pub fn run(path: &Path, targets: &Targets, install: bool) -> Result<CostReport> 
         host: None,
         cores: Vec::new(),
         cores_skipped: None,
+        host_skipped: None,
     };
+    let given = matches!(targets, Targets::Given(_));
     let all: Vec<Target> = [Target::Host]
         .into_iter()
         .chain(Core::ALL.map(Target::Core))
@@ -320,7 +326,7 @@ pub fn run(path: &Path, targets: &Targets, install: bool) -> Result<CostReport> 
         .collect();
     if !cores.is_empty() {
         if let Some(reason) = template_refusal(&model, series_rows(&workspace)?) {
-            if targets != &all {
+            if given {
                 return Err(TrainError::CostTemplate {
                     path: path.to_path_buf(),
                     reason,
@@ -334,8 +340,22 @@ pub fn run(path: &Path, targets: &Targets, install: bool) -> Result<CostReport> 
         }
     }
     if targets.contains(&Target::Host) {
-        eprintln!("cost: host: building and timing the step (cargo, release)");
-        report.host = Some(host::measure(&workspace, &absolute, model.kind)?);
+        if model.window.is_none() {
+            let reason = "the model file has no scaler metadata, which the firmware's model crate \
+                          the timing is built from needs (a weight file from rnn-train train, or \
+                          imported with --window, has it)"
+                .to_string();
+            if given {
+                return Err(TrainError::CostHost {
+                    path: path.to_path_buf(),
+                    reason,
+                });
+            }
+            report.host_skipped = Some(reason);
+        } else {
+            eprintln!("cost: host: building and timing the step (cargo, release)");
+            report.host = Some(host::measure(&workspace, &absolute, model.kind)?);
+        }
     }
     for core in cores {
         eprintln!(

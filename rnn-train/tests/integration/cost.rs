@@ -185,6 +185,13 @@ fn the_template_refuses_a_model_with_two_inputs_before_building() {
         panic!("{err}");
     };
     assert!(reason.contains("2 input(s) and 1 output(s)"), "{reason}");
+    // No scaler metadata: the host timing cannot build it either; without
+    // --target both are left out with a note, and nothing is built.
+    let err = run(&path, &given(&[Target::Host]), false).expect_err("refused");
+    assert!(matches!(err, TrainError::CostHost { .. }), "{err}");
+    let report = run(&path, &Targets::Default, false).expect("counts");
+    assert!(report.host.is_none() && report.cores.is_empty());
+    assert!(report.host_skipped.is_some() && report.cores_skipped.is_some());
     // The counts need no template.
     assert_eq!(
         run(&path, &NONE, false).expect("counts").total.params,
