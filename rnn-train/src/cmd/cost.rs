@@ -76,15 +76,17 @@ pub fn run(opts: &CostOptions) -> Result<(CostReport, String)> {
     }
     let report = crate::cost::run(&opts.model, &opts.targets, opts.install)?;
     if let Some(json) = &opts.json {
-        let fits = report
-            .cores
-            .iter()
-            .filter(|_| opts.flash.is_some() || opts.ram.is_some())
-            .map(|c| CoreFit {
+        // A verdict per core only when a part's limits were given.
+        let limits = opts.flash.is_some() || opts.ram.is_some();
+        let fits = if limits {
+            let verdict = |c: &CoreCost| CoreFit {
                 core: c.core,
                 fits: fits(c, opts.flash, opts.ram).0,
-            })
-            .collect();
+            };
+            report.cores.iter().map(verdict).collect()
+        } else {
+            Vec::new()
+        };
         let document = JsonReport {
             report: &report,
             flash_limit_bytes: opts.flash.map(|b| b.0),

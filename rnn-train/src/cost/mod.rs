@@ -21,7 +21,7 @@ mod toolchain;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use rnn_core::format::{read_header, LayerSpec};
+use rnn_core::format::read_header;
 use rnn_core::quant::format::QUANTIZED_FORMAT_VERSION;
 use rnn_core::quant::QModel;
 use serde::Serialize;
@@ -171,25 +171,21 @@ fn read_model(path: &Path) -> Result<ModelFile> {
         what: path.display().to_string(),
         reason: "a layer's counts overflow".into(),
     };
-    match read_header(&blob) {
+    // Each kind: the check the firmware's code generation makes, then the
+    // layers' counts, shapes and preprocessing.
+    let (kind, layers, shapes, metadata) = match read_header(&blob) {
         Ok(checked) => {
-            // The check the firmware's code generation makes.
             rnn_core::format::codegen::rust_source(&blob).map_err(weight_file)?;
-            let specs: Vec<LayerSpec> = checked.header.layers.iter().copied().collect();
-            let layers = specs
-                .iter()
-                .map(counts::float_layer)
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(overflow)?;
-            Ok(ModelFile {
-                kind: ModelKind::Float,
-                layers,
-                io: io(specs.iter().map(|s| s.shape())),
-                window: checked
-                    .header
-                    .metadata
-                    .map(|m| (m.window as usize, m.horizon as usize)),
-            })
+            let specs = &checked.header.layers;
+            (
+                ModelKind::Float,
+                specs
+                    .iter()
+                    .map(counts::float_layer)
+                    .collect::<Option<Vec<_>>>(),
+                specs.iter().map(|s| s.shape()).collect::<Vec<_>>(),
+                checked.header.metadata,
+            )
         }
         Err(rnn_core::Error::UnsupportedVersion { found, .. })
             if found == QUANTIZED_FORMAT_VERSION =>
@@ -197,26 +193,25 @@ fn read_model(path: &Path) -> Result<ModelFile> {
             let model = QModel::from_blob(&blob).map_err(weight_file)?;
             rnn_core::quant::format::codegen::quantized_rust_source(&blob).map_err(weight_file)?;
             let specs = model.specs();
-            let layers = specs
-                .iter()
-                .map(counts::quantized_layer)
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(overflow)?;
-            Ok(ModelFile {
-                kind: ModelKind::Quantized,
-                layers,
-                io: io(specs.iter().map(|s| s.shape())),
-                window: model
-                    .metadata()
-                    .map(|m| (m.window as usize, m.horizon as usize)),
-            })
+            (
+                ModelKind::Quantized,
+                specs.iter().map(counts::quantized_layer).collect(),
+                specs.iter().map(|s| s.shape()).collect(),
+                model.metadata().cloned(),
+            )
         }
-        Err(e) => Err(weight_file(e)),
-    }
+        Err(e) => return Err(weight_file(e)),
+    };
+    Ok(ModelFile {
+        kind,
+        layers: layers.ok_or_else(overflow)?,
+        io: io(&shapes),
+        window: metadata.map(|m| (m.window as usize, m.horizon as usize)),
+    })
 }
 
-fn io(shapes: impl Iterator<Item = rnn_core::format::LayerShape> + Clone) -> (usize, usize) {
-    let first = shapes.clone().next().map_or(0, |s| s.input_size as usize);
+fn io(shapes: &[rnn_core::format::LayerShape]) -> (usize, usize) {
+    let first = shapes.first().map_or(0, |s| s.input_size as usize);
     let last = shapes.last().map_or(0, |s| s.units as usize);
     (first, last)
 }
