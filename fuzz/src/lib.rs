@@ -7,7 +7,8 @@
 //! bit-identical parameters.
 
 use rnn_core::format::{
-    self, encode, encode_raw_with_contract, encoded_len_with_contract, load_into, read_header,
+    self, encode, encode_raw_with_classes, encode_raw_with_contract, encoded_len_with_classes,
+    encoded_len_with_contract, load_into, read_header,
     FORMAT_VERSION,
 };
 use rnn_core::{Dense, Error, Gru, Layer, Lstm, SimpleRnn, Stack};
@@ -48,11 +49,18 @@ pub fn check_header(data: &[u8]) {
     assert_eq!(params.len(), header.param_count as usize);
     let meta = header.metadata.as_ref();
     let contract = header.contract.as_ref();
-    let len = encoded_len_with_contract(&header.layers, meta, contract)
-        .expect("accepted header has an encoded length");
+    let layers = &header.layers;
+    let len = match &header.classes {
+        Some(c) => encoded_len_with_classes(layers, meta, contract, c),
+        None => encoded_len_with_contract(layers, meta, contract),
+    }
+    .expect("accepted header has an encoded length");
+    let encode = |out: &mut [u8]| match &header.classes {
+        Some(c) => encode_raw_with_classes(layers, meta, contract, c, &params, out),
+        None => encode_raw_with_contract(layers, meta, contract, &params, out),
+    };
     let mut out = vec![0u8; len];
-    let n = encode_raw_with_contract(&header.layers, meta, contract, &params, &mut out)
-        .expect("accepted header and parameters re-encode");
+    let n = encode(&mut out).expect("accepted header and parameters re-encode");
     assert_eq!(n, len, "encoded_len is exact");
     let again = read_header(&out).expect("re-encoded blob reads back");
     // Older versions are read as the current one and written as it.
@@ -61,8 +69,7 @@ pub fn check_header(data: &[u8]) {
     assert_eq!(again.header, want, "header survives the round trip");
     assert_eq!(again.params, checked.params, "parameter bytes survive");
     let mut twice = vec![0u8; len];
-    encode_raw_with_contract(&again.header.layers, meta, contract, &params, &mut twice)
-        .expect("encodes twice");
+    encode(&mut twice).expect("encodes twice");
     assert_eq!(twice, out, "encoding is deterministic");
 }
 

@@ -92,6 +92,16 @@ pub enum Error {
     /// by the loader for a blob and by the encoder for a contract it is
     /// given. Found by fuzzing the loader (`fuzz/README.md`).
     BadSplit,
+    /// A classifier's class names are unusable: fewer than 2, a name
+    /// repeated, or not one per output of the model's last layer.
+    /// Returned by the loader for a blob and by the encoder for names it
+    /// is given.
+    BadClasses {
+        /// Class names given.
+        names: usize,
+        /// Outputs of the last layer (0 for a model without layers).
+        outputs: usize,
+    },
     /// The output buffer given to an encoder is too small.
     BufferTooSmall {
         /// Bytes the encoded blob needs.
@@ -153,7 +163,9 @@ impl fmt::Display for Error {
                         f,
                         ": version {found} is a quantized model (int8 weights), read by rnn_core::quant"
                     ),
-                    (_, crate::quant::format::QUANTIZED_FORMAT_VERSION) if *found >= 1 && *found < *supported => {
+                    (_, crate::quant::format::QUANTIZED_FORMAT_VERSION)
+                        if (crate::format::OLDEST_VERSION..=crate::format::FORMAT_VERSION).contains(found) =>
+                    {
                         write!(f, ": version {found} is a float model, read by rnn_core::format")
                     }
                     _ => Ok(()),
@@ -197,6 +209,10 @@ impl fmt::Display for Error {
             Error::BadSplit => write!(
                 f,
                 "data contract split has a validation fraction outside [0, 1) or a test fraction outside (0, 1)"
+            ),
+            Error::BadClasses { names, outputs } => write!(
+                f,
+                "{names} class names for a model with {outputs} outputs: a classifier needs one distinct name per output, at least 2"
             ),
             Error::BufferTooSmall { needed, available } => write!(
                 f,

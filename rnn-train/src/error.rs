@@ -11,6 +11,9 @@ pub type Result<T, E = TrainError> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrainError {
+    /// Labelled data that cannot train or test a classifier.
+    #[error(transparent)]
+    Labels(Box<crate::data::cases::LabelError>),
     /// A file could not be opened, read or written.
     #[error("{}: {source}", path.display())]
     File {

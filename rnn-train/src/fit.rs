@@ -465,7 +465,7 @@ impl<T: Real> Worker<T> {
         (first, stride): (usize, usize),
         loss: Loss,
     ) {
-        let values = windows.len() * data.output_size;
+        let terms = loss.terms(windows.len(), data.output_size);
         let chunks = windows.chunks(CHUNK_WINDOWS).skip(first).step_by(stride);
         for (slot, chunk) in chunks.enumerate() {
             let tape = self
@@ -475,7 +475,7 @@ impl<T: Real> Worker<T> {
                 .expect("a tape for every chunk size");
             tape.load(&data.inputs, &data.targets, chunk);
             net.forward(tape);
-            self.losses[slot] = tape.loss_sum_and_seed(loss, values);
+            self.losses[slot] = tape.loss_sum_and_seed(loss, terms);
             net.backward(tape, &mut self.grads[slot], false);
         }
     }
@@ -561,7 +561,7 @@ impl<T: Real> Workers<T> {
             }
             sum += w.losses[c / stride];
         }
-        (sum / T::from_f64((windows.len() * data.output_size) as f64)).into_f64()
+        (sum / T::from_f64(loss.terms(windows.len(), data.output_size) as f64)).into_f64()
     }
 }
 
@@ -628,7 +628,8 @@ pub fn evaluate<T: Real>(net: &Network<T>, data: &Dataset<T>, loss: Loss) -> f64
         };
         tape.load(&data.inputs, &data.targets, chunk);
         net.forward(tape);
-        sum += loss.value(tape.output(), &tape.targets).into_f64() * chunk.len() as f64;
+        let mean = loss.value(tape.output(), &tape.targets, data.output_size);
+        sum += mean.into_f64() * chunk.len() as f64;
     }
     sum / n as f64
 }

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use rnn_core::format::{DataContract, LayerSpec, Metadata};
+use rnn_core::format::{ClassLabels, DataContract, LayerSpec, Metadata};
 
 use crate::error::{Result, TrainError};
 use crate::nn::{Activation, Architecture, CellKind, Network};
@@ -27,6 +27,11 @@ pub struct Model {
     /// The columns and split the model was trained on (`None` for files of
     /// weight format 1 or not written by `rnn-train train`).
     pub contract: Option<DataContract>,
+    /// A classifier's class names (written by `rnn-train classify`). The
+    /// file's last layer is then Dense softmax, and `network` stops before
+    /// the softmax: it gives the logits, [`crate::classes::softmax`] the
+    /// probabilities.
+    pub classes: Option<ClassLabels>,
 }
 
 /// The [`Architecture`] that layer records describe: the inverse of
@@ -146,7 +151,18 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
         path: path.to_path_buf(),
         reason,
     };
-    let arch = architecture(&specs).map_err(bad)?;
+    let mut arch = architecture(&specs).map_err(bad)?;
+    let classes = checked.header.classes.clone();
+    if classes.is_some() {
+        match arch.dense.last_mut() {
+            Some((_, act)) if *act == Activation::Softmax => *act = Activation::Linear,
+            _ => {
+                return Err(bad(
+                    "the file has class names but its last layer is not Dense softmax".to_string(),
+                ))
+            }
+        }
+    }
     let params: Vec<f32> = checked.params().collect();
     if let Some(index) = params.iter().position(|v| !v.is_finite()) {
         return Err(refused(rnn_core::Error::NonFiniteWeight { index }));
@@ -160,6 +176,7 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
         specs,
         metadata: checked.header.metadata,
         contract: checked.header.contract,
+        classes,
     })
 }
 

@@ -1,14 +1,16 @@
-//! Regression losses and their gradients, as Keras computes them: the mean
-//! over outputs, then the mean over the batch (`sum_over_batch_size`), which
-//! is the mean over all `B·O` values, in the float type of training
-//! ([`Real`]).
+//! Training losses and their gradients, as Keras computes them, in the
+//! float type of training ([`Real`]). The regression losses take the mean
+//! over outputs, then the mean over the batch (`sum_over_batch_size`),
+//! which is the mean over all `B·O` values; the classification loss sums
+//! over a window's `O` classes and takes the mean over the batch.
 
 use crate::nn::{c, Real};
 
-/// A regression loss on scaled targets.
+/// A regression loss on scaled targets, or the classification loss on
+/// logits.
 ///
 /// Sources: Keras `MeanSquaredError`, `MeanAbsoluteError`, `Huber`
-/// (`delta = 1.0`, its default).
+/// (`delta = 1.0`, its default), `CategoricalCrossentropy(from_logits=True)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Loss {
     /// Mean squared error, `mean((y − t)²)`.
@@ -17,6 +19,13 @@ pub enum Loss {
     Mae,
     /// Huber loss with `δ = 1`: `½e²` for `|e| ≤ δ`, else `δ(|e| − ½δ)`.
     Huber,
+    /// Softmax cross-entropy on a window's `O` logits `y` against its class
+    /// probabilities `t` (one-hot for a label):
+    /// `−Σₖ tₖ·(yₖ − logΣⱼ exp yⱼ)`, computed with the largest logit
+    /// subtracted (no overflow for large logits). Its gradient is
+    /// `softmax(y)·Σₖtₖ − t`. The network's last Dense layer is linear
+    /// (logits); the exported model applies the softmax.
+    CrossEntropy,
 }
 
 /// Huber's `δ` (Keras default).
@@ -31,6 +40,7 @@ impl Loss {
         match self {
             Loss::Mse => (e * e, two * e),
             Loss::Mae => (e.abs(), sign(e)),
+            Loss::CrossEntropy => unreachable!("cross-entropy is not pointwise"),
             Loss::Huber => {
                 let delta = c::<T>(HUBER_DELTA);
                 if e.abs() <= delta {
@@ -42,33 +52,53 @@ impl Loss {
         }
     }
 
-    /// Mean loss between `predicted` and `target` (same length; an empty
-    /// pair gives NaN, as a mean of nothing), summed and divided in `T`.
-    pub fn value<T: Real>(self, predicted: &[T], target: &[T]) -> T {
-        let sum = predicted
-            .iter()
-            .zip(target)
-            .fold(T::zero(), |sum, (&y, &t)| sum + self.pointwise(y - t).0);
-        sum / c::<T>(predicted.len() as f64)
+    /// The number of terms the mean is taken over for `windows` windows of
+    /// `outputs` values: `windows · outputs` for the regression losses,
+    /// `windows` for [`Loss::CrossEntropy`] (one term per window).
+    pub fn terms(self, windows: usize, outputs: usize) -> usize {
+        match self {
+            Loss::CrossEntropy => windows,
+            Loss::Mse | Loss::Mae | Loss::Huber => windows * outputs,
+        }
+    }
+
+    /// Mean loss between `predicted` and `target` (same length, windows of
+    /// `outputs` values each; an empty pair gives NaN, as a mean of
+    /// nothing), summed and divided in `T`.
+    pub fn value<T: Real>(self, predicted: &[T], target: &[T], outputs: usize) -> T {
+        let mut grad = vec![T::zero(); predicted.len()];
+        self.value_and_gradient(predicted, target, outputs, &mut grad)
     }
 
     /// Mean loss, and its gradient w.r.t. each prediction written into
     /// `grad` (same length as `predicted`).
-    pub fn value_and_gradient<T: Real>(self, predicted: &[T], target: &[T], grad: &mut [T]) -> T {
-        let n = c::<T>(predicted.len() as f64);
-        self.sum_and_gradient(predicted, target, grad, n) / n
+    pub fn value_and_gradient<T: Real>(
+        self,
+        predicted: &[T],
+        target: &[T],
+        outputs: usize,
+        grad: &mut [T],
+    ) -> T {
+        let windows = predicted.len().checked_div(outputs).unwrap_or(0);
+        let n = c::<T>(self.terms(windows, outputs) as f64);
+        self.sum_and_gradient(predicted, target, outputs, grad, n) / n
     }
 
-    /// The summed (not averaged) loss, and into `grad` the gradient of
-    /// that sum divided by `n`: for a part of a batch of `n` values, the
-    /// part's share of the gradient of the batch's mean loss.
+    /// The summed (not averaged) loss over windows of `outputs` values,
+    /// and into `grad` the gradient of that sum divided by `n`: for a part
+    /// of a batch of `n` terms ([`Loss::terms`]), the part's share of the
+    /// gradient of the batch's mean loss.
     pub fn sum_and_gradient<T: Real>(
         self,
         predicted: &[T],
         target: &[T],
+        outputs: usize,
         grad: &mut [T],
         n: T,
     ) -> T {
+        if self == Loss::CrossEntropy {
+            return cross_entropy(predicted, target, outputs, grad, n);
+        }
         let mut sum = T::zero();
         for ((g, &y), &t) in grad.iter_mut().zip(predicted).zip(target) {
             let (l, d) = self.pointwise(y - t);
@@ -77,6 +107,33 @@ impl Loss {
         }
         sum
     }
+}
+
+/// [`Loss::CrossEntropy`]'s sum over windows of `outputs` logits, and its
+/// gradient divided by `n` into `grad`.
+fn cross_entropy<T: Real>(
+    predicted: &[T],
+    target: &[T],
+    outputs: usize,
+    grad: &mut [T],
+    n: T,
+) -> T {
+    let mut sum = T::zero();
+    let rows = predicted
+        .chunks(outputs.max(1))
+        .zip(target.chunks(outputs.max(1)))
+        .zip(grad.chunks_mut(outputs.max(1)));
+    for ((y, t), g) in rows {
+        let top = y.iter().copied().fold(T::neg_infinity(), T::max);
+        let total = y.iter().fold(T::zero(), |s, &v| s + (v - top).exp());
+        let log_total = total.ln() + top;
+        let mass = t.iter().fold(T::zero(), |s, &v| s + v);
+        for ((g, &y), &t) in g.iter_mut().zip(y).zip(t) {
+            sum -= t * (y - log_total);
+            *g = ((y - log_total).exp() * mass - t) / n;
+        }
+    }
+    sum
 }
 
 /// Sign with `sign(0) = 0` (the subgradient TensorFlow and JAX use for `|x|`).
@@ -98,26 +155,43 @@ mod tests {
     fn values_match_hand_computation() {
         let y = [1.0f64, -2.0, 0.5];
         let t = [0.0, 0.0, 0.0];
-        assert!((Loss::Mse.value(&y, &t) - (1.0 + 4.0 + 0.25) / 3.0).abs() < 1e-15);
-        assert!((Loss::Mae.value(&y, &t) - 3.5 / 3.0).abs() < 1e-15);
+        assert!((Loss::Mse.value(&y, &t, 1) - (1.0 + 4.0 + 0.25) / 3.0).abs() < 1e-15);
+        assert!((Loss::Mae.value(&y, &t, 1) - 3.5 / 3.0).abs() < 1e-15);
         // Huber: 0.5, 2 - 0.5 = 1.5, 0.125
-        assert!((Loss::Huber.value(&y, &t) - 2.125 / 3.0).abs() < 1e-15);
+        assert!((Loss::Huber.value(&y, &t, 1) - 2.125 / 3.0).abs() < 1e-15);
     }
 
     #[test]
     fn gradients_match_central_differences() {
         let y = [0.3f64, -1.7, 2.2, 0.05];
         let t = [0.1, 0.2, -0.4, 0.0];
-        for loss in [Loss::Mse, Loss::Mae, Loss::Huber] {
+        for loss in [Loss::Mse, Loss::Mae, Loss::Huber, Loss::CrossEntropy] {
             let mut grad = [0.0; 4];
-            loss.value_and_gradient(&y, &t, &mut grad);
+            loss.value_and_gradient(&y, &t, 2, &mut grad);
             for k in 0..4 {
                 let (mut up, mut down) = (y, y);
                 up[k] += 1e-6;
                 down[k] -= 1e-6;
-                let numeric = (loss.value(&up, &t) - loss.value(&down, &t)) / 2e-6;
+                let numeric = (loss.value(&up, &t, 2) - loss.value(&down, &t, 2)) / 2e-6;
                 assert!((numeric - grad[k]).abs() < 1e-8, "{loss:?}[{k}]");
             }
         }
+    }
+
+    #[test]
+    fn cross_entropy_matches_hand_computation_and_survives_large_logits() {
+        // Two windows of 3 classes; labels 0 and 2.
+        let y = [2.0f64, 1.0, 0.1, 0.0, 0.0, 0.0];
+        let t = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+        let p0 = 2f64.exp() / (2f64.exp() + 1f64.exp() + 0.1f64.exp());
+        let want = (-p0.ln() - (1.0f64 / 3.0).ln()) / 2.0;
+        assert!((Loss::CrossEntropy.value(&y, &t, 3) - want).abs() < 1e-15);
+        // Logits whose exp overflows f32 and f64 give finite values.
+        let big = [1e4f32, -1e4, 0.0];
+        let label = [0.0f32, 1.0, 0.0];
+        let mut grad = [0.0f32; 3];
+        let l = Loss::CrossEntropy.value_and_gradient(&big, &label, 3, &mut grad);
+        assert_eq!(l, 2e4);
+        assert_eq!(grad, [1.0, -1.0, 0.0]);
     }
 }

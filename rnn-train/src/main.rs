@@ -14,10 +14,12 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rnn_core::format::ScalerKind;
+use rnn_train::cmd::classify::ClassifyOptions;
 use rnn_train::cmd::eval::EvalOptions;
 use rnn_train::cmd::predict::PredictOptions;
 use rnn_train::cmd::train::{loss_name, Prepared, TrainOptions, Trained};
 use rnn_train::cmd::{CsvSource, DEFAULT_COLUMN, DEFAULT_OUT_DIR};
+use rnn_train::data::cases::{Grouping, LabelColumns};
 use rnn_train::data::contract::Overrides;
 use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::split::TestSize;
@@ -39,6 +41,12 @@ enum Command {
     /// Train a model, evaluate it on the test split against persistence,
     /// write the weight file, test predictions and plots.
     Train(Box<TrainArgs>),
+    /// Train a sequence classifier on labelled data (one label per case of
+    /// a long-format CSV, or per fixed window), evaluate it on the test
+    /// cases against the majority class: accuracy, per-class precision /
+    /// recall / F1, confusion matrix; write the weight file (softmax head,
+    /// class names), test predictions and plots.
+    Classify(Box<ClassifyArgs>),
     /// Evaluate a weight file on the test split (the last part of the series):
     /// MSE, RMSE, MAE in the series' units, next to persistence.
     Eval(EvalArgs),
@@ -92,6 +100,210 @@ struct CostArgs {
     /// (`apt-get install qemu-system-arm`, as root) instead of stopping.
     #[arg(long)]
     install: bool,
+}
+
+#[derive(Args)]
+struct ClassifyArgs {
+    /// Labelled CSV, one header row. [default:
+    /// data/basic_motions_activity.csv, relative to the current directory]
+    csv: Option<PathBuf>,
+    /// Input column; repeat for several. [default: every column but the
+    /// label, case and split columns and one named `timestep`]
+    #[arg(short, long = "input", value_name = "COLUMN")]
+    inputs: Vec<String>,
+    /// The label column: its distinct values are the classes (2 to 16).
+    #[arg(long, value_name = "COLUMN", default_value = "label")]
+    label: String,
+    /// The case column of long-format data (one row per timestep; each
+    /// case's rows consecutive, every case the same length).
+    #[arg(
+        long,
+        value_name = "COLUMN",
+        default_value = "case",
+        conflicts_with = "window"
+    )]
+    case: String,
+    /// Instead of cases: every run of WINDOW consecutive rows is one
+    /// sequence, labelled by its last row (test and validation split by
+    /// time, the last ones).
+    #[arg(short, long, allow_negative_numbers = true, value_parser = parse_count)]
+    window: Option<usize>,
+    /// A column giving each case's part, `train` or `test`, instead of
+    /// --test-size.
+    #[arg(long, value_name = "COLUMN")]
+    split_column: Option<String>,
+    /// Test part without --split-column: a fraction or count of the
+    /// sequences, drawn per class with the seed (cases) or the last ones
+    /// (windows).
+    #[arg(long, default_value = "0.25", allow_negative_numbers = true)]
+    test_size: TestSize,
+    /// Fraction of the training sequences held out for validation and
+    /// early stopping (per class for cases).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    val_fraction: f64,
+    /// Recurrent cell of every RNN layer.
+    #[arg(long, value_enum, default_value_t = Cell::Lstm)]
+    cell: Cell,
+    /// GRU only: reset gate after the recurrent product. [default: true]
+    #[arg(long, action = clap::ArgAction::Set)]
+    reset_after: Option<bool>,
+    /// Units of each stacked RNN layer, input side first.
+    #[arg(short, long, value_delimiter = ',', default_value = "16")]
+    units: Vec<usize>,
+    /// SimpleRNN only: its activation. [default: tanh]
+    #[arg(long, value_enum)]
+    rnn_activation: Option<Act>,
+    /// Hidden Dense layers before the softmax output, `UNITS:ACTIVATION`.
+    #[arg(long, value_delimiter = ',', value_parser = parse_dense)]
+    dense: Vec<(usize, Activation)>,
+    /// Passes over the training sequences.
+    #[arg(short, long, default_value_t = 60, allow_negative_numbers = true, value_parser = parse_count)]
+    epochs: usize,
+    /// Sequences per gradient step.
+    #[arg(short, long, default_value_t = 8, allow_negative_numbers = true, value_parser = parse_count)]
+    batch_size: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 0.005, allow_negative_numbers = true)]
+    lr: f64,
+    /// Clip the gradient to this global L2 norm (0 = no clipping).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    clip_norm: f64,
+    /// Stop after this many epochs without a better validation loss (0 = never).
+    #[arg(long, default_value_t = 15, allow_negative_numbers = true, value_parser = parse_count)]
+    patience: usize,
+    /// Seed of the weights, the split and the shuffling.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    seed: u64,
+    /// Training threads. [default: the CPUs available]
+    #[arg(long, value_name = "N", value_parser = parse_threads, allow_negative_numbers = true)]
+    threads: Option<NonZeroUsize>,
+    /// Output directory: model.rnnw, test_predictions.csv,
+    /// confusion_matrix.png, loss.png.
+    #[arg(short, long, default_value = "out/classify")]
+    out: PathBuf,
+    /// Do not draw the PNG plots.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+impl ClassifyArgs {
+    /// The options; the default inputs from the CSV's header.
+    fn options(&self) -> Result<ClassifyOptions, TrainError> {
+        let csv = match &self.csv {
+            Some(p) => p.clone(),
+            None => CsvSource::DefaultLabelled.existing()?.to_path_buf(),
+        };
+        let split = self.split_column.clone();
+        let grouping = match self.window {
+            Some(w) => Grouping::Windows(w),
+            None => Grouping::Case(self.case.clone()),
+        };
+        let inputs = if self.inputs.is_empty() {
+            let taken = |h: &String| {
+                *h == self.label
+                    || h == "timestep"
+                    || split.as_ref() == Some(h)
+                    || matches!(&grouping, Grouping::Case(c) if c == h)
+            };
+            let header = rnn_train::data::csv::header(&csv)?;
+            header.into_iter().filter(|h| !taken(h)).collect()
+        } else {
+            self.inputs.clone()
+        };
+        if self.rnn_activation.is_some() && !matches!(self.cell, Cell::SimpleRnn) {
+            return Err(TrainError::InvalidOption {
+                option: "--rnn-activation",
+                reason: "applies only to --cell simple-rnn".to_string(),
+            });
+        }
+        Ok(ClassifyOptions {
+            csv,
+            columns: LabelColumns {
+                inputs,
+                label: self.label.clone(),
+                grouping,
+                split,
+            },
+            cell: match self.cell {
+                Cell::SimpleRnn => CellKind::SimpleRnn,
+                Cell::Lstm => CellKind::Lstm,
+                Cell::Gru => CellKind::Gru {
+                    reset_after: self.reset_after.unwrap_or(true),
+                },
+            },
+            rnn_activation: self.rnn_activation.unwrap_or(Act::Tanh).into(),
+            units: self.units.clone(),
+            dense: self.dense.clone(),
+            test_size: self.test_size,
+            val_fraction: self.val_fraction,
+            fit: FitConfig {
+                epochs: self.epochs,
+                batch_size: self.batch_size,
+                learning_rate: self.lr,
+                clip_norm: (self.clip_norm != 0.0).then_some(self.clip_norm),
+                patience: (self.patience != 0).then_some(self.patience),
+                shuffle: true,
+                seed: self.seed,
+                loss: Loss::CrossEntropy,
+            },
+            threads: self.threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+            }),
+            out_dir: self.out.clone(),
+            plots: !self.no_plots,
+        })
+    }
+}
+
+fn classify(args: &ClassifyArgs) -> anyhow::Result<()> {
+    let opts = args.options()?;
+    let progress = Progress::new(opts.fit.epochs);
+    let result = rnn_train::cmd::classify::run(&opts, &mut |e| progress.epoch(e));
+    progress.finish();
+    let done = result?;
+    let (data, split, test) = (&done.data, &done.split, &done.test);
+    println!(
+        "Data: {} sequences of {} timesteps x {} inputs, {} classes ({}); train {}, validation {}, test {}",
+        data.sequences.len(),
+        data.steps,
+        data.input_size,
+        data.classes.len(),
+        data.classes.join(", "),
+        split.train.len(),
+        split.val.len(),
+        split.test.len()
+    );
+    println!(
+        "Model: {} parameters; trained {} epochs, best epoch {}",
+        thousands(done.parameters),
+        done.fit.history.len(),
+        done.fit.best_epoch
+    );
+    println!(
+        "\nTest split ({} sequences), the exported model:",
+        test.confusion.total()
+    );
+    print!("{}", test.confusion.table(&data.classes));
+    println!(
+        "\nAccuracy {:.1} % (macro F1 {:.3}); majority-class baseline ({}) {:.1} %",
+        100.0 * test.confusion.accuracy(),
+        test.confusion.macro_f1(),
+        data.classes[test.majority.0],
+        100.0 * test.majority.1
+    );
+    let o = &done.outputs;
+    let mut files = vec![
+        o.model.display().to_string(),
+        o.test_predictions.display().to_string(),
+    ];
+    files.extend(
+        o.confusion_plot
+            .iter()
+            .chain(&o.loss_plot)
+            .map(|p| p.display().to_string()),
+    );
+    println!("Wrote {}", files.join(", "));
+    Ok(())
 }
 
 /// `--init` values.
@@ -670,6 +882,7 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Train(args) => train(&args),
+        Command::Classify(args) => classify(&args),
         Command::Eval(args) => {
             let opts = EvalOptions {
                 model: args.model,

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Result, TrainError};
 
@@ -253,6 +254,76 @@ pub fn predictions(
         false,
         times,
     )
+}
+
+/// Writes a confusion matrix as a PNG heat map: rows the actual classes,
+/// columns the predicted ones, each cell its count, shaded by the share of
+/// its row (the class's recall on the diagonal).
+///
+/// # Errors
+/// [`TrainError::Plot`] if the chart cannot be drawn or the file written.
+pub fn confusion_matrix(path: &Path, names: &[String], counts: &[Vec<usize>]) -> Result<()> {
+    if !font_ready() {
+        return Err(plot_error(path, "the embedded font could not be loaded"));
+    }
+    let err = |e| plot_error(path, e);
+    let n = names.len();
+    let root = BitMapBackend::new(path, (760, 700)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Confusion matrix (test split)", (FONT, 24))
+        .margin(16)
+        .x_label_area_size(56)
+        .y_label_area_size(120)
+        .build_cartesian_2d((0..n).into_segmented(), (0..n).into_segmented())
+        .map_err(err)?;
+    let index = |v: &SegmentValue<usize>| match v {
+        SegmentValue::Exact(k) | SegmentValue::CenterOf(k) => Some(*k),
+        SegmentValue::Last => None,
+    };
+    let name = |k: Option<usize>| k.and_then(|k| names.get(k)).cloned().unwrap_or_default();
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(n)
+        .y_labels(n)
+        .x_label_formatter(&|v| name(index(v)))
+        // Row 0 at the top, as the printed table.
+        .y_label_formatter(&|v| name(index(v).and_then(|k| (n - 1).checked_sub(k))))
+        .x_desc("predicted")
+        .y_desc("actual")
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .draw()
+        .map_err(err)?;
+    for (actual, row) in counts.iter().enumerate() {
+        let total = row.iter().sum::<usize>().max(1) as f64;
+        let y = n - 1 - actual;
+        for (predicted, &count) in row.iter().enumerate() {
+            let share = count as f64 / total;
+            let shade = (255.0 * (1.0 - 0.8 * share)) as u8;
+            let cell = Rectangle::new(
+                [
+                    (SegmentValue::Exact(predicted), SegmentValue::Exact(y)),
+                    (
+                        SegmentValue::Exact(predicted + 1),
+                        SegmentValue::Exact(y + 1),
+                    ),
+                ],
+                RGBColor(shade, shade, 255).filled(),
+            );
+            chart.draw_series(std::iter::once(cell)).map_err(err)?;
+            let color = if share > 0.6 { WHITE } else { BLACK };
+            let style = (FONT, 22)
+                .into_font()
+                .color(&color)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            let at = (SegmentValue::CenterOf(predicted), SegmentValue::CenterOf(y));
+            let label = Text::new(count.to_string(), at, style);
+            chart.draw_series(std::iter::once(label)).map_err(err)?;
+        }
+    }
+    root.present().map_err(err)
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 
 use serde::Deserialize;
 
-use super::spec::{Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS, OLDEST_VERSION};
+use super::spec::{
+    DataContract, Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS, OLDEST_VERSION,
+};
 use super::{CHECKSUM_BYTES, CRC, PARAM_BYTES};
 use crate::error::Error;
 use crate::layer::Layer;
@@ -50,6 +52,32 @@ impl From<HeaderV1> for Header {
             layers: h.layers,
             metadata: h.metadata,
             contract: None,
+            classes: None,
+            param_count: h.param_count,
+        }
+    }
+}
+
+/// The version-2 header: version 4 without `classes`.
+#[derive(Deserialize)]
+struct HeaderV2 {
+    magic: [u8; 4],
+    version: u16,
+    layers: heapless::Vec<LayerSpec, MAX_LAYERS>,
+    metadata: Option<Metadata>,
+    contract: Option<DataContract>,
+    param_count: u32,
+}
+
+impl From<HeaderV2> for Header {
+    fn from(h: HeaderV2) -> Header {
+        Header {
+            magic: h.magic,
+            version: h.version,
+            layers: h.layers,
+            metadata: h.metadata,
+            contract: h.contract,
+            classes: None,
             param_count: h.param_count,
         }
     }
@@ -57,12 +85,19 @@ impl From<HeaderV1> for Header {
 
 /// Decodes the header of `version`; returns it and the bytes after it.
 fn take_header(blob: &[u8], version: u16) -> Result<(Header, &[u8]), Error> {
-    let decoded = if version == 1 {
-        postcard::take_from_bytes::<HeaderV1>(blob).map(|(h, rest)| (h.into(), rest))
-    } else {
-        postcard::take_from_bytes::<Header>(blob)
+    let decoded = match version {
+        1 => postcard::take_from_bytes::<HeaderV1>(blob).map(|(h, rest)| (h.into(), rest)),
+        2 => postcard::take_from_bytes::<HeaderV2>(blob).map(|(h, rest)| (h.into(), rest)),
+        _ => postcard::take_from_bytes::<Header>(blob),
     };
     decoded.map_err(|e| decode_error(e, blob.len()))
+}
+
+/// Whether the float loader reads `version`: 1, 2 and 4 (3 is the
+/// quantized format).
+fn readable(version: u16) -> bool {
+    (OLDEST_VERSION..=FORMAT_VERSION).contains(&version)
+        && version != crate::quant::format::QUANTIZED_FORMAT_VERSION
 }
 
 /// Whether a data contract names one column per scale of the metadata.
@@ -88,14 +123,17 @@ fn decode_error(e: postcard::Error, available: usize) -> Error {
 
 /// Verifies a blob's magic, version, header, lengths, CRC-32, metadata
 /// scales and data-contract split, in that order, and returns the header with the parameter bytes.
-/// Version-1 blobs (no data contract) are read with `contract: None`.
+/// Version-1 blobs (no data contract) are read with `contract: None`,
+/// version-1 and version-2 blobs with `classes: None`.
 ///
 /// # Errors
 /// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::Truncated`],
 /// [`Error::Decode`], [`Error::ParamCount`], [`Error::TrailingBytes`],
 /// [`Error::Checksum`]; [`Error::BadFeatureScale`] when the metadata has a
 /// scale of 0 or a non-finite scale or shift; [`Error::BadSplit`] when the
-/// data contract's split fractions are out of range or NaN. Never panics, whatever the
+/// data contract's split fractions are out of range or NaN;
+/// [`Error::BadClasses`] when class names are not one distinct name per
+/// output (at least 2). Never panics, whatever the
 /// bytes (fuzzed: `fuzz/README.md`).
 pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
     let mut found = [0u8; 4];
@@ -111,7 +149,7 @@ pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
             found: prelude.magic,
         });
     }
-    if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&prelude.version) {
+    if !readable(prelude.version) {
         return Err(Error::UnsupportedVersion {
             found: prelude.version,
             supported: FORMAT_VERSION,
@@ -162,6 +200,9 @@ pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
     }
     if let Some(contract) = &header.contract {
         contract.split.check()?;
+    }
+    if let Some(classes) = &header.classes {
+        classes.check(header.layers.last().map(|l| l.shape().units as usize))?;
     }
     Ok(Checked {
         header,

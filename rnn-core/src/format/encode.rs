@@ -1,6 +1,8 @@
 //! Writing weight blobs, from a compile-time model or from flat parameters.
 
-use super::spec::{DataContract, Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS};
+use super::spec::{
+    ClassLabels, DataContract, Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS,
+};
 use super::{CHECKSUM_BYTES, CRC, PARAM_BYTES};
 use crate::error::Error;
 use crate::layer::Layer;
@@ -10,16 +12,29 @@ use crate::layer::Layer;
 /// under 3 KiB).
 pub const MAX_HEADER_BYTES: usize = 4096;
 
-fn header_for(
-    specs: &[LayerSpec],
-    metadata: Option<&Metadata>,
-    contract: Option<&DataContract>,
-) -> Result<Header, Error> {
+/// What a header holds beside its layers: preprocessing, data contract and
+/// class names.
+#[derive(Clone, Copy, Default)]
+struct Annotations<'a> {
+    metadata: Option<&'a Metadata>,
+    contract: Option<&'a DataContract>,
+    classes: Option<&'a ClassLabels>,
+}
+
+fn header_for(specs: &[LayerSpec], notes: Annotations<'_>) -> Result<Header, Error> {
+    let Annotations {
+        metadata,
+        contract,
+        classes,
+    } = notes;
     if let Some(metadata) = metadata {
         metadata.check_scales()?;
     }
     if let Some(contract) = contract {
         contract.split.check()?;
+    }
+    if let Some(classes) = classes {
+        classes.check(specs.last().map(|l| l.shape().units as usize))?;
     }
     let layers = heapless::Vec::from_slice(specs).map_err(|_| Error::Length {
         expected: MAX_LAYERS,
@@ -38,6 +53,7 @@ fn header_for(
         layers,
         metadata: metadata.cloned(),
         contract: contract.cloned(),
+        classes: classes.cloned(),
         param_count: u32::try_from(count).map_err(|_| Error::Decode)?,
     })
 }
@@ -78,7 +94,36 @@ pub fn encoded_len_with_contract(
     metadata: Option<&Metadata>,
     contract: Option<&DataContract>,
 ) -> Result<usize, Error> {
-    let header = header_for(specs, metadata, contract)?;
+    let notes = Annotations {
+        metadata,
+        contract,
+        classes: None,
+    };
+    annotated_len(specs, notes)
+}
+
+/// Exact size in bytes of the blob [`encode_raw_with_classes`] writes.
+///
+/// # Errors
+/// Those of [`encoded_len_with_contract`]; [`Error::BadClasses`] as
+/// [`encode_raw_with_classes`].
+pub fn encoded_len_with_classes(
+    specs: &[LayerSpec],
+    metadata: Option<&Metadata>,
+    contract: Option<&DataContract>,
+    classes: &ClassLabels,
+) -> Result<usize, Error> {
+    let notes = Annotations {
+        metadata,
+        contract,
+        classes: Some(classes),
+    };
+    annotated_len(specs, notes)
+}
+
+/// The blob's size for these layers and annotations.
+fn annotated_len(specs: &[LayerSpec], notes: Annotations<'_>) -> Result<usize, Error> {
+    let header = header_for(specs, notes)?;
     let n = header_len(&header)?;
     total_len(n, header.param_count)
 }
@@ -156,7 +201,11 @@ pub fn encode<L: Layer>(
             found: L::LAYERS,
         })?;
     }
-    let header = header_for(&specs, metadata, None)?;
+    let notes = Annotations {
+        metadata,
+        ..Annotations::default()
+    };
+    let header = header_for(&specs, notes)?;
     write(&header, &|f| model.visit_params(f), out)
 }
 
@@ -190,7 +239,46 @@ pub fn encode_raw_with_contract(
     params: &[f32],
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    let header = header_for(specs, metadata, contract)?;
+    let notes = Annotations {
+        metadata,
+        contract,
+        classes: None,
+    };
+    write_raw(specs, notes, params, out)
+}
+
+/// [`encode_raw_with_contract`] for a classifier: its [`ClassLabels`]
+/// (one name per output of the last layer) in the header as well.
+/// [`encoded_len_with_classes`] gives the size.
+///
+/// # Errors
+/// Those of [`encode_raw_with_contract`]; [`Error::BadClasses`] for fewer
+/// than 2 names, a repeated name, or a count other than the last layer's
+/// outputs.
+pub fn encode_raw_with_classes(
+    specs: &[LayerSpec],
+    metadata: Option<&Metadata>,
+    contract: Option<&DataContract>,
+    classes: &ClassLabels,
+    params: &[f32],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let notes = Annotations {
+        metadata,
+        contract,
+        classes: Some(classes),
+    };
+    write_raw(specs, notes, params, out)
+}
+
+/// Writes a run-time described model with its flat parameters.
+fn write_raw(
+    specs: &[LayerSpec],
+    notes: Annotations<'_>,
+    params: &[f32],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let header = header_for(specs, notes)?;
     if params.len() != header.param_count as usize {
         return Err(Error::Length {
             expected: header.param_count as usize,

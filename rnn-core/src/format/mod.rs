@@ -15,12 +15,12 @@ pub mod spec;
 
 pub use decode::{load_into, read_header, Checked};
 pub use encode::{
-    encode, encode_raw, encode_raw_with_contract, encoded_len, encoded_len_with_contract,
-    MAX_HEADER_BYTES,
+    encode, encode_raw, encode_raw_with_classes, encode_raw_with_contract, encoded_len,
+    encoded_len_with_classes, encoded_len_with_contract, MAX_HEADER_BYTES,
 };
 pub use spec::{
-    ColumnName, DataContract, FeatureScale, Header, LayerKind, LayerShape, LayerSpec, Metadata,
-    ScalerKind, SplitRecord, TestSplit, FORMAT_VERSION, MAGIC, MAX_FEATURES, MAX_LAYERS,
+    ClassLabels, ColumnName, DataContract, FeatureScale, Header, LayerKind, LayerShape, LayerSpec,
+    Metadata, ScalerKind, SplitRecord, TestSplit, FORMAT_VERSION, MAGIC, MAX_FEATURES, MAX_LAYERS,
     MAX_NAME_BYTES, OLDEST_VERSION,
 };
 

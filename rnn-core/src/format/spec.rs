@@ -10,9 +10,11 @@ use crate::error::Error;
 
 /// File magic: the first four bytes of every weight file.
 pub const MAGIC: [u8; 4] = *b"RNNW";
-/// The format version this crate writes. Readers also accept version 1
-/// (no data contract), see [`Header::contract`].
-pub const FORMAT_VERSION: u16 = 2;
+/// The format version this crate writes (4: version 2 with
+/// [`Header::classes`]). Readers also accept version 2 (no class labels)
+/// and version 1 (no data contract either); version 3 is the quantized
+/// format (`rnn_core::quant::format`), which this loader refuses.
+pub const FORMAT_VERSION: u16 = 4;
 /// Oldest format version readers accept.
 pub const OLDEST_VERSION: u16 = 1;
 /// Most layers a weight file may describe.
@@ -279,6 +281,45 @@ pub struct DataContract {
     pub split: SplitRecord,
 }
 
+/// The classes of a classifier (its last layer's outputs, one probability
+/// per class), saved by `rnn-train classify` (format version 4) so
+/// `predict` and a firmware can name the predicted label.
+///
+/// Checked on load and on encode: at least 2 names, all different, one per
+/// output of the last layer ([`Error::BadClasses`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassLabels {
+    /// The CSV column holding the label.
+    pub label: ColumnName,
+    /// The CSV column naming each sequence (long format: one row per
+    /// timestep), if sequences were given by one.
+    pub case: Option<ColumnName>,
+    /// The CSV column holding each case's split (`train` / `test`), if the
+    /// split was given by one.
+    pub split: Option<ColumnName>,
+    /// Class names (the label column's values), in output order.
+    pub names: Vec<ColumnName, MAX_FEATURES>,
+}
+
+impl ClassLabels {
+    /// Checks the names against the model's output size `outputs`.
+    ///
+    /// # Errors
+    /// [`Error::BadClasses`] for fewer than 2 names, a repeated name, or a
+    /// count other than `outputs`.
+    pub(crate) fn check(&self, outputs: Option<usize>) -> Result<(), Error> {
+        let n = self.names.len();
+        let repeated = (1..n).any(|i| self.names[..i].contains(&self.names[i]));
+        if n < 2 || repeated || outputs != Some(n) {
+            return Err(Error::BadClasses {
+                names: n,
+                outputs: outputs.unwrap_or(0),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl SplitRecord {
     /// Checks the fractions: `val_fraction` in `[0, 1)`, a test fraction in
     /// `(0, 1)` (as rnn-train's `data::split` takes them).
@@ -322,8 +363,8 @@ impl Metadata {
 pub struct Header {
     /// Always [`MAGIC`].
     pub magic: [u8; 4],
-    /// [`FORMAT_VERSION`] for files this crate writes; 1 for older files
-    /// (read with `contract: None`).
+    /// [`FORMAT_VERSION`] for files this crate writes; 1 or 2 for older
+    /// files (read with `classes: None`, and version 1 with `contract: None`).
     pub version: u16,
     /// The layers, first to last.
     pub layers: Vec<LayerSpec, MAX_LAYERS>,
@@ -333,6 +374,9 @@ pub struct Header {
     /// with it; always `None` in version-1 files. When present, `metadata`
     /// is present too, with one scale per contract column.
     pub contract: Option<DataContract>,
+    /// The class names of a classifier, if the file holds one; always
+    /// `None` in version-1 and version-2 files.
+    pub classes: Option<ClassLabels>,
     /// Number of f32 parameters that follow the header; equals the sum of
     /// [`LayerSpec::param_count`].
     pub param_count: u32,

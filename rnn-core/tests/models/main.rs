@@ -3,6 +3,7 @@
 //! (quantized) layers, and the streaming and sequence semantics. One binary,
 //! so the model types they share are compiled once.
 
+mod class_labels;
 mod codegen;
 mod quant_accuracy;
 mod quant_activation;

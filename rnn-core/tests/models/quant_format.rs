@@ -199,7 +199,7 @@ fn float_files_still_load_and_the_versions_are_not_confused() {
         }
     });
     let specs: Vec<_> = (0..2).map(|i| float.spec(i).expect("two")).collect();
-    // A float file as written now (version 2).
+    // A float file as written now (version 4).
     let mut float_file = vec![0; encoded_len(&specs, None).expect("len")];
     encode(&*float, None, &mut float_file).expect("encode");
     let mut loaded = Box::new(Stack::new(Lstm::<1, 4>::zeroed(), Dense::<4, 1>::zeroed()));
@@ -208,7 +208,7 @@ fn float_files_still_load_and_the_versions_are_not_confused() {
     assert_eq!(
         read_quantized(&float_file).map(|_| ()),
         Err(Error::UnsupportedVersion {
-            found: 2,
+            found: rnn_core::format::FORMAT_VERSION,
             supported: 3
         })
     );

@@ -216,6 +216,7 @@ fn wrong_magic_and_version_are_named() {
         layers: heapless::Vec::new(),
         metadata: None,
         contract: None,
+        classes: None,
         param_count: 0,
     };
     let bytes = postcard::to_allocvec(&header).unwrap();
@@ -307,6 +308,7 @@ fn blob_from_spec(meta: Metadata, contract: Option<DataContract>) -> Vec<u8> {
         layers: (0..2).map(|i| model.spec(i).unwrap()).collect(),
         metadata: Some(meta),
         contract,
+        classes: None,
         param_count: params.len() as u32,
     };
     let mut blob = postcard::to_allocvec(&header).unwrap();
@@ -511,11 +513,11 @@ fn blob_with_contract(meta: Option<&Metadata>, contract: &DataContract) -> Vec<u
 }
 
 #[test]
-fn the_data_contract_round_trips_in_version_2() {
+fn the_data_contract_round_trips_in_the_current_version() {
     let blob = blob_with_contract(Some(&metadata()), &contract());
     let checked = read_header(&blob).unwrap();
     assert_eq!(checked.header.version, FORMAT_VERSION);
-    assert_eq!(FORMAT_VERSION, 2);
+    assert_eq!(FORMAT_VERSION, 4);
     assert_eq!(checked.header.contract, Some(contract()));
     let mut loaded = zeroed();
     assert_eq!(load_into(&mut *loaded, &blob).unwrap(), Some(metadata()));

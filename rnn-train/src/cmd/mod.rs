@@ -1,6 +1,7 @@
 //! The commands of the `rnn-train` tool, callable as a library (the
 //! binary in `main.rs` only parses arguments and prints).
 
+pub mod classify;
 pub mod cost;
 pub mod eval;
 pub mod export_rust;
@@ -21,6 +22,9 @@ use crate::nn::Network;
 /// Default CSV of `train` and `eval`: hourly sea water temperature (see
 /// `data/README.md`), resolved against the current directory.
 pub const DEFAULT_CSV: &str = "data/sea_surface_temperature_hourly.csv";
+/// Default CSV of `classify`: smartwatch activity recordings (see
+/// `data/README.md`), resolved against the current directory.
+pub const DEFAULT_LABELLED_CSV: &str = "data/basic_motions_activity.csv";
 /// Default output directory of `train`.
 pub const DEFAULT_OUT_DIR: &str = "out";
 /// File name of the weight file in the output directory.
@@ -31,6 +35,9 @@ pub const MODEL_FILE: &str = "model.rnnw";
 pub enum CsvSource {
     /// [`DEFAULT_CSV`], relative to the current directory.
     Default,
+    /// [`DEFAULT_LABELLED_CSV`] (`classify`), relative to the current
+    /// directory.
+    DefaultLabelled,
     /// A path the user gave.
     Path(PathBuf),
 }
@@ -40,6 +47,7 @@ impl CsvSource {
     pub fn path(&self) -> &Path {
         match self {
             CsvSource::Default => Path::new(DEFAULT_CSV),
+            CsvSource::DefaultLabelled => Path::new(DEFAULT_LABELLED_CSV),
             CsvSource::Path(p) => p,
         }
     }
@@ -51,7 +59,7 @@ impl CsvSource {
     /// default file is absent.
     pub fn existing(&self) -> Result<&Path> {
         let path = self.path();
-        if *self == CsvSource::Default && !path.exists() {
+        if !matches!(self, CsvSource::Path(_)) && !path.exists() {
             return Err(TrainError::DefaultDataMissing {
                 path: path.to_path_buf(),
                 cwd: std::env::current_dir().unwrap_or_default(),

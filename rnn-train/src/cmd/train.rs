@@ -542,6 +542,7 @@ pub fn loss_name(loss: Loss) -> &'static str {
         Loss::Mse => "MSE (scaled)",
         Loss::Mae => "MAE (scaled)",
         Loss::Huber => "Huber (scaled)",
+        Loss::CrossEntropy => "cross-entropy",
     }
 }
 

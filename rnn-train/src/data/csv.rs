@@ -124,6 +124,48 @@ pub fn read_columns(path: &Path, wanted: &[&str]) -> Result<Table> {
 /// number of fields. [`TrainError::UnknownColumn`] also for a named time
 /// column not in the header.
 pub fn read_table(path: &Path, wanted: &[&str], time: &TimeColumn) -> Result<Table> {
+    read_core(path, wanted, time, &[]).map(|(table, _)| table)
+}
+
+/// [`read_columns`] plus the columns `text` as text (labels, case names,
+/// splits): `texts[k][r]` is column `text[k]` at data row `r`, trimmed.
+///
+/// # Errors
+/// Those of [`read_table`]; [`TrainError::UnknownColumn`] for a `text`
+/// name not in the header, [`TrainError::DuplicateColumn`] for one that
+/// appears twice in it.
+pub fn read_with_text(
+    path: &Path,
+    wanted: &[&str],
+    text: &[&str],
+) -> Result<(Table, Vec<Vec<String>>)> {
+    read_core(path, wanted, &TimeColumn::None, text)
+}
+
+/// The position of the one header column `name`.
+fn column_index(path: &Path, headers: &csv::StringRecord, name: &str) -> Result<usize> {
+    if headers.iter().filter(|h| *h == name).count() > 1 {
+        return Err(TrainError::DuplicateColumn {
+            path: path.to_path_buf(),
+            column: name.to_string(),
+        });
+    }
+    headers
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| TrainError::UnknownColumn {
+            path: path.to_path_buf(),
+            column: name.to_string(),
+            available: headers.iter().map(str::to_string).collect(),
+        })
+}
+
+fn read_core(
+    path: &Path,
+    wanted: &[&str],
+    time: &TimeColumn,
+    text: &[&str],
+) -> Result<(Table, Vec<Vec<String>>)> {
     let file_err = |source| TrainError::File {
         path: path.to_path_buf(),
         source,
@@ -149,25 +191,15 @@ pub fn read_table(path: &Path, wanted: &[&str], time: &TimeColumn) -> Result<Tab
             names.push((*w).to_string());
         }
     }
-    let mut indices = Vec::with_capacity(names.len());
-    for name in &names {
-        if headers.iter().filter(|h| h == name).count() > 1 {
-            return Err(TrainError::DuplicateColumn {
-                path: path.to_path_buf(),
-                column: name.clone(),
-            });
-        }
-        let j =
-            headers
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| TrainError::UnknownColumn {
-                    path: path.to_path_buf(),
-                    column: name.clone(),
-                    available: headers.iter().map(str::to_string).collect(),
-                })?;
-        indices.push(j);
-    }
+    let indices = names
+        .iter()
+        .map(|name| column_index(path, &headers, name))
+        .collect::<Result<Vec<usize>>>()?;
+    let text_indices = text
+        .iter()
+        .map(|name| column_index(path, &headers, name))
+        .collect::<Result<Vec<usize>>>()?;
+    let mut texts = vec![Vec::new(); text.len()];
     let time_index = match time {
         TimeColumn::None => None,
         TimeColumn::Auto => headers.iter().position(|h| {
@@ -198,23 +230,27 @@ pub fn read_table(path: &Path, wanted: &[&str], time: &TimeColumn) -> Result<Tab
         if let Some(t) = time_index {
             times.push(record.get(t).unwrap_or("").to_string());
         }
+        for (&j, column) in text_indices.iter().zip(texts.iter_mut()) {
+            column.push(record.get(j).unwrap_or("").to_string());
+        }
         for ((&j, name), column) in indices.iter().zip(&names).zip(columns.iter_mut()) {
             let cell = record.get(j).unwrap_or("");
             column.push(parse_cell(path, line, name, cell)?);
         }
     }
-    if columns.first().is_none_or(Vec::is_empty) {
+    if lines.is_empty() {
         return Err(TrainError::NoDataRows {
             path: path.to_path_buf(),
         });
     }
-    Ok(Table {
+    let table = Table {
         path: path.to_path_buf(),
         names,
         columns,
         lines,
         time: time_index.map(|t| (headers[t].to_string(), times)),
-    })
+    };
+    Ok((table, texts))
 }
 
 /// The longest cell text an error repeats, in characters: a quote left open

@@ -85,16 +85,17 @@ impl<T: Real> Tape<T> {
     /// Computes the mean `loss` of the last forward pass against the
     /// batch's targets and writes `∂L/∂y` where [`Network::backward`] starts.
     pub fn loss_and_seed(&mut self, loss: crate::loss::Loss) -> T {
-        let values = self.targets.len();
-        self.loss_sum_and_seed(loss, values) / T::from_f64(values as f64)
+        let terms = loss.terms(self.batch, self.targets.len() / self.batch);
+        self.loss_sum_and_seed(loss, terms) / T::from_f64(terms as f64)
     }
 
     /// Computes the summed `loss` of the last forward pass against the
-    /// tape's targets and writes `∂L/∂y` of the mean loss over `values`
-    /// values (this tape's windows may be a part of a larger batch whose
-    /// `values` predictions share the mean) where [`Network::backward`]
-    /// starts.
-    pub fn loss_sum_and_seed(&mut self, loss: crate::loss::Loss, values: usize) -> T {
+    /// tape's targets and writes `∂L/∂y` of the mean loss over `terms`
+    /// terms ([`crate::loss::Loss::terms`]: this tape's windows may be a
+    /// part of a larger batch whose `terms` share the mean) where
+    /// [`Network::backward`] starts.
+    pub fn loss_sum_and_seed(&mut self, loss: crate::loss::Loss, terms: usize) -> T {
+        let outputs = self.targets.len() / self.batch;
         let seed = match self.dense_grad.last_mut() {
             Some(g) => g,
             None => &mut self.head_dx,
@@ -103,7 +104,8 @@ impl<T: Real> Tape<T> {
             Some(y) => &y[..],
             None => self.rnn.last().map_or(&[][..], |c| c.last_output()),
         };
-        loss.sum_and_gradient(predicted, &self.targets, seed, T::from_f64(values as f64))
+        let n = T::from_f64(terms as f64);
+        loss.sum_and_gradient(predicted, &self.targets, outputs, seed, n)
     }
 }
 
