@@ -220,7 +220,7 @@ impl ClassifyArgs {
             csv,
             columns: LabelColumns {
                 inputs,
-                label: self.label.clone(),
+                label: Some(self.label.clone()),
                 grouping,
                 split,
             },
@@ -922,6 +922,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 output: args.output,
             };
+            if let Some(c) = rnn_train::cmd::predict_classes::run(&opts)? {
+                let counts: Vec<String> = c
+                    .classes
+                    .iter()
+                    .zip(&c.predicted)
+                    .map(|(name, n)| format!("{name} {n}"))
+                    .collect();
+                println!(
+                    "Classified {} sequences ({}) into {}",
+                    c.sequences,
+                    counts.join(", "),
+                    opts.output.display()
+                );
+                if let Some(a) = c.accuracy {
+                    println!("Accuracy against the CSV's labels: {:.1} %", 100.0 * a);
+                }
+                return Ok(());
+            }
             let f = rnn_train::cmd::predict::run(&opts)?;
             print_notes(&f.notes);
             println!(

@@ -194,12 +194,48 @@ pub fn describe_metadata(m: &Metadata) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let targets = if m.targets.is_empty() {
+        "outputs: class probabilities (unscaled)".to_string()
+    } else {
+        format!("targets {}", scales(&m.targets))
+    };
     format!(
-        "Window {} timesteps, horizon {}; scaler {kind}: inputs {}; targets {}",
+        "Window {} timesteps, horizon {}; scaler {kind}: inputs {}; {targets}",
         m.window,
         m.horizon,
         scales(&m.inputs),
-        scales(&m.targets)
+    )
+}
+
+/// One line describing a classifier: its classes, label, case and split
+/// columns, and (from the contract) its inputs and how many sequences each
+/// part had.
+pub fn describe_classes(
+    k: &rnn_core::format::ClassLabels,
+    contract: Option<&rnn_core::format::DataContract>,
+) -> String {
+    let names: Vec<&str> = k.names.iter().map(|n| n.as_str()).collect();
+    let sequences = match &k.case {
+        Some(case) => format!("cases from column {:?}", case.as_str()),
+        None => "fixed windows labelled at their last row".to_string(),
+    };
+    let split = k
+        .split
+        .as_ref()
+        .map(|s| format!(", test cases from column {:?}", s.as_str()))
+        .unwrap_or_default();
+    let data = contract
+        .map(|c| {
+            let inputs: Vec<&str> = c.inputs.iter().map(|n| n.as_str()).collect();
+            format!(
+                "\nData: inputs {inputs:?}; {} rows: train {} | validation {} | test {} sequences",
+                c.split.rows, c.split.train_samples, c.split.val_samples, c.split.test_samples
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "Classifier (softmax output): classes {names:?}; label column {:?}, {sequences}{split}{data}",
+        k.label.as_str()
     )
 }
 

@@ -112,6 +112,12 @@ pub struct Classified {
 /// ([`TrainError::Fit`], [`TrainError::Diverged`]); file errors while
 /// writing.
 pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Result<Classified> {
+    if opts.columns.label.is_none() {
+        return Err(TrainError::InvalidOption {
+            option: "--label",
+            reason: "a classifier trains on a label column".to_string(),
+        });
+    }
     check_output_dir(&opts.out_dir)?;
     let data = read(&opts.csv, &opts.columns)?;
     let grouping = &opts.columns.grouping;
@@ -183,7 +189,7 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
 
     write_atomic(&model_path, &blob)?;
     let test_predictions = opts.out_dir.join("test_predictions.csv");
-    write_predictions(&test_predictions, &data, &parts.test, &probabilities)?;
+    write_predictions(&test_predictions, &data, &parts.test, &probabilities, true)?;
     let (confusion_plot, loss_plot) = if opts.plots {
         let confusion = opts.out_dir.join("confusion_matrix.png");
         crate::plot::confusion_matrix(&confusion, &data.classes, &test.confusion.counts)?;
@@ -336,7 +342,7 @@ fn encode(
         Grouping::Windows(_) => None,
     };
     let classes = ClassLabels {
-        label: name(&opts.columns.label)?,
+        label: name(opts.columns.label.as_deref().unwrap_or_default())?,
         case,
         split: opts.columns.split.as_deref().map(name).transpose()?,
         names: data
@@ -360,8 +366,8 @@ fn encode(
     Ok(blob)
 }
 
-/// Writes one row per sequence of `which`: id, actual, predicted, then
-/// `p_<class>` for every class.
+/// Writes one row per sequence of `which`: id, actual (empty unless
+/// `labelled`), predicted, then `p_<class>` for every class.
 ///
 /// # Errors
 /// [`TrainError::File`] / [`TrainError::Csv`] when the file cannot be
@@ -371,6 +377,7 @@ pub fn write_predictions(
     data: &Labelled,
     which: &[usize],
     probabilities: &[Vec<f64>],
+    labelled: bool,
 ) -> Result<()> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["case".to_string(), "actual".into(), "predicted".into()];
@@ -378,11 +385,12 @@ pub fn write_predictions(
     w.write_record(&header)?;
     for (&i, p) in which.iter().zip(probabilities) {
         let s = &data.sequences[i];
-        let mut row = vec![
-            s.id.clone(),
-            data.classes[s.label].clone(),
-            data.classes[argmax(p)].clone(),
-        ];
+        let actual = if labelled {
+            data.classes[s.label].clone()
+        } else {
+            String::new()
+        };
+        let mut row = vec![s.id.clone(), actual, data.classes[argmax(p)].clone()];
         row.extend(p.iter().map(|v| format!("{v:.6}")));
         w.write_record(&row)?;
     }

@@ -9,7 +9,7 @@ use rnn_core::quant::QModel;
 use super::quantize::describe;
 use crate::error::{Result, TrainError};
 use crate::import;
-use crate::report::{describe_contract, describe_metadata, summarize};
+use crate::report::{describe_classes, describe_contract, describe_metadata, summarize};
 
 /// The summary text of the weight file at `path`: the layer table, totals,
 /// weight and state bytes, then the saved preprocessing and data contract;
@@ -25,7 +25,7 @@ use crate::report::{describe_contract, describe_metadata, summarize};
 /// [`TrainError::File`] and [`TrainError::WeightFile`] (rnn-core's
 /// checks of the quantized format).
 pub fn run(path: &Path) -> Result<String> {
-    let (specs, metadata, contract, note) = match import::load(path) {
+    let (specs, metadata, contract, classes, note) = match import::load(path) {
         // The float reader stops at the version: a quantized model.
         Err(TrainError::WeightFile {
             source: rnn_core::Error::UnsupportedVersion { found, .. },
@@ -44,11 +44,11 @@ pub fn run(path: &Path) -> Result<String> {
                 "\nrnn-core runs this model; rnn-train cannot evaluate or train it ({reason})."
             );
             let specs = header.layers.iter().copied().collect();
-            (specs, header.metadata, header.contract, note)
+            (specs, header.metadata, header.contract, header.classes, note)
         }
         other => {
             let m = other?;
-            (m.specs, m.metadata, m.contract, String::new())
+            (m.specs, m.metadata, m.contract, m.classes, String::new())
         }
     };
     let window = metadata.as_ref().map(|m| m.window as usize);
@@ -58,9 +58,10 @@ pub fn run(path: &Path) -> Result<String> {
         None => "No preprocessing metadata.".to_string(),
     });
     text.push('\n');
-    text.push_str(&match &contract {
-        Some(c) => describe_contract(c),
-        None => {
+    text.push_str(&match (&contract, &classes) {
+        (_, Some(k)) => describe_classes(k, contract.as_ref()),
+        (Some(c), None) => describe_contract(c),
+        (None, None) => {
             "No data contract (weight format 1, or not written by rnn-train train).".to_string()
         }
     });

@@ -8,6 +8,7 @@ pub mod export_rust;
 pub mod import_model;
 pub mod inspect;
 pub mod predict;
+pub mod predict_classes;
 pub mod quantize;
 pub mod train;
 
@@ -85,6 +86,14 @@ fn check_model<'a>(
         return Err(TrainError::InputCount {
             expected: arch.input_size,
             found: inputs,
+        });
+    }
+    if meta.targets.is_empty() {
+        return Err(TrainError::Architecture {
+            path: path.to_path_buf(),
+            reason: "the model is a classifier (class probabilities, no target): \
+                     `rnn-train predict` classifies a CSV with it, `rnn-train classify` scores it"
+                .to_string(),
         });
     }
     if network.output_size() != 1 || meta.targets.len() != 1 {

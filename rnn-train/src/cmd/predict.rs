@@ -111,7 +111,7 @@ pub fn forecasts(opts: &PredictOptions) -> Result<Forecasts> {
 ///
 /// # Errors
 /// [`TrainError::OutputIsInput`] naming both paths.
-fn check_output_is_new(opts: &PredictOptions) -> Result<()> {
+pub(crate) fn check_output_is_new(opts: &PredictOptions) -> Result<()> {
     for (input, what) in [(&*opts.model, "model"), (opts.csv.path(), "input CSV")] {
         if super::same_file(input, &opts.output) {
             return Err(TrainError::OutputIsInput {

@@ -29,8 +29,9 @@ pub enum Grouping {
 pub struct LabelColumns {
     /// Input columns (features per timestep), in model input order.
     pub inputs: Vec<String>,
-    /// The label column (any text; its distinct values are the classes).
-    pub label: String,
+    /// The label column (any text; its distinct values are the classes);
+    /// `None` for data to classify that has no labels.
+    pub label: Option<String>,
     /// How rows form sequences.
     pub grouping: Grouping,
     /// A column giving each case's part, `train` or `test` (any case), the
@@ -56,7 +57,8 @@ pub struct Sequence {
     pub line: u64,
     /// `[steps × input_size]` raw values, row-major (timestep, then feature).
     pub values: Vec<f64>,
-    /// Its class: an index into [`Labelled::classes`].
+    /// Its class: an index into [`Labelled::classes`] (0 when the data has
+    /// no label column, and `classes` is empty).
     pub label: usize,
     /// Its part, from the split column.
     pub part: Option<Part>,
@@ -70,7 +72,8 @@ pub struct Labelled {
     /// Data rows read.
     pub rows: usize,
     /// The class names, sorted (as scikit-learn's `LabelEncoder`); output
-    /// `k` of the classifier is class `classes[k]`.
+    /// `k` of the classifier is class `classes[k]`. Empty without a label
+    /// column.
     pub classes: Vec<String>,
     /// Timesteps per sequence.
     pub steps: usize,
@@ -222,7 +225,10 @@ impl From<LabelError> for TrainError {
 /// [`TrainError::WindowTooLong`] for a window longer than the series;
 /// [`TrainError::InvalidOption`] for a window of 0.
 pub fn read(path: &Path, columns: &LabelColumns) -> Result<Labelled> {
-    let mut text = vec![columns.label.as_str()];
+    let mut text = vec![columns.label.as_deref().unwrap_or_default()];
+    if columns.label.is_none() {
+        text.clear();
+    }
     if let Grouping::Case(case) = &columns.grouping {
         text.push(case);
     }
@@ -230,23 +236,30 @@ pub fn read(path: &Path, columns: &LabelColumns) -> Result<Labelled> {
         text.push(split);
     }
     let inputs: Vec<&str> = columns.inputs.iter().map(String::as_str).collect();
-    let (table, texts) = read_with_text(path, &inputs, &text)?;
-    let labels = &texts[0];
-    let label_err = |line| LabelError::EmptyLabel {
-        path: path.to_path_buf(),
-        line,
-        column: columns.label.clone(),
-    };
-    if let Some(r) = labels.iter().position(String::is_empty) {
-        return Err(label_err(table.lines[r]).into());
+    let (table, mut texts) = read_with_text(path, &inputs, &text)?;
+    if columns.label.is_none() {
+        // No labels: one empty label per row, no classes.
+        texts.insert(0, vec![String::new(); table.rows()]);
     }
-    let classes: Vec<String> = labels
-        .iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .cloned()
-        .collect();
-    check_classes(path, &columns.label, &classes)?;
+    let labels = &texts[0];
+    let mut classes = Vec::new();
+    if let Some(column) = &columns.label {
+        if let Some(r) = labels.iter().position(String::is_empty) {
+            return Err(LabelError::EmptyLabel {
+                path: path.to_path_buf(),
+                line: table.lines[r],
+                column: column.clone(),
+            }
+            .into());
+        }
+        classes = labels
+            .iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .cloned()
+            .collect();
+        check_classes(path, column, &classes)?;
+    }
     let parts = match &columns.split {
         Some(column) => Some(parse_parts(path, column, texts.last(), &table.lines)?),
         None => None,
