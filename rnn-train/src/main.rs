@@ -108,7 +108,7 @@ struct ClassifyArgs {
     /// data/basic_motions_activity.csv, relative to the current directory]
     csv: Option<PathBuf>,
     /// Input column; repeat for several. [default: every column but the
-    /// label, case and split columns and one named `timestep`]
+    /// label, case and split columns and those named `timestep` or `split`]
     #[arg(short, long = "input", value_name = "COLUMN")]
     inputs: Vec<String>,
     /// The label column: its distinct values are the classes (2 to 16).
@@ -129,7 +129,7 @@ struct ClassifyArgs {
     #[arg(short, long, allow_negative_numbers = true, value_parser = parse_count)]
     window: Option<usize>,
     /// A column giving each case's part, `train` or `test`, instead of
-    /// --test-size.
+    /// --test-size. [default: the column named `split`, if the CSV has one]
     #[arg(long, value_name = "COLUMN")]
     split_column: Option<String>,
     /// Test part without --split-column: a fraction or count of the
@@ -193,7 +193,12 @@ impl ClassifyArgs {
             Some(p) => p.clone(),
             None => CsvSource::DefaultLabelled.existing()?.to_path_buf(),
         };
-        let split = self.split_column.clone();
+        let header = rnn_train::data::csv::header(&csv)?;
+        // A column named `split` is the data set's own split unless told.
+        let split = self
+            .split_column
+            .clone()
+            .or_else(|| header.iter().find(|h| *h == "split").cloned());
         let grouping = match self.window {
             Some(w) => Grouping::Windows(w),
             None => Grouping::Case(self.case.clone()),
@@ -202,10 +207,10 @@ impl ClassifyArgs {
             let taken = |h: &String| {
                 *h == self.label
                     || h == "timestep"
+                    || h == "split"
                     || split.as_ref() == Some(h)
                     || matches!(&grouping, Grouping::Case(c) if c == h)
             };
-            let header = rnn_train::data::csv::header(&csv)?;
             header.into_iter().filter(|h| !taken(h)).collect()
         } else {
             self.inputs.clone()
@@ -263,7 +268,7 @@ fn classify(args: &ClassifyArgs) -> anyhow::Result<()> {
     let done = result?;
     let (data, split, test) = (&done.data, &done.split, &done.test);
     println!(
-        "Data: {} sequences of {} timesteps x {} inputs, {} classes ({}); train {}, validation {}, test {}",
+        "Data: {} sequences of {} timesteps x {} inputs, {} classes ({}); train {}, validation {}, test {}{}",
         data.sequences.len(),
         data.steps,
         data.input_size,
@@ -271,7 +276,12 @@ fn classify(args: &ClassifyArgs) -> anyhow::Result<()> {
         data.classes.join(", "),
         split.train.len(),
         split.val.len(),
-        split.test.len()
+        split.test.len(),
+        opts.columns
+            .split
+            .as_ref()
+            .map(|c| format!(" (test cases from column {c:?})"))
+            .unwrap_or_default()
     );
     println!(
         "Model: {} parameters; trained {} epochs, best epoch {}",

@@ -275,7 +275,11 @@ pub fn confusion_matrix(path: &Path, names: &[String], counts: &[Vec<usize>]) ->
         .margin(16)
         .x_label_area_size(56)
         .y_label_area_size(120)
-        .build_cartesian_2d((0..n).into_segmented(), (0..n).into_segmented())
+        // A segmented `0..last` has a segment per value, `last` included.
+        .build_cartesian_2d(
+            (0..n.saturating_sub(1)).into_segmented(),
+            (0..n.saturating_sub(1)).into_segmented(),
+        )
         .map_err(err)?;
     let index = |v: &SegmentValue<usize>| match v {
         SegmentValue::Exact(k) | SegmentValue::CenterOf(k) => Some(*k),

@@ -44,7 +44,13 @@ pub fn run(path: &Path) -> Result<String> {
                 "\nrnn-core runs this model; rnn-train cannot evaluate or train it ({reason})."
             );
             let specs = header.layers.iter().copied().collect();
-            (specs, header.metadata, header.contract, header.classes, note)
+            (
+                specs,
+                header.metadata,
+                header.contract,
+                header.classes,
+                note,
+            )
         }
         other => {
             let m = other?;

@@ -384,3 +384,17 @@ fn f32_gradients_agree_with_f64() {
         );
     }
 }
+
+/// The classification loss (softmax cross-entropy on the logits of a
+/// 2-unit head) through an LSTM; the targets are arbitrary reals, so the
+/// `Σt` term of its gradient is exercised as well as one-hot labels.
+#[test]
+fn lstm_cross_entropy() {
+    let case = single(
+        CellKind::Lstm,
+        Activation::Tanh,
+        LINEAR_HEAD,
+        Loss::CrossEntropy,
+    );
+    gradcheck(&case, 11);
+}

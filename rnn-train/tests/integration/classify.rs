@@ -1,0 +1,265 @@
+//! `rnn-train classify` and `predict` on a classifier: the bundled activity
+//! recordings learned far above the majority-class baseline, the exported
+//! file classifying the same way through `predict`, and bad labelled data
+//! refused with a message naming the problem, nothing overwritten.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::temp_dir::TempDir;
+
+/// Runs the binary in `cwd`; returns (success, stdout, stderr).
+fn run(cwd: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run rnn-train");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "rnn-train panicked: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success(), stdout, stderr)
+}
+
+fn bundled() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/basic_motions_activity.csv")
+}
+
+/// The number after `prefix` in `text`.
+fn number_after(text: &str, prefix: &str) -> f64 {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix:?} in {text}"))
+        + prefix.len();
+    let digits: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    digits.parse().expect("a number")
+}
+
+#[test]
+fn the_activity_classifier_beats_the_majority_class_by_far() {
+    let dir = TempDir::new("classify-activity");
+    let csv = bundled();
+    let csv = csv.to_str().expect("utf-8 path");
+    let (ok, stdout, stderr) = run(
+        &dir.0,
+        &[
+            "classify",
+            csv,
+            "--split-column",
+            "split",
+            "--cell",
+            "gru",
+            "--units",
+            "8",
+            "--epochs",
+            "20",
+            "--lr",
+            "0.01",
+            "--out",
+            "out",
+            "--no-plots",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    // The held-out test cases of the archive's own split: 40, 10 per class.
+    assert!(
+        stdout.contains("train 36, validation 4, test 40"),
+        "{stdout}"
+    );
+    let accuracy = number_after(&stdout, "Accuracy ");
+    let baseline = number_after(&stdout[stdout.find("baseline (").unwrap()..], ") ");
+    assert_eq!(baseline, 25.0, "{stdout}");
+    assert!(
+        accuracy >= 75.0,
+        "accuracy {accuracy} % against 25 %:\n{stdout}"
+    );
+
+    // The file classifies the test cases the same way through `predict`.
+    let (ok, pstdout, stderr) = run(
+        &dir.0,
+        &["predict", "-m", "out/model.rnnw", csv, "-o", "all.csv"],
+    );
+    assert!(ok, "{stderr}");
+    assert!(pstdout.contains("Classified 80 sequences"), "{pstdout}");
+    let test_rows = dir.read("out/test_predictions.csv");
+    let all_rows = dir.read("all.csv");
+    assert_eq!(
+        all_rows.lines().next(),
+        Some("case,actual,predicted,p_Badminton,p_Running,p_Standing,p_Walking")
+    );
+    for row in test_rows.lines().skip(1) {
+        assert!(
+            all_rows.lines().any(|r| r == row),
+            "{row} not in predict's output"
+        );
+    }
+    let (ok, inspect, _) = run(&dir.0, &["inspect", "out/model.rnnw"]);
+    assert!(ok);
+    assert!(
+        inspect.contains(r#"classes ["Badminton", "Running", "Standing", "Walking"]"#),
+        "{inspect}"
+    );
+    let (ok, _, stderr) = run(&dir.0, &["eval", "-m", "out/model.rnnw", csv]);
+    assert!(!ok && stderr.contains("is a classifier"), "{stderr}");
+}
+
+/// A long-format CSV of `cases` cases of `steps` rows, case `k` labelled
+/// `labels[k % labels.len()]`, its part `parts(k)`.
+fn long_csv(
+    cases: usize,
+    steps: usize,
+    labels: &[&str],
+    part: impl Fn(usize) -> &'static str,
+) -> String {
+    let mut s = String::from("case,split,label,x,y\n");
+    for k in 0..cases {
+        for t in 0..steps {
+            let label = labels[k % labels.len()];
+            let x = (t as f64 * 0.4 + k as f64).sin();
+            s.push_str(&format!(
+                "c{k},{},{label},{x},{}\n",
+                part(k),
+                t as f64 * 0.1
+            ));
+        }
+    }
+    s
+}
+
+/// Asserts that `classify` on `csv` fails naming every part of `expected`,
+/// and leaves the earlier model file alone.
+fn classify_fails(dir: &TempDir, csv: &str, extra: &[&str], expected: &[&str]) {
+    std::fs::create_dir_all(dir.0.join("out")).expect("out dir");
+    let before = dir.file("out/model.rnnw", "an earlier model");
+    let path = dir.file("data.csv", csv);
+    let mut args = vec![
+        "classify",
+        path.to_str().expect("utf-8"),
+        "--out",
+        "out",
+        "--no-plots",
+    ];
+    args.extend_from_slice(extra);
+    let (ok, _, stderr) = run(&dir.0, &args);
+    assert!(!ok, "expected failure for {args:?}");
+    for e in expected {
+        assert!(stderr.contains(e), "{args:?}: expected {e:?} in: {stderr}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(before).expect("kept"),
+        "an earlier model"
+    );
+}
+
+#[test]
+fn bad_labelled_data_is_refused_by_name() {
+    let dir = TempDir::new("classify-bad");
+    let all_train = |_| "train";
+    // One class.
+    classify_fails(
+        &dir,
+        &long_csv(8, 5, &["walk"], all_train),
+        &[],
+        &["label column \"label\" has one class (\"walk\")"],
+    );
+    // A class only in the test part.
+    let test_only_c = |k| if k % 3 == 2 { "test" } else { "train" };
+    classify_fails(
+        &dir,
+        &long_csv(9, 5, &["a", "b", "c"], test_only_c),
+        &["--split-column", "split"],
+        &["test case \"c2\" has class \"c\", which no training case has"],
+    );
+    // Cases of unequal length: the case and its length are named.
+    let mut ragged = long_csv(4, 5, &["a", "b"], all_train);
+    ragged.push_str("c9,train,a,0.5,0.1\nc9,train,a,0.5,0.2\n");
+    classify_fails(
+        &dir,
+        &ragged,
+        &[],
+        &["case \"c9\" (from line 22) has 2 timesteps, but case \"c0\" has 5"],
+    );
+    // A label that changes inside a case, CRLF line endings: the line.
+    let changing = long_csv(4, 3, &["a", "b"], all_train)
+        .replacen("c1,train,b,", "c1,train,a,", 1)
+        .replace('\n', "\r\n");
+    classify_fails(
+        &dir,
+        &changing,
+        &[],
+        &["line 6: case \"c1\" has label \"b\" here but \"a\""],
+    );
+    // No case column.
+    classify_fails(
+        &dir,
+        &long_csv(4, 3, &["a", "b"], all_train),
+        &["--case", "recording"],
+        &["recording"],
+    );
+    // A non-numeric input cell names its line and column.
+    let bad_cell = long_csv(4, 3, &["a", "b"], all_train).replacen("0.1\n", "n/a\n", 1);
+    classify_fails(&dir, &bad_cell, &[], &["line 3", "\"y\""]);
+    // A case seen again after others.
+    let mut split_case = long_csv(2, 3, &["a", "b"], all_train);
+    split_case.push_str("c0,train,a,0.1,0.1\n");
+    classify_fails(
+        &dir,
+        &split_case,
+        &[],
+        &["line 8: case \"c0\" appears again"],
+    );
+}
+
+#[test]
+fn fixed_windows_of_a_labelled_series_train_and_split_by_time() {
+    let dir = TempDir::new("classify-windows");
+    // A series whose label is the sign of a slow sine: learnable from x.
+    let mut csv = String::from("x,state\n");
+    for r in 0..400 {
+        let x = (r as f64 * 0.05).sin();
+        csv.push_str(&format!("{x},{}\n", if x > 0.0 { "up" } else { "down" }));
+    }
+    let path = dir.file("series.csv", &csv);
+    let (ok, stdout, stderr) = run(
+        &dir.0,
+        &[
+            "classify",
+            path.to_str().expect("utf-8"),
+            "--window",
+            "4",
+            "--label",
+            "state",
+            "--input",
+            "x",
+            "--cell",
+            "gru",
+            "--units",
+            "4",
+            "--epochs",
+            "3",
+            "--out",
+            "out",
+            "--no-plots",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    // 397 windows; the last quarter tests, a tenth of the rest validates.
+    assert!(
+        stdout.contains("397 sequences of 4 timesteps x 1 inputs, 2 classes (down, up)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("train 268, validation 30, test 99"),
+        "{stdout}"
+    );
+    let rows = dir.read("out/test_predictions.csv");
+    assert!(
+        rows.lines()
+            .nth(1)
+            .is_some_and(|r| r.starts_with("rows 299-302,")),
+        "{rows}"
+    );
+}
