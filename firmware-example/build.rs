@@ -9,7 +9,9 @@
 //! 3. writes two bad update blobs for the run-time loading demo: one with a
 //!    flipped byte, one for a model with another architecture;
 //! 4. runs the random-weight layers of `firmware_model::kernel_check` on
-//!    the host: the reference outputs of the kernel check.
+//!    the host: the reference outputs of the kernel check;
+//! 5. takes test cases of the bundled activity recordings and classifies
+//!    them on the host: the reference of the classifier firmware.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,6 +32,87 @@ fn main() {
     quantized_series(&out);
     bad_updates(&out);
     kernel_check(&out);
+    classifier_cases(&out);
+}
+
+/// The bundled labelled recordings (see `data/README.md`).
+const CASES_CSV: &str = "../data/basic_motions_activity.csv";
+/// Test cases the classifier firmware replays, per class.
+const CASES_PER_CLASS: usize = 2;
+
+/// Writes `classifier_cases.rs`: the first [`CASES_PER_CLASS`] test cases
+/// of each class of the bundled recordings (raw readings), their labels,
+/// and the host's probabilities (as `f32` bits) and predicted labels from
+/// the same classifier and routine.
+fn classifier_cases(out: &Path) {
+    use firmware_model::classifier::{label, probabilities, CLASSES, INPUTS, MODEL, WINDOW};
+    println!("cargo::rerun-if-changed={CASES_CSV}");
+    let mut reader = csv::Reader::from_path(CASES_CSV).expect("open the bundled recordings");
+    let header = reader.headers().expect("a header").clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{CASES_CSV} has no column {name}"))
+    };
+    let (case, split, class) = (column("case"), column("split"), column("label"));
+    let inputs: Vec<usize> = (0..INPUTS).map(|i| column(&format!("dim_{i}"))).collect();
+    // (case, class index, rows), test cases in file order.
+    let mut cases: Vec<(String, usize, Vec<[f32; INPUTS]>)> = Vec::new();
+    for record in reader.records() {
+        let r = record.expect("read a CSV row");
+        if &r[split] != "test" {
+            continue;
+        }
+        let k = CLASSES
+            .iter()
+            .position(|c| *c == &r[class])
+            .unwrap_or_else(|| panic!("label {} is not a class of the model", &r[class]));
+        let row: [f32; INPUTS] = core::array::from_fn(|i| r[inputs[i]].parse().expect("a number"));
+        match cases.last_mut() {
+            Some((name, _, rows)) if *name == r[case] => rows.push(row),
+            _ => cases.push((r[case].to_string(), k, vec![row])),
+        }
+    }
+    let mut chosen = Vec::new();
+    for k in 0..CLASSES.len() {
+        chosen.extend(cases.iter().filter(|c| c.1 == k).take(CASES_PER_CLASS));
+    }
+    assert!(
+        chosen.iter().all(|c| c.2.len() == WINDOW),
+        "every case has WINDOW rows"
+    );
+    let host: Vec<_> = chosen
+        .iter()
+        .map(|c| probabilities(&MODEL, &c.2, Layer::step))
+        .collect();
+    let bits: Vec<Vec<String>> = host
+        .iter()
+        .map(|p| p.iter().map(|v| format!("{:#010x}", v.to_bits())).collect())
+        .collect();
+    let n = chosen.len();
+    let src = format!(
+        "/// Test cases of `{CASES_CSV}` ({CASES_PER_CLASS} per class): raw readings.\n\
+         pub static CASES: [[[f32; {INPUTS}]; {WINDOW}]; {n}] = {:?};\n\
+         /// Each case's name in the CSV.\n\
+         pub static NAMES: [&str; {n}] = {:?};\n\
+         /// Each case's label (an index into `CLASSES`).\n\
+         pub static ACTUAL: [usize; {n}] = {:?};\n\
+         /// The host's probabilities of each case, as `f32` bits.\n\
+         pub static HOST_BITS: [[u32; {}]; {n}] = [{}];\n\
+         /// The host's predicted label of each case.\n\
+         pub static HOST_LABELS: [usize; {n}] = {:?};\n",
+        chosen.iter().map(|c| c.2.clone()).collect::<Vec<_>>(),
+        chosen.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        chosen.iter().map(|c| c.1).collect::<Vec<_>>(),
+        CLASSES.len(),
+        bits.iter()
+            .map(|b| format!("[{}]", b.join(", ")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        host.iter().map(label).collect::<Vec<_>>(),
+    );
+    fs::write(out.join("classifier_cases.rs"), src).expect("write classifier_cases.rs");
 }
 
 /// Writes `kernel_check.rs`: the host's outputs of

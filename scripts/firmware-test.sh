@@ -315,6 +315,26 @@ run_kernel_check() {
   fi
 }
 
+# The activity classifier (src/classifier.rs): test cases of the bundled
+# recordings, every probability and label bit for bit against the host.
+run_classifier() {
+  local core=$1 out="$log_dir/classifier-$1" status=0 failures_before=$failures
+  shift
+  echo "== classifier $core: cargo run --release --bin firmware-classifier $*"
+  cargo run -q --release --bin firmware-classifier "$@" > "$out" 2>&1 || status=$?
+  cat "$out"
+  [ "$status" -eq 0 ] || fail "classifier $core" "exited with status $status"
+  grep -Eq '^parity: ([1-9][0-9]*) cases, \1 labels and \1 probability vectors bit-identical to the host' "$out" ||
+    fail "classifier $core" "labels or probabilities differ from the host"
+  grep -qx 'result: PASS' "$out" || fail "classifier $core" "firmware reported FAIL"
+  if [ "$failures" -eq "$failures_before" ]; then
+    boards_passed=$((boards_passed + 1))
+  else
+    boards_failed=$((boards_failed + 1))
+  fi
+}
+
+run_classifier "Cortex-M4F" --target thumbv7em-none-eabihf
 run_kernel_check "Cortex-M4F" --target thumbv7em-none-eabihf
 run_kernel_check "Cortex-M7" --target thumbv7em-none-eabihf --features mps2-an500
 run_kernel_check "Cortex-M0" --target thumbv6m-none-eabi

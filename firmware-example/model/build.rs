@@ -7,9 +7,10 @@
 //!
 //! The blobs are `sea_temperature.rnnw` and `sea_temperature.q.rnnw` in
 //! this crate, or the files named by the environment variables
-//! `FIRMWARE_MODEL` (float, format 1 or 2) and `FIRMWARE_QUANTIZED_MODEL`
+//! `FIRMWARE_MODEL` (float, format 1, 2 or 4) and `FIRMWARE_QUANTIZED_MODEL`
 //! (format 3): `rnn-train cost` builds the templates with the user's model
-//! that way.
+//! that way. The classifier (`classifier_model.rs`, with its `CLASSES`)
+//! comes from `basic_motions.rnnw` or `FIRMWARE_CLASSIFIER`.
 
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -21,6 +22,10 @@ const BLOB: &str = "sea_temperature.rnnw";
 /// The same model quantized by `rnn-train quantize` (format version 3),
 /// unless `FIRMWARE_QUANTIZED_MODEL` names another.
 const QUANTIZED_BLOB: &str = "sea_temperature.q.rnnw";
+/// The activity classifier written by `rnn-train classify` (format
+/// version 4, class names in the file), unless `FIRMWARE_CLASSIFIER` names
+/// another.
+const CLASSIFIER_BLOB: &str = "basic_motions.rnnw";
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -57,6 +62,18 @@ fn main() {
         });
     source += &quantized_preprocessing(&metadata);
     fs::write(out.join("quantized_model.rs"), source).expect("write quantized_model.rs");
+
+    let path = chosen("FIRMWARE_CLASSIFIER", CLASSIFIER_BLOB);
+    let blob = read(&path);
+    let source = rnn_core::format::codegen::rust_source(&blob)
+        .unwrap_or_else(|e| panic!("{} is not a usable weight blob: {e}", path.display()));
+    if !source.contains("pub const CLASSES") || !source.contains("pub const WINDOW") {
+        panic!(
+            "{} is not a classifier with its scaler: train it with rnn-train classify",
+            path.display()
+        );
+    }
+    fs::write(out.join("classifier_model.rs"), source).expect("write classifier_model.rs");
 }
 
 /// The quantized model's own window, horizon and scalers (from the float

@@ -4,7 +4,8 @@
 //! The output defines `pub type Model`, `pub static MODEL: Model` built by
 //! `const` constructors (so it lands in `.rodata`, flash, with no RAM copy),
 //! and, when the blob has metadata, `INPUT_SCALES`, `TARGET_SCALES`,
-//! `WINDOW` and `HORIZON`.
+//! `WINDOW` and `HORIZON`; for a classifier (class names in the blob),
+//! `CLASSES`, the class name of each output.
 
 use std::fmt::Write as _;
 use std::format;
@@ -54,6 +55,14 @@ pub fn rust_source(blob: &[u8]) -> Result<String, Error> {
     );
     if let Some(meta) = &checked.header.metadata {
         metadata_source(&mut out, meta);
+    }
+    if let Some(classes) = &checked.header.classes {
+        let names: Vec<&str> = classes.names.iter().map(|n| n.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "/// The class of each output (the softmax's probabilities), in order.\npub const CLASSES: [&str; {}] = {names:?};",
+            names.len()
+        );
     }
     Ok(out)
 }

@@ -177,3 +177,14 @@ fn version_2_files_still_load_without_class_names() {
     model.visit_params(&mut |s| any |= s.iter().any(|&v| v != 0.0));
     assert!(any, "weights were read");
 }
+
+#[test]
+fn generated_source_names_the_classes() {
+    let blob = blob(&labels(&["Standing", "Walking", "Running"])).expect("encodes");
+    let source = rnn_core::format::codegen::rust_source(&blob).expect("source");
+    assert!(
+        source.contains("pub const CLASSES: [&str; 3] = [\"Standing\", \"Walking\", \"Running\"];"),
+        "{source}"
+    );
+    assert!(source.contains("rnn_core::Activation::Softmax"), "{source}");
+}
