@@ -19,7 +19,7 @@ use panic_semihosting as _;
 use rnn_core::Layer;
 
 use board::BOARD;
-use cost::{Counter, Stats, Unit};
+use cost::{Counter, Stats};
 
 /// Test cases and the host's results (`build.rs`).
 mod cases {
@@ -58,18 +58,7 @@ fn run() -> bool {
         CLASSES
     );
     let (counter, calibration) = Counter::start(peripherals.SYST);
-    hprintln!(
-        "SysTick check: a {}-instruction loop took {} ticks = {} instructions at {} per tick: {}",
-        calibration.instructions,
-        calibration.ticks,
-        calibration.ticks_as_instructions,
-        cost::ticks_to_instructions(1),
-        match counter.unit() {
-            Unit::Instructions => "ticks count instructions (QEMU -icount shift=0)",
-            Unit::Cycles =>
-                "ticks are core cycles here (real chip or no -icount), reporting cycles",
-        }
-    );
+    hprintln!("{}", calibration);
     let mut steps = Stats::new();
     let (mut same_bits, mut same_label, mut right) = (0, 0, 0);
     for (k, case) in cases::CASES.iter().enumerate() {

@@ -59,6 +59,28 @@ pub struct Calibration {
     pub ticks: u32,
     /// Instructions those ticks stand for under QEMU `-icount shift=0`.
     pub ticks_as_instructions: u64,
+    /// What the ticks turned out to count.
+    pub unit: Unit,
+}
+
+impl core::fmt::Display for Calibration {
+    /// The report's `SysTick check:` line (`scripts/firmware-test.sh` and
+    /// `rnn-train cost` look for "ticks count instructions" in it).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "SysTick check: a {}-instruction loop took {} ticks = {} instructions at {} per tick: {}",
+            self.instructions,
+            self.ticks,
+            self.ticks_as_instructions,
+            ticks_to_instructions(1),
+            match self.unit {
+                Unit::Instructions => "ticks count instructions (QEMU -icount shift=0)",
+                Unit::Cycles =>
+                    "ticks are core cycles here (real chip or no -icount), reporting cycles",
+            }
+        )
+    }
 }
 
 impl Counter {
@@ -74,12 +96,13 @@ impl Counter {
             _syst: syst,
             unit: Unit::Cycles,
         };
-        let calibration = counter.calibrate();
+        let mut calibration = counter.calibrate();
         let error = calibration
             .ticks_as_instructions
             .abs_diff(u64::from(calibration.instructions));
         if error <= 2 * ticks_to_instructions(1) {
             counter.unit = Unit::Instructions;
+            calibration.unit = Unit::Instructions;
         }
         (counter, calibration)
     }
@@ -129,6 +152,7 @@ impl Counter {
             instructions: 2 * CALIBRATION_LOOPS,
             ticks,
             ticks_as_instructions: ticks_to_instructions(u64::from(ticks)),
+            unit: Unit::Cycles,
         }
     }
 }

@@ -28,7 +28,7 @@ use panic_semihosting as _;
 use rnn_core::Layer;
 
 use board::BOARD;
-use cost::{Counter, Stats, Unit};
+use cost::{Counter, Stats};
 
 /// The excerpt, its timestamps and the host's forecasts (from `build.rs`).
 mod series {
@@ -68,18 +68,7 @@ fn run() -> bool {
     describe_model();
 
     let (counter, calibration) = Counter::start(peripherals.SYST);
-    hprintln!(
-        "SysTick check: a {}-instruction loop took {} ticks = {} instructions at {} per tick: {}",
-        calibration.instructions,
-        calibration.ticks,
-        calibration.ticks_as_instructions,
-        cost::ticks_to_instructions(1),
-        match counter.unit() {
-            Unit::Instructions => "ticks count instructions (QEMU -icount shift=0)",
-            Unit::Cycles =>
-                "ticks are core cycles here (real chip or no -icount), reporting cycles",
-        }
-    );
+    hprintln!("{}", calibration);
 
     let forecasts_match = forecast_series(&counter);
     let (loop_peak, size) = stack::peak_and_size();

@@ -21,7 +21,7 @@ use panic_semihosting as _;
 use rnn_core::quant::QLayer;
 
 use board::BOARD;
-use cost::{Counter, Stats, Unit};
+use cost::{Counter, Stats};
 
 /// The excerpt as input codes and the host's integer forecasts (`build.rs`).
 mod series {
@@ -59,18 +59,7 @@ fn run() -> bool {
         WINDOW
     );
     let (counter, calibration) = Counter::start(peripherals.SYST);
-    hprintln!(
-        "SysTick check: a {}-instruction loop took {} ticks = {} instructions at {} per tick: {}",
-        calibration.instructions,
-        calibration.ticks,
-        calibration.ticks_as_instructions,
-        cost::ticks_to_instructions(1),
-        match counter.unit() {
-            Unit::Instructions => "ticks count instructions (QEMU -icount shift=0)",
-            Unit::Cycles =>
-                "ticks are core cycles here (real chip or no -icount), reporting cycles",
-        }
-    );
+    hprintln!("{}", calibration);
     let passed = forecast_series(&counter);
     let (peak, size) = stack::peak_and_size();
     let one = forecast_stack();

@@ -10,7 +10,7 @@
 use cortex_m_semihosting::{debug, hprintln};
 
 use crate::board::BOARD;
-use crate::cost::{Calibration, Counter, Stats, Unit};
+use crate::cost::{Calibration, Counter, Stats};
 use crate::stack;
 
 /// A forecast value that can be compared with the host's bit for bit.
@@ -95,15 +95,7 @@ impl<T: SameBits> Report<T> {
             BOARD.core,
             BOARD.qemu_machine
         );
-        hprintln!(
-            "SysTick check: a {}-instruction loop took {} ticks: {}",
-            calibration.instructions,
-            calibration.ticks,
-            match counter.unit() {
-                Unit::Instructions => "ticks count instructions (QEMU -icount shift=0)",
-                Unit::Cycles => "ticks are core cycles here, reporting cycles",
-            }
-        );
+        hprintln!("{}", calibration);
         let count = self.forecasts.count as usize;
         hprintln!(
             "parity: {} forecasts, {} bit-identical to the host",

@@ -221,6 +221,12 @@ impl ClassifyArgs {
                 reason: "applies only to --cell simple-rnn".to_string(),
             });
         }
+        if self.reset_after.is_some() && !matches!(self.cell, Cell::Gru) {
+            return Err(TrainError::InvalidOption {
+                option: "--reset-after",
+                reason: "applies only to --cell gru".to_string(),
+            });
+        }
         Ok(ClassifyOptions {
             csv,
             columns: LabelColumns {
@@ -229,13 +235,7 @@ impl ClassifyArgs {
                 grouping,
                 split,
             },
-            cell: match self.cell {
-                Cell::SimpleRnn => CellKind::SimpleRnn,
-                Cell::Lstm => CellKind::Lstm,
-                Cell::Gru => CellKind::Gru {
-                    reset_after: self.reset_after.unwrap_or(true),
-                },
-            },
+            cell: self.cell.kind(self.reset_after),
             rnn_activation: self.rnn_activation.unwrap_or(Act::Tanh).into(),
             units: self.units.clone(),
             dense: self.dense.clone(),
@@ -579,6 +579,19 @@ enum Cell {
     Gru,
 }
 
+impl Cell {
+    /// The cell, a GRU with `--reset-after` (Keras 3's default: true).
+    fn kind(self, reset_after: Option<bool>) -> CellKind {
+        match self {
+            Cell::SimpleRnn => CellKind::SimpleRnn,
+            Cell::Lstm => CellKind::Lstm,
+            Cell::Gru => CellKind::Gru {
+                reset_after: reset_after.unwrap_or(true),
+            },
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Act {
     Linear,
@@ -663,13 +676,7 @@ impl TrainArgs {
                 .map_or(TimeColumn::Auto, TimeColumn::Named),
             window: self.window,
             horizon: self.horizon,
-            cell: match self.cell {
-                Cell::SimpleRnn => CellKind::SimpleRnn,
-                Cell::Lstm => CellKind::Lstm,
-                Cell::Gru => CellKind::Gru {
-                    reset_after: self.reset_after.unwrap_or(true),
-                },
-            },
+            cell: self.cell.kind(self.reset_after),
             rnn_activation: self.rnn_activation.unwrap_or(Act::Tanh).into(),
             init: match self.init {
                 InitArg::Keras => Init::Keras,

@@ -178,6 +178,8 @@ fn version_2_files_still_load_without_class_names() {
     assert!(any, "weights were read");
 }
 
+/// (Source generation is host-only: feature `std`.)
+#[cfg(feature = "std")]
 #[test]
 fn generated_source_names_the_classes() {
     let blob = blob(&labels(&["Standing", "Walking", "Running"])).expect("encodes");

@@ -35,8 +35,9 @@ pub struct ClassPredictions {
 /// [`TrainError::OutputIsInput`] when the output is the model or the CSV;
 /// those of [`import::load`] and [`crate::data::cases::read`] (a missing
 /// input or case column, a bad cell, cases of unequal length);
-/// [`TrainError::InputCount`] when the CSV's sequences do not fit the
-/// model; [`crate::data::cases::LabelError::UnseenClass`] for a label the
+/// [`TrainError::InputCount`] for another number of inputs than the
+/// model's, [`crate::data::cases::LabelError::CaseLength`] for cases of
+/// another length; [`crate::data::cases::LabelError::UnseenClass`] for a label the
 /// model does not know.
 pub fn run(opts: &PredictOptions) -> Result<Option<ClassPredictions>> {
     let model = import::load(&opts.model)?;
@@ -54,11 +55,19 @@ pub fn run(opts: &PredictOptions) -> Result<Option<ClassPredictions>> {
     let mut data = read(path, &columns)?;
     let names: Vec<String> = classes.names.iter().map(|n| n.to_string()).collect();
     let window = model.metadata.as_ref().map_or(0, |m| m.window as usize);
-    if data.input_size != model.network.architecture().input_size || data.steps != window {
+    if data.input_size != model.network.architecture().input_size {
         return Err(TrainError::InputCount {
             expected: model.network.architecture().input_size,
             found: data.input_size,
         });
+    }
+    if data.steps != window {
+        return Err(crate::data::cases::LabelError::CaseLength {
+            path: path.to_path_buf(),
+            steps: data.steps,
+            window,
+        }
+        .into());
     }
     // The CSV's labels as the model's class indices.
     let labelled = columns.label.is_some();

@@ -176,6 +176,19 @@ pub enum LabelError {
         /// The first case's timesteps.
         expected: usize,
     },
+    /// Sequences of another length than the model's.
+    #[error(
+        "{}: its sequences have {steps} timesteps, but the model was trained on {window}",
+        path.display()
+    )]
+    CaseLength {
+        /// The CSV.
+        path: PathBuf,
+        /// Timesteps per sequence in the CSV.
+        steps: usize,
+        /// The model's window.
+        window: usize,
+    },
     /// A split cell other than `train` or `test`.
     #[error("{}: line {line}: split column {column:?} has {value:?}; expected train or test", path.display())]
     BadPart {

@@ -58,7 +58,7 @@ pub trait Real:
     /// `act` of every value of `values`, in place: in `f32` rnn-core's
     /// activations on this CPU's kernel ([`rnn_core::Kernel::activate`],
     /// what the device computes), in `f64` the exact-to-6e-16 kernels of
-    /// [`super::activation`].
+    /// `nn::activation`.
     fn activate(act: Activation, values: &mut [Self]);
 }
 

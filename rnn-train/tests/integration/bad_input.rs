@@ -3,27 +3,14 @@
 //! panic.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::binary::run_binary as run_out;
 use crate::temp_dir::TempDir;
 
 /// Runs the binary in `cwd`; returns (success, stderr).
 fn run(cwd: &Path, args: &[&str]) -> (bool, String) {
     let (ok, _, stderr) = run_out(cwd, args);
     (ok, stderr)
-}
-
-/// Runs the binary in `cwd`; returns (success, stdout, stderr).
-fn run_out(cwd: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run rnn-train");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "rnn-train panicked: {stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.success(), stdout, stderr)
 }
 
 /// Asserts a failing `train` run on `csv` whose message contains every part of `expected`.

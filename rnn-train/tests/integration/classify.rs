@@ -4,22 +4,9 @@
 //! refused with a message naming the problem, nothing overwritten.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::binary::run_binary as run;
 use crate::temp_dir::TempDir;
-
-/// Runs the binary in `cwd`; returns (success, stdout, stderr).
-fn run(cwd: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rnn-train"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run rnn-train");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "rnn-train panicked: {stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.success(), stdout, stderr)
-}
 
 fn bundled() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/basic_motions_activity.csv")

@@ -3,6 +3,7 @@
 //! MODULE` runs one of them, e.g. `import_model`.
 
 mod bad_input;
+mod binary;
 mod classify;
 mod cost;
 mod data_contract;
