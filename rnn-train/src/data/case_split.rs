@@ -32,7 +32,8 @@ pub struct CaseSplit {
 ///
 /// # Errors
 /// [`TrainError::InvalidOption`] for a validation fraction outside
-/// `[0, 1)` or a test fraction outside `(0, 1)`; [`LabelError::EmptyPart`]
+/// `[0, 1)`, a test fraction outside `(0, 1)` or a test count not below
+/// the number of sequences; [`LabelError::EmptyPart`]
 /// when training or test would be empty; [`LabelError::UnseenClass`] for a
 /// test sequence of a class no training sequence has.
 pub fn split(
@@ -60,7 +61,13 @@ pub fn split(
     } else {
         let fraction = match test {
             TestSize::Fraction(f) if f > 0.0 && f < 1.0 => f,
-            TestSize::Count(c) if n > 0 => c as f64 / n as f64,
+            TestSize::Count(c) if c >= n => {
+                return Err(TrainError::InvalidOption {
+                    option: "--test-size",
+                    reason: format!("{c} sequences for the test part, but the data has {n}"),
+                })
+            }
+            TestSize::Count(c) => c as f64 / n as f64,
             _ => {
                 return Err(TrainError::InvalidOption {
                     option: "--test-size",
