@@ -205,8 +205,114 @@ macro_rules! entry_points {
         use crate::activation::Activation;
         use crate::kernels::cells::{self, Gates};
         use crate::kernels::cells_streams::Streams;
+        use crate::kernels::sized::{self, SimpleRnnParams};
+        use crate::kernels::{GruParams, LstmParams};
+        use crate::layers::lstm::LstmState;
+        use nalgebra::{SMatrix, SVector};
 
         impl $token {
+            /// [`sized::simple_rnn`](crate::kernels::sized::simple_rnn)
+            /// with this ISA, instantiated for `I` and `H`.
+            #[inline]
+            pub(in crate::kernels) fn simple_rnn_sized<const I: usize, const H: usize>(
+                self,
+                params: SimpleRnnParams<'_, I, H>,
+                act: Activation,
+                h: &mut SVector<f32, H>,
+                x: &SVector<f32, I>,
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp<const I: usize, const H: usize>(
+                    s: $token,
+                    params: SimpleRnnParams<'_, I, H>,
+                    act: Activation,
+                    h: &mut SVector<f32, H>,
+                    x: &SVector<f32, I>,
+                ) {
+                    sized::simple_rnn(s, params, act, h, x)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, params, act, h, x) }
+            }
+
+            /// [`sized::lstm`](crate::kernels::sized::lstm) with this ISA,
+            /// instantiated for `I` and `H`.
+            #[inline]
+            pub(in crate::kernels) fn lstm_sized<const I: usize, const H: usize>(
+                self,
+                params: LstmParams<'_, I, H>,
+                state: &mut LstmState<H>,
+                x: &SVector<f32, I>,
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp<const I: usize, const H: usize>(
+                    s: $token,
+                    params: LstmParams<'_, I, H>,
+                    state: &mut LstmState<H>,
+                    x: &SVector<f32, I>,
+                ) {
+                    sized::lstm(s, params, state, x)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, params, state, x) }
+            }
+
+            /// [`sized::gru`](crate::kernels::sized::gru) with this ISA,
+            /// instantiated for `I` and `H`.
+            #[inline]
+            pub(in crate::kernels) fn gru_sized<const I: usize, const H: usize>(
+                self,
+                params: GruParams<'_, I, H>,
+                reset_after: bool,
+                h: &mut SVector<f32, H>,
+                x: &SVector<f32, I>,
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp<const I: usize, const H: usize>(
+                    s: $token,
+                    params: GruParams<'_, I, H>,
+                    reset_after: bool,
+                    h: &mut SVector<f32, H>,
+                    x: &SVector<f32, I>,
+                ) {
+                    sized::gru(s, params, reset_after, h, x)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, params, reset_after, h, x) }
+            }
+
+            /// [`sized::dense`](crate::kernels::sized::dense) with this ISA,
+            /// instantiated for `I` and `O`.
+            #[inline]
+            pub(in crate::kernels) fn dense_sized<const I: usize, const O: usize>(
+                self,
+                params: (&SMatrix<f32, O, I>, &SVector<f32, O>),
+                act: Activation,
+                y: &mut SVector<f32, O>,
+                x: &SVector<f32, I>,
+            ) {
+                /// # Safety
+                /// The CPU must support the token's target features.
+                #[target_feature(enable = $features)]
+                unsafe fn imp<const I: usize, const O: usize>(
+                    s: $token,
+                    params: (&SMatrix<f32, O, I>, &SVector<f32, O>),
+                    act: Activation,
+                    y: &mut SVector<f32, O>,
+                    x: &SVector<f32, I>,
+                ) {
+                    sized::dense(s, params, act, y, x)
+                }
+                // SAFETY: the token exists only on a CPU with these features.
+                unsafe { imp(self, params, act, y, x) }
+            }
+
             /// [`cells::simple_rnn`] with this ISA.
             #[inline]
             pub(in crate::kernels) fn simple_rnn(

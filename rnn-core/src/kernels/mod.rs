@@ -35,6 +35,7 @@ mod prop_streams;
 mod prop_tests;
 mod scalar;
 mod select;
+mod sized;
 pub(crate) mod streams;
 mod tiled;
 mod tiled_streams;
@@ -54,6 +55,7 @@ use crate::activation::Activation;
 use crate::layers::lstm::LstmState;
 use cells::Gates;
 use cells_streams::Streams;
+use sized::{scratch, slices, SimpleRnnParams};
 pub(crate) use tiled_streams::GROUP;
 
 /// Runs `cells::$step` (or the token's method of that name) with `$kernel`
@@ -82,18 +84,41 @@ macro_rules! dispatch {
     }};
 }
 
-/// The `G` gate matrices as column-major slices.
-#[inline(always)]
-fn slices<const G: usize, const R: usize, const C: usize>(
-    m: &[SMatrix<f32, R, C>; G],
-) -> [&[f32]; G] {
-    m.each_ref().map(|m| m.as_slice())
-}
-
-/// `G` scratch vectors `[H]` as slices.
-#[inline(always)]
-fn scratch<const G: usize, const H: usize>(z: &mut [[f32; H]; G]) -> [&mut [f32]; G] {
-    z.each_mut().map(|z| z.as_mut_slice())
+/// Runs the token's `$step::<sizes>` (a step instantiated for the layer's
+/// sizes, [`sized`]) when `$kernel` narrowed to `$rows` rows is a vector
+/// ISA, and gives whether it did; `false` leaves the step to [`dispatch!`]
+/// (the scalar kernel: the only one on targets without vector units).
+macro_rules! sized {
+    ($kernel:expr, $rows:expr, $step:ident::<$($n:ident),*>($($arg:expr),*)) => {{
+        let kernel: Kernel = $kernel;
+        match kernel.for_rows($rows) {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => match x86_64_avx512::Avx512::of(kernel) {
+                Some(t) => {
+                    t.$step::<$($n),*>($($arg),*);
+                    true
+                }
+                None => false,
+            },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => match x86_64_avx2::Avx2::of(kernel) {
+                Some(t) => {
+                    t.$step::<$($n),*>($($arg),*);
+                    true
+                }
+                None => false,
+            },
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => match aarch64_neon::Neon::of(kernel) {
+                Some(t) => {
+                    t.$step::<$($n),*>($($arg),*);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }};
 }
 
 /// One SimpleRNN timestep: `h = act(W x + U h + b)`; returns `h`.
@@ -103,11 +128,14 @@ fn scratch<const G: usize, const H: usize>(z: &mut [[f32; H]; G]) -> [&mut [f32]
 #[inline]
 pub(crate) fn simple_rnn_step<const I: usize, const H: usize>(
     kernel: Kernel,
-    (w, u, b): (&SMatrix<f32, H, I>, &SMatrix<f32, H, H>, &SVector<f32, H>),
+    (w, u, b): SimpleRnnParams<'_, I, H>,
     act: Activation,
     h: &mut SVector<f32, H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {
+    if sized!(kernel, H, simple_rnn_sized::<I, H>((w, u, b), act, h, x)) {
+        return *h;
+    }
     let p = Gates {
         w: [w.as_slice()],
         u: [u.as_slice()],
@@ -151,6 +179,9 @@ pub(crate) fn lstm_step<const I: usize, const H: usize>(
     state: &mut LstmState<H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {
+    if sized!(kernel, H, lstm_sized::<I, H>((w, u, b), state, x)) {
+        return state.h;
+    }
     let p = Gates {
         w: slices(w),
         u: slices(u),
@@ -196,6 +227,10 @@ pub(crate) fn gru_step<const I: usize, const H: usize>(
     h: &mut SVector<f32, H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {
+    let params = (w, u, b_in, b_rec);
+    if sized!(kernel, H, gru_sized::<I, H>(params, reset_after, h, x)) {
+        return *h;
+    }
     let p = Gates {
         w: slices(w),
         u: slices(u),
@@ -239,6 +274,11 @@ pub(crate) fn dense_step<const I: usize, const O: usize>(
     x: &SVector<f32, I>,
 ) -> SVector<f32, O> {
     let mut y = SVector::<f32, O>::zeros();
+    // One output is a dot product over the input, vectorized along `I`.
+    let rows = if O == 1 { I } else { O };
+    if sized!(kernel, rows, dense_sized::<I, O>((w, b), act, &mut y, x)) {
+        return y;
+    }
     dense(
         kernel,
         w.as_slice(),

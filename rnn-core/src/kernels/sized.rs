@@ -1,0 +1,107 @@
+//! The steps of the const-generic layers on one ISA, instantiated for the
+//! layer's sizes: the same generic steps as [`super::cells`], entered with
+//! operands built here from the layer's own matrices, so that in each
+//! instance every length is a constant of the types (loops over the
+//! columns unroll, shape checks fold away), as in a library whose kernels
+//! are templates over the sizes (RTNeural's `LSTMLayerT<T, I, H>`). The
+//! vector ISAs enter these from `#[target_feature]` functions generic over
+//! the sizes ([`super::cells::entry_points`]); the scalar kernel keeps the
+//! one instance over run-time lengths (small code on microcontrollers).
+
+use nalgebra::{SMatrix, SVector};
+
+use super::cells::{self, Gates};
+use super::lanes::Lanes;
+use super::{GruParams, LstmParams};
+use crate::activation::Activation;
+use crate::layers::lstm::LstmState;
+
+/// The `G` gate matrices as column-major slices.
+#[inline(always)]
+pub(super) fn slices<const G: usize, const R: usize, const C: usize>(
+    m: &[SMatrix<f32, R, C>; G],
+) -> [&[f32]; G] {
+    m.each_ref().map(|m| m.as_slice())
+}
+
+/// `G` scratch vectors `[H]` as slices.
+#[inline(always)]
+pub(super) fn scratch<const G: usize, const H: usize>(z: &mut [[f32; H]; G]) -> [&mut [f32]; G] {
+    z.each_mut().map(|z| z.as_mut_slice())
+}
+
+/// SimpleRNN weights `w: [H × I]`, `u: [H × H]`, `b: [H]`.
+pub(crate) type SimpleRnnParams<'a, const I: usize, const H: usize> = (
+    &'a SMatrix<f32, H, I>,
+    &'a SMatrix<f32, H, H>,
+    &'a SVector<f32, H>,
+);
+
+/// [`cells::simple_rnn`] on the layer's matrices; updates `h`.
+#[inline(always)]
+pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
+    s: S,
+    (w, u, b): SimpleRnnParams<'_, I, H>,
+    act: Activation,
+    h: &mut SVector<f32, H>,
+    x: &SVector<f32, I>,
+) {
+    let p = Gates {
+        w: [w.as_slice()],
+        u: [u.as_slice()],
+        b: [b.as_slice()],
+    };
+    let mut z = [[0.0; H]; 1];
+    cells::simple_rnn(s, p, act, scratch(&mut z), h.as_mut_slice(), x.as_slice());
+}
+
+/// [`cells::lstm`] on the layer's matrices; updates `state`.
+#[inline(always)]
+pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
+    s: S,
+    (w, u, b): LstmParams<'_, I, H>,
+    state: &mut LstmState<H>,
+    x: &SVector<f32, I>,
+) {
+    let p = Gates {
+        w: slices(w),
+        u: slices(u),
+        b: slices(b),
+    };
+    let mut z = [[0.0; H]; 4];
+    let (c, h) = (state.c.as_mut_slice(), state.h.as_mut_slice());
+    cells::lstm(s, p, scratch(&mut z), c, h, x.as_slice());
+}
+
+/// [`cells::gru`] on the layer's matrices; updates `h`.
+#[inline(always)]
+pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
+    s: S,
+    (w, u, b_in, b_rec): GruParams<'_, I, H>,
+    reset_after: bool,
+    h: &mut SVector<f32, H>,
+    x: &SVector<f32, I>,
+) {
+    let p = Gates {
+        w: slices(w),
+        u: slices(u),
+        b: slices(b_in),
+    };
+    let mut z = [[0.0; H]; 6];
+    let b_rec = slices(b_rec);
+    let (h, x) = (h.as_mut_slice(), x.as_slice());
+    cells::gru(s, p, b_rec, reset_after, scratch(&mut z), h, x);
+}
+
+/// [`cells::dense`] on the layer's matrices: `y = act(W x + b)`.
+#[inline(always)]
+pub(super) fn dense<S: Lanes, const I: usize, const O: usize>(
+    s: S,
+    (w, b): (&SMatrix<f32, O, I>, &SVector<f32, O>),
+    act: Activation,
+    y: &mut SVector<f32, O>,
+    x: &SVector<f32, I>,
+) {
+    let (w, b) = (w.as_slice(), b.as_slice());
+    cells::dense(s, w, b, act, y.as_mut_slice(), x.as_slice());
+}
