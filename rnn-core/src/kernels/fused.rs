@@ -103,8 +103,11 @@ fn gru_tile<S: Lanes, const R: usize>(
     ) else {
         return false;
     };
-    let [xz, xr, xn] = input.gates();
+    // The recurrent product first: its accumulators take most registers,
+    // and the input part (one column when `I` is 1) is computed after it
+    // instead of waiting in registers through it (spilled, at `R` = 2).
     let [hz, hr, hn] = recurrent.gates();
+    let [xz, xr, xn] = input.gates();
     for j in 0..R {
         let at = j * S::L;
         let hv = s.load_slice(h.get(at..).unwrap_or(&[]));

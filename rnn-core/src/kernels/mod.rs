@@ -227,8 +227,11 @@ pub(crate) fn gru_step<const I: usize, const H: usize>(
     h: &mut SVector<f32, H>,
     x: &SVector<f32, I>,
 ) -> SVector<f32, H> {
-    let params = (w, u, b_in, b_rec);
-    if sized!(kernel, H, gru_sized::<I, H>(params, reset_after, h, x)) {
+    if sized!(
+        kernel,
+        H,
+        gru_sized::<I, H>((w, u, b_in, b_rec), reset_after, h, x)
+    ) {
         return *h;
     }
     let p = Gates {

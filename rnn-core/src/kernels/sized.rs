@@ -10,11 +10,14 @@
 
 use nalgebra::{SMatrix, SVector};
 
-use super::cells::{self, Gates};
-use super::lanes::Lanes;
-use super::{GruParams, LstmParams};
-use crate::activation::Activation;
-use crate::layers::lstm::LstmState;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+use {
+    super::cells::{self, Gates},
+    super::lanes::Lanes,
+    super::{GruParams, LstmParams},
+    crate::activation::Activation,
+    crate::layers::lstm::LstmState,
+};
 
 /// The `G` gate matrices as column-major slices.
 #[inline(always)]
@@ -38,6 +41,7 @@ pub(crate) type SimpleRnnParams<'a, const I: usize, const H: usize> = (
 );
 
 /// [`cells::simple_rnn`] on the layer's matrices; updates `h`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -56,6 +60,7 @@ pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
 }
 
 /// [`cells::lstm`] on the layer's matrices; updates `state`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -74,6 +79,7 @@ pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
 }
 
 /// [`cells::gru`] on the layer's matrices; updates `h`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -94,6 +100,7 @@ pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
 }
 
 /// [`cells::dense`] on the layer's matrices: `y = act(W x + b)`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(super) fn dense<S: Lanes, const I: usize, const O: usize>(
     s: S,

@@ -106,6 +106,15 @@ impl Lanes for Avx2 {
         }
     }
     #[inline(always)]
+    fn div(self, p: __m256, q: __m256) -> __m256 {
+        // SAFETY: see the impl comment. One correctly rounded `vdivps`
+        // instead of the default's reciprocal, Newton step and correction
+        // (seven instructions): on Zen 3 its throughput (one per 3.5
+        // cycles) is not what a step waits on, and the instruction count
+        // is (peer-bench, LSTM(1->8): 78 -> see benches/README.md).
+        unsafe { _mm256_div_ps(p, q) }
+    }
+    #[inline(always)]
     fn hsum(self, v: __m256) -> f32 {
         // SAFETY: see the impl comment.
         unsafe {
