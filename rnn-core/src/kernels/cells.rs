@@ -3,8 +3,9 @@
 //! state update of [`pointwise`].
 //!
 //! The ISA modules instantiate these inside `#[target_feature]` functions
-//! (see [`entry_points`]), once per ISA whatever the layer sizes; the
-//! const-generic layers call them through [`super`] with their sizes. The
+//! (see [`entry_points`]): once per ISA over run-time lengths, and once
+//! per ISA and layer size for the const-generic layers
+//! ([`super::sized`]), whose steps call them with constant lengths. The
 //! lengths are taken from the slices (hidden size `H` = `h.len()`, input
 //! size `I` = `x.len()`); mismatched lengths never read or write out of
 //! bounds (the tiled products then fall back to the bounds-checked scalar

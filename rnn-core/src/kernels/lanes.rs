@@ -59,8 +59,9 @@ pub(super) trait Lanes: Copy {
 
     /// `p / q` for `q` in `[2^-8, 2^64]`: by default [`Lanes::recip`]
     /// refined by one correction `y + r (p - q y)` (exact to rounding when
-    /// `recip` is); [`Scalar`] divides, one correctly rounded instruction
-    /// (`vdiv.f32` on a Cortex-M4F/M7, `__aeabi_fdiv` on an M0).
+    /// `recip` is); [`Scalar`] and AVX2 divide, one correctly rounded
+    /// instruction (`vdiv.f32` on a Cortex-M4F/M7, `__aeabi_fdiv` on an
+    /// M0, `vdivps` on x86-64).
     #[inline(always)]
     fn div(self, p: Self::V, q: Self::V) -> Self::V {
         let r = self.recip(q);
