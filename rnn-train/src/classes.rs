@@ -114,11 +114,22 @@ impl Confusion {
             .collect()
     }
 
-    /// The unweighted mean of the classes' F1 (scikit-learn's
-    /// `average="macro"`).
+    /// The unweighted mean of the F1 of the classes that occur among the
+    /// actual or the predicted labels (scikit-learn's `average="macro"`,
+    /// whose labels are those of `y_true` and `y_pred`): a class with no
+    /// test sequence that was never predicted does not count. 0 when no
+    /// class occurs.
     pub fn macro_f1(&self) -> f64 {
-        let scores = self.scores();
-        scores.iter().map(|s| s.f1).sum::<f64>() / scores.len().max(1) as f64
+        let n = self.counts.len();
+        let occurs = |c: usize| (0..n).any(|i| self.counts[c][i] + self.counts[i][c] > 0);
+        let f1: Vec<f64> = self
+            .scores()
+            .iter()
+            .enumerate()
+            .filter(|&(c, _)| occurs(c))
+            .map(|(_, s)| s.f1)
+            .collect();
+        f1.iter().sum::<f64>() / f1.len().max(1) as f64
     }
 
     /// The matrix and the per-class scores as a text table, rows the
@@ -184,6 +195,11 @@ mod tests {
         // A class never predicted and never present scores 0, not NaN.
         let empty = Confusion::new(3, &[0, 1], &[0, 1]);
         assert_eq!(empty.scores()[2].f1, 0.0);
+        // ... and is left out of the macro average, as in scikit-learn.
+        assert!((empty.macro_f1() - 1.0).abs() < 1e-12);
+        // A class predicted but never present counts (F1 0).
+        let wrong = Confusion::new(3, &[0, 1], &[0, 2]);
+        assert!((wrong.macro_f1() - 1.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]

@@ -58,7 +58,7 @@ use crate::activation::Activation;
 use crate::layers::lstm::LstmState;
 use cells::Gates;
 use cells_streams::Streams;
-use sized::{scratch, slices, SimpleRnnParams};
+use sized::{gates, scratch, slices, SimpleRnnParams};
 pub(crate) use tiled_streams::GROUP;
 
 /// Runs `cells::$step` (or the token's method of that name) with `$kernel`
@@ -185,11 +185,7 @@ pub(crate) fn lstm_step<const I: usize, const H: usize>(
     if sized!(kernel, H, lstm_sized::<I, H>((w, u, b), state, x)) {
         return state.h;
     }
-    let p = Gates {
-        w: slices(w),
-        u: slices(u),
-        b: slices(b),
-    };
+    let p = gates(w, u, b);
     let mut z = [[0.0; H]; 4];
     let (c, h) = (state.c.as_mut_slice(), state.h.as_mut_slice());
     lstm(kernel, p, scratch(&mut z), c, h, x.as_slice());
@@ -237,11 +233,7 @@ pub(crate) fn gru_step<const I: usize, const H: usize>(
     ) {
         return *h;
     }
-    let p = Gates {
-        w: slices(w),
-        u: slices(u),
-        b: slices(b_in),
-    };
+    let p = gates(w, u, b_in);
     let b_rec = slices(b_rec);
     let mut z = [[0.0; H]; 6];
     let (h_s, x_s) = (h.as_mut_slice(), x.as_slice());

@@ -10,9 +10,10 @@
 
 use nalgebra::{SMatrix, SVector};
 
+use super::cells::Gates;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 use {
-    super::cells::{self, Gates},
+    super::cells,
     super::lanes::Lanes,
     super::{GruParams, LstmParams},
     crate::activation::Activation,
@@ -25,6 +26,21 @@ pub(super) fn slices<const G: usize, const R: usize, const C: usize>(
     m: &[SMatrix<f32, R, C>; G],
 ) -> [&[f32]; G] {
     m.each_ref().map(|m| m.as_slice())
+}
+
+/// The weights of a layer with `G` gates, per gate `w: [H × I]`, `u:
+/// [H × H]`, `b: [H]`, as the slices of [`Gates`].
+#[inline(always)]
+pub(super) fn gates<'a, const G: usize, const I: usize, const H: usize>(
+    w: &'a [SMatrix<f32, H, I>; G],
+    u: &'a [SMatrix<f32, H, H>; G],
+    b: &'a [SVector<f32, H>; G],
+) -> Gates<'a, G> {
+    Gates {
+        w: slices(w),
+        u: slices(u),
+        b: slices(b),
+    }
 }
 
 /// `G` scratch vectors `[H]` as slices.
@@ -68,11 +84,7 @@ pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
     state: &mut LstmState<H>,
     x: &SVector<f32, I>,
 ) {
-    let p = Gates {
-        w: slices(w),
-        u: slices(u),
-        b: slices(b),
-    };
+    let p = gates(w, u, b);
     let mut z = [[0.0; H]; 4];
     let (c, h) = (state.c.as_mut_slice(), state.h.as_mut_slice());
     cells::lstm(s, p, scratch(&mut z), c, h, x.as_slice());
@@ -88,11 +100,7 @@ pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
     h: &mut SVector<f32, H>,
     x: &SVector<f32, I>,
 ) {
-    let p = Gates {
-        w: slices(w),
-        u: slices(u),
-        b: slices(b_in),
-    };
+    let p = gates(w, u, b_in);
     let mut z = [[0.0; H]; 6];
     let b_rec = slices(b_rec);
     let (h, x) = (h.as_mut_slice(), x.as_slice());

@@ -37,7 +37,7 @@ pub struct ClassPredictions {
 /// input or case column, a bad cell, cases of unequal length);
 /// [`TrainError::InputCount`] for another number of inputs than the
 /// model's, [`crate::data::cases::LabelError::CaseLength`] for cases of
-/// another length; [`crate::data::cases::LabelError::UnseenClass`] for a label the
+/// another length; [`crate::data::cases::LabelError::UnknownClass`] for a label the
 /// model does not know.
 pub fn run(opts: &PredictOptions) -> Result<Option<ClassPredictions>> {
     let model = import::load(&opts.model)?;
@@ -75,9 +75,12 @@ pub fn run(opts: &PredictOptions) -> Result<Option<ClassPredictions>> {
         for s in &mut data.sequences {
             let name = &data.classes[s.label];
             s.label = names.iter().position(|n| n == name).ok_or_else(|| {
-                crate::data::cases::LabelError::UnseenClass {
+                crate::data::cases::LabelError::UnknownClass {
+                    path: path.to_path_buf(),
                     case: s.id.clone(),
+                    line: s.line,
                     class: name.clone(),
+                    known: names.join(", "),
                 }
             })?;
         }

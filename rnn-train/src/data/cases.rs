@@ -211,6 +211,24 @@ pub enum LabelError {
         /// Its class.
         class: String,
     },
+    /// A labelled sequence given to `predict` whose class the model does
+    /// not have.
+    #[error(
+        "{}: case {case:?} (from line {line}) has label {class:?}, which the model does not know (its classes: {known})",
+        path.display()
+    )]
+    UnknownClass {
+        /// The CSV.
+        path: PathBuf,
+        /// The case.
+        case: String,
+        /// The 1-based line of its first row.
+        line: u64,
+        /// Its label.
+        class: String,
+        /// The model's classes, comma-separated.
+        known: String,
+    },
     /// The training or test part is empty.
     #[error("the {part} part has no sequences ({reason})")]
     EmptyPart {

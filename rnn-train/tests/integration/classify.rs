@@ -83,6 +83,34 @@ fn the_activity_classifier_beats_the_majority_class_by_far() {
             "{row} not in predict's output"
         );
     }
+    // A label the model does not have is an error naming the case and
+    // its line, and no output is written.
+    let relabelled: String = std::fs::read_to_string(csv)
+        .expect("bundled CSV")
+        .lines()
+        .map(|l| match l.strip_prefix("0,train,") {
+            Some(rest) => format!("0,train,{}\n", rest.replacen("Standing", "Jumping", 1)),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let unknown = dir.file("unknown.csv", &relabelled);
+    let (ok, _, stderr) = run(
+        &dir.0,
+        &[
+            "predict",
+            "-m",
+            "out/model.rnnw",
+            unknown.to_str().expect("utf-8"),
+            "-o",
+            "unknown_predictions.csv",
+        ],
+    );
+    assert!(!ok, "a label the model does not know was accepted");
+    assert!(
+        stderr.contains(r#"case "0" (from line 2) has label "Jumping", which the model does not know"#),
+        "{stderr}"
+    );
+    assert!(!dir.0.join("unknown_predictions.csv").exists());
     let (ok, inspect, _) = run(&dir.0, &["inspect", "out/model.rnnw"]);
     assert!(ok);
     assert!(
