@@ -50,7 +50,10 @@ enum Command {
     /// Evaluate a weight file on the test split (the last part of the series):
     /// MSE, RMSE, MAE in the series' units, next to persistence.
     Eval(EvalArgs),
-    /// Run a weight file over every window of a CSV and write the forecasts as CSV.
+    /// Run a weight file over every window of a CSV and write the forecasts as
+    /// CSV; with a classifier (written by `classify`), classify every case
+    /// (or window) of the CSV [default: data/basic_motions_activity.csv] and
+    /// write case,actual,predicted,p_<class>...
     Predict(PredictArgs),
     /// Print a weight file's layers, parameter counts, weight and state bytes.
     Inspect(InspectArgs),
@@ -205,11 +208,13 @@ impl ClassifyArgs {
         };
         let inputs = if self.inputs.is_empty() {
             let taken = |h: &String| {
+                // The case column is no input with --window either (it
+                // names the recording a row came from, not a feature).
                 *h == self.label
+                    || *h == self.case
                     || h == "timestep"
                     || h == "split"
                     || split.as_ref() == Some(h)
-                    || matches!(&grouping, Grouping::Case(c) if c == h)
             };
             header.into_iter().filter(|h| !taken(h)).collect()
         } else {
@@ -556,10 +561,11 @@ struct PredictArgs {
     /// has the target column.
     #[command(flatten)]
     data: ModelDataArgs,
-    /// Weight file written by `rnn-train train`.
+    /// Weight file written by `rnn-train train`, `import` or `classify`.
     #[arg(short, long, default_value = "out/model.rnnw")]
     model: PathBuf,
-    /// Output CSV: last_input_line,horizon,prediction[,actual][,last_input_time].
+    /// Output CSV: last_input_line,horizon,prediction[,actual][,last_input_time]
+    /// for a forecaster, case,actual,predicted,p_<class>... for a classifier.
     /// Missing folders are created; it may not be the model or the input CSV.
     #[arg(short, long, default_value = "out/predictions.csv")]
     output: PathBuf,

@@ -107,7 +107,9 @@ fn the_activity_classifier_beats_the_majority_class_by_far() {
     );
     assert!(!ok, "a label the model does not know was accepted");
     assert!(
-        stderr.contains(r#"case "0" (from line 2) has label "Jumping", which the model does not know"#),
+        stderr.contains(
+            r#"case "0" (from line 2) has label "Jumping", which the model does not know"#
+        ),
         "{stderr}"
     );
     assert!(!dir.0.join("unknown_predictions.csv").exists());
@@ -232,10 +234,12 @@ fn bad_labelled_data_is_refused_by_name() {
 fn fixed_windows_of_a_labelled_series_train_and_split_by_time() {
     let dir = TempDir::new("classify-windows");
     // A series whose label is the sign of a slow sine: learnable from x.
-    let mut csv = String::from("x,state\n");
+    // The recording's `case` column is not an input by default.
+    let mut csv = String::from("case,x,state\n");
     for r in 0..400 {
         let x = (r as f64 * 0.05).sin();
-        csv.push_str(&format!("{x},{}\n", if x > 0.0 { "up" } else { "down" }));
+        let state = if x > 0.0 { "up" } else { "down" };
+        csv.push_str(&format!("rec{},{x},{state}\n", r / 100));
     }
     let path = dir.file("series.csv", &csv);
     let (ok, stdout, stderr) = run(
@@ -247,8 +251,6 @@ fn fixed_windows_of_a_labelled_series_train_and_split_by_time() {
             "4",
             "--label",
             "state",
-            "--input",
-            "x",
             "--cell",
             "gru",
             "--units",
