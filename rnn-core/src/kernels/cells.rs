@@ -221,7 +221,7 @@ macro_rules! entry_points {
                 act: Activation,
                 h: &mut SVector<f32, H>,
                 x: &SVector<f32, I>,
-            ) {
+            ) -> bool {
                 /// # Safety
                 /// The CPU must support the token's target features.
                 #[target_feature(enable = $features)]
@@ -231,7 +231,7 @@ macro_rules! entry_points {
                     act: Activation,
                     h: &mut SVector<f32, H>,
                     x: &SVector<f32, I>,
-                ) {
+                ) -> bool {
                     sized::simple_rnn(s, params, act, h, x)
                 }
                 // SAFETY: the token exists only on a CPU with these features.
@@ -246,7 +246,7 @@ macro_rules! entry_points {
                 params: LstmParams<'_, I, H>,
                 state: &mut LstmState<H>,
                 x: &SVector<f32, I>,
-            ) {
+            ) -> bool {
                 /// # Safety
                 /// The CPU must support the token's target features.
                 #[target_feature(enable = $features)]
@@ -255,7 +255,7 @@ macro_rules! entry_points {
                     params: LstmParams<'_, I, H>,
                     state: &mut LstmState<H>,
                     x: &SVector<f32, I>,
-                ) {
+                ) -> bool {
                     sized::lstm(s, params, state, x)
                 }
                 // SAFETY: the token exists only on a CPU with these features.
@@ -271,7 +271,7 @@ macro_rules! entry_points {
                 reset_after: bool,
                 h: &mut SVector<f32, H>,
                 x: &SVector<f32, I>,
-            ) {
+            ) -> bool {
                 /// # Safety
                 /// The CPU must support the token's target features.
                 #[target_feature(enable = $features)]
@@ -281,7 +281,7 @@ macro_rules! entry_points {
                     reset_after: bool,
                     h: &mut SVector<f32, H>,
                     x: &SVector<f32, I>,
-                ) {
+                ) -> bool {
                     sized::gru(s, params, reset_after, h, x)
                 }
                 // SAFETY: the token exists only on a CPU with these features.
@@ -297,7 +297,7 @@ macro_rules! entry_points {
                 act: Activation,
                 y: &mut SVector<f32, O>,
                 x: &SVector<f32, I>,
-            ) {
+            ) -> bool {
                 /// # Safety
                 /// The CPU must support the token's target features.
                 #[target_feature(enable = $features)]
@@ -307,7 +307,7 @@ macro_rules! entry_points {
                     act: Activation,
                     y: &mut SVector<f32, O>,
                     x: &SVector<f32, I>,
-                ) {
+                ) -> bool {
                     sized::dense(s, params, act, y, x)
                 }
                 // SAFETY: the token exists only on a CPU with these features.

@@ -89,34 +89,26 @@ macro_rules! dispatch {
 
 /// Runs the token's `$step::<sizes>` (a step instantiated for the layer's
 /// sizes, [`sized`]) when `$kernel` narrowed to `$rows` rows is a vector
-/// ISA, and gives whether it did; `false` leaves the step to [`dispatch!`]
-/// (the scalar kernel: the only one on targets without vector units).
+/// ISA, and gives whether it ran the step; `false` leaves the step to
+/// [`dispatch!`] (larger layers, and the scalar kernel: the only one on
+/// targets without vector units).
 macro_rules! sized {
     ($kernel:expr, $rows:expr, $step:ident::<$($n:ident),*>($($arg:expr),*)) => {{
         let kernel: Kernel = $kernel;
         match kernel.for_rows($rows) {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => match x86_64_avx512::Avx512::of(kernel) {
-                Some(t) => {
-                    t.$step::<$($n),*>($($arg),*);
-                    true
-                }
+                Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,
             },
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => match x86_64_avx2::Avx2::of(kernel) {
-                Some(t) => {
-                    t.$step::<$($n),*>($($arg),*);
-                    true
-                }
+                Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,
             },
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => match aarch64_neon::Neon::of(kernel) {
-                Some(t) => {
-                    t.$step::<$($n),*>($($arg),*);
-                    true
-                }
+                Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,
             },
             _ => false,

@@ -5,8 +5,15 @@
 //! columns unroll, shape checks fold away), as in a library whose kernels
 //! are templates over the sizes (RTNeural's `LSTMLayerT<T, I, H>`). The
 //! vector ISAs enter these from `#[target_feature]` functions generic over
-//! the sizes ([`super::cells::entry_points`]); the scalar kernel keeps the
-//! one instance over run-time lengths (small code on microcontrollers).
+//! the sizes ([`super::cells::entry_points`]).
+//!
+//! Only layers of whole vectors (`H` a multiple of the lane count; for a
+//! Dense, one output or whole vectors of outputs) have an instance of
+//! their own; the others take the one instance over run-time lengths, as
+//! the scalar kernel always does (small code on microcontrollers). That
+//! keeps the test builds, which step layers of many sizes, quick: rnn-core's
+//! `kernels` test binary took 50 s to build without these instances, 85 s
+//! with them for whole vectors, and 159 s with an instance for every size.
 
 use nalgebra::{SMatrix, SVector};
 
@@ -56,7 +63,16 @@ pub(crate) type SimpleRnnParams<'a, const I: usize, const H: usize> = (
     &'a SVector<f32, H>,
 );
 
-/// [`cells::simple_rnn`] on the layer's matrices; updates `h`.
+/// Whether a layer of `h` units has a step instance of its own: whole
+/// vectors.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+const fn whole<S: Lanes>(h: usize) -> bool {
+    S::L > 1 && h.is_multiple_of(S::L)
+}
+
+/// [`cells::simple_rnn`] on the layer's matrices, updating `h`; `false`
+/// (nothing done) unless `H` is whole vectors.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
@@ -65,7 +81,10 @@ pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
     act: Activation,
     h: &mut SVector<f32, H>,
     x: &SVector<f32, I>,
-) {
+) -> bool {
+    if !whole::<S>(H) {
+        return false;
+    }
     let p = Gates {
         w: [w.as_slice()],
         u: [u.as_slice()],
@@ -73,9 +92,11 @@ pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
     };
     let mut z = [[0.0; H]; 1];
     cells::simple_rnn(s, p, act, scratch(&mut z), h.as_mut_slice(), x.as_slice());
+    true
 }
 
-/// [`cells::lstm`] on the layer's matrices; updates `state`.
+/// [`cells::lstm`] on the layer's matrices, updating `state`; `false`
+/// unless `H` is whole vectors.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
@@ -83,14 +104,18 @@ pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
     (w, u, b): LstmParams<'_, I, H>,
     state: &mut LstmState<H>,
     x: &SVector<f32, I>,
-) {
-    let p = gates(w, u, b);
+) -> bool {
+    if !whole::<S>(H) {
+        return false;
+    }
     let mut z = [[0.0; H]; 4];
     let (c, h) = (state.c.as_mut_slice(), state.h.as_mut_slice());
-    cells::lstm(s, p, scratch(&mut z), c, h, x.as_slice());
+    cells::lstm(s, gates(w, u, b), scratch(&mut z), c, h, x.as_slice());
+    true
 }
 
-/// [`cells::gru`] on the layer's matrices; updates `h`.
+/// [`cells::gru`] on the layer's matrices, updating `h`; `false` unless
+/// `H` is whole vectors.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
@@ -99,15 +124,20 @@ pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
     reset_after: bool,
     h: &mut SVector<f32, H>,
     x: &SVector<f32, I>,
-) {
-    let p = gates(w, u, b_in);
+) -> bool {
+    if !whole::<S>(H) {
+        return false;
+    }
     let mut z = [[0.0; H]; 6];
-    let b_rec = slices(b_rec);
+    let (p, b_rec) = (gates(w, u, b_in), slices(b_rec));
     let (h, x) = (h.as_mut_slice(), x.as_slice());
     cells::gru(s, p, b_rec, reset_after, scratch(&mut z), h, x);
+    true
 }
 
-/// [`cells::dense`] on the layer's matrices: `y = act(W x + b)`.
+/// [`cells::dense`] on the layer's matrices, `y = act(W x + b)`; `false`
+/// unless it has one output (a dot product over the input) or whole
+/// vectors of outputs.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 #[inline(always)]
 pub(super) fn dense<S: Lanes, const I: usize, const O: usize>(
@@ -116,7 +146,11 @@ pub(super) fn dense<S: Lanes, const I: usize, const O: usize>(
     act: Activation,
     y: &mut SVector<f32, O>,
     x: &SVector<f32, I>,
-) {
+) -> bool {
+    if !(O == 1 || whole::<S>(O)) {
+        return false;
+    }
     let (w, b) = (w.as_slice(), b.as_slice());
     cells::dense(s, w, b, act, y.as_mut_slice(), x.as_slice());
+    true
 }
