@@ -206,14 +206,30 @@ macro_rules! entry_points {
         use crate::activation::Activation;
         use crate::kernels::cells::{self, Gates};
         use crate::kernels::cells_streams::Streams;
-        use crate::kernels::sized::{self, SimpleRnnParams};
-        use crate::kernels::{GruParams, LstmParams};
-        use crate::layers::lstm::LstmState;
-        use nalgebra::{SMatrix, SVector};
+        #[cfg(any(
+            all(
+                target_arch = "x86_64",
+                any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+            ),
+            all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+        ))]
+        use {
+            crate::kernels::sized::{self, SimpleRnnParams},
+            crate::kernels::{GruParams, LstmParams},
+            crate::layers::lstm::LstmState,
+            nalgebra::{SMatrix, SVector},
+        };
 
         impl $token {
             /// [`sized::simple_rnn`](crate::kernels::sized::simple_rnn)
             /// with this ISA, instantiated for `I` and `H`.
+            #[cfg(any(
+                all(
+                    target_arch = "x86_64",
+                    any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+                ),
+                all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+            ))]
             #[inline]
             pub(in crate::kernels) fn simple_rnn_sized<const I: usize, const H: usize>(
                 self,
@@ -240,6 +256,13 @@ macro_rules! entry_points {
 
             /// [`sized::lstm`](crate::kernels::sized::lstm) with this ISA,
             /// instantiated for `I` and `H`.
+            #[cfg(any(
+                all(
+                    target_arch = "x86_64",
+                    any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+                ),
+                all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+            ))]
             #[inline]
             pub(in crate::kernels) fn lstm_sized<const I: usize, const H: usize>(
                 self,
@@ -264,6 +287,13 @@ macro_rules! entry_points {
 
             /// [`sized::gru`](crate::kernels::sized::gru) with this ISA,
             /// instantiated for `I` and `H`.
+            #[cfg(any(
+                all(
+                    target_arch = "x86_64",
+                    any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+                ),
+                all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+            ))]
             #[inline]
             pub(in crate::kernels) fn gru_sized<const I: usize, const H: usize>(
                 self,
@@ -290,6 +320,13 @@ macro_rules! entry_points {
 
             /// [`sized::dense`](crate::kernels::sized::dense) with this ISA,
             /// instantiated for `I` and `O`.
+            #[cfg(any(
+                all(
+                    target_arch = "x86_64",
+                    any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+                ),
+                all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+            ))]
             #[inline]
             pub(in crate::kernels) fn dense_sized<const I: usize, const O: usize>(
                 self,

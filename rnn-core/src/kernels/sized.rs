@@ -14,11 +14,19 @@
 //! keeps the test builds, which step layers of many sizes, quick: rnn-core's
 //! `kernels` test binary took 50 s to build without these instances, 85 s
 //! with them for whole vectors, and 159 s with an instance for every size.
+//! Builds in which no vector kernel can run (x86-64 without `std` and
+//! without AVX2 at compile time) have none.
 
 use nalgebra::{SMatrix, SVector};
 
 use super::cells::Gates;
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    all(
+        target_arch = "x86_64",
+        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+    ),
+    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+))]
 use {
     super::cells,
     super::lanes::Lanes,
@@ -65,7 +73,13 @@ pub(crate) type SimpleRnnParams<'a, const I: usize, const H: usize> = (
 
 /// Whether a layer of `h` units has a step instance of its own: whole
 /// vectors.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    all(
+        target_arch = "x86_64",
+        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+    ),
+    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+))]
 #[inline(always)]
 const fn whole<S: Lanes>(h: usize) -> bool {
     S::L > 1 && h.is_multiple_of(S::L)
@@ -73,7 +87,13 @@ const fn whole<S: Lanes>(h: usize) -> bool {
 
 /// [`cells::simple_rnn`] on the layer's matrices, updating `h`; `false`
 /// (nothing done) unless `H` is whole vectors.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    all(
+        target_arch = "x86_64",
+        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+    ),
+    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+))]
 #[inline(always)]
 pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -97,7 +117,13 @@ pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
 
 /// [`cells::lstm`] on the layer's matrices, updating `state`; `false`
 /// unless `H` is whole vectors.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    all(
+        target_arch = "x86_64",
+        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+    ),
+    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+))]
 #[inline(always)]
 pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -116,7 +142,13 @@ pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
 
 /// [`cells::gru`] on the layer's matrices, updating `h`; `false` unless
 /// `H` is whole vectors.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    all(
+        target_arch = "x86_64",
+        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+    ),
+    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+))]
 #[inline(always)]
 pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -138,7 +170,13 @@ pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
 /// [`cells::dense`] on the layer's matrices, `y = act(W x + b)`; `false`
 /// unless it has one output (a dot product over the input) or whole
 /// vectors of outputs.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    all(
+        target_arch = "x86_64",
+        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
+    ),
+    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
+))]
 #[inline(always)]
 pub(super) fn dense<S: Lanes, const I: usize, const O: usize>(
     s: S,
