@@ -9,6 +9,10 @@
 //! - `rnn_arm_fpu`: `thumbv7em-none-eabihf` (Cortex-M4F, M7 with the
 //!   hard-float ABI, so a single-precision FPU): the float gate products of
 //!   `src/kernels/arm_fpu.rs`.
+//! - `rnn_sized_steps`: builds in which a vector kernel can run (x86-64
+//!   with `std`, for run-time detection, or with AVX2 and FMA at compile
+//!   time; AArch64 with `std` or NEON): the per-size step instances of
+//!   `src/kernels/sized.rs` exist only there.
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
@@ -16,6 +20,19 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(rnn_arm_dsp)");
     println!("cargo::rustc-check-cfg=cfg(rnn_arm_v6m)");
     println!("cargo::rustc-check-cfg=cfg(rnn_arm_fpu)");
+    println!("cargo::rustc-check-cfg=cfg(rnn_sized_steps)");
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    let has = |f: &str| features.split(',').any(|x| x == f);
+    let std = std::env::var_os("CARGO_FEATURE_STD").is_some();
+    let vectors = match arch.as_str() {
+        "x86_64" => std || (has("avx2") && has("fma")),
+        "aarch64" => std || has("neon"),
+        _ => false,
+    };
+    if vectors {
+        println!("cargo::rustc-cfg=rnn_sized_steps");
+    }
     let target = std::env::var("TARGET").unwrap_or_default();
     if target == "thumbv7em-none-eabihf" {
         println!("cargo::rustc-cfg=rnn_arm_fpu");

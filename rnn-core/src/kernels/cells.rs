@@ -206,13 +206,7 @@ macro_rules! entry_points {
         use crate::activation::Activation;
         use crate::kernels::cells::{self, Gates};
         use crate::kernels::cells_streams::Streams;
-        #[cfg(any(
-            all(
-                target_arch = "x86_64",
-                any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-            ),
-            all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-        ))]
+        #[cfg(rnn_sized_steps)]
         use {
             crate::kernels::sized::{self, SimpleRnnParams},
             crate::kernels::{GruParams, LstmParams},
@@ -223,13 +217,7 @@ macro_rules! entry_points {
         impl $token {
             /// [`sized::simple_rnn`](crate::kernels::sized::simple_rnn)
             /// with this ISA, instantiated for `I` and `H`.
-            #[cfg(any(
-                all(
-                    target_arch = "x86_64",
-                    any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-                ),
-                all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-            ))]
+            #[cfg(rnn_sized_steps)]
             #[inline]
             pub(in crate::kernels) fn simple_rnn_sized<const I: usize, const H: usize>(
                 self,
@@ -256,13 +244,7 @@ macro_rules! entry_points {
 
             /// [`sized::lstm`](crate::kernels::sized::lstm) with this ISA,
             /// instantiated for `I` and `H`.
-            #[cfg(any(
-                all(
-                    target_arch = "x86_64",
-                    any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-                ),
-                all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-            ))]
+            #[cfg(rnn_sized_steps)]
             #[inline]
             pub(in crate::kernels) fn lstm_sized<const I: usize, const H: usize>(
                 self,
@@ -287,13 +269,7 @@ macro_rules! entry_points {
 
             /// [`sized::gru`](crate::kernels::sized::gru) with this ISA,
             /// instantiated for `I` and `H`.
-            #[cfg(any(
-                all(
-                    target_arch = "x86_64",
-                    any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-                ),
-                all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-            ))]
+            #[cfg(rnn_sized_steps)]
             #[inline]
             pub(in crate::kernels) fn gru_sized<const I: usize, const H: usize>(
                 self,
@@ -320,13 +296,7 @@ macro_rules! entry_points {
 
             /// [`sized::dense`](crate::kernels::sized::dense) with this ISA,
             /// instantiated for `I` and `O`.
-            #[cfg(any(
-                all(
-                    target_arch = "x86_64",
-                    any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-                ),
-                all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-            ))]
+            #[cfg(rnn_sized_steps)]
             #[inline]
             pub(in crate::kernels) fn dense_sized<const I: usize, const O: usize>(
                 self,

@@ -96,17 +96,17 @@ macro_rules! sized {
     ($kernel:expr, $rows:expr, $step:ident::<$($n:ident),*>($($arg:expr),*)) => {{
         let kernel: Kernel = $kernel;
         match kernel.for_rows($rows) {
-            #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
+            #[cfg(all(rnn_sized_steps, target_arch = "x86_64"))]
             Isa::Avx512 => match x86_64_avx512::Avx512::of(kernel) {
                 Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,
             },
-            #[cfg(all(target_arch = "x86_64", any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))))]
+            #[cfg(all(rnn_sized_steps, target_arch = "x86_64"))]
             Isa::Avx2 => match x86_64_avx2::Avx2::of(kernel) {
                 Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,
             },
-            #[cfg(all(target_arch = "aarch64", any(feature = "std", target_feature = "neon")))]
+            #[cfg(all(rnn_sized_steps, target_arch = "aarch64"))]
             Isa::Neon => match aarch64_neon::Neon::of(kernel) {
                 Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,

@@ -20,13 +20,7 @@
 use nalgebra::{SMatrix, SVector};
 
 use super::cells::Gates;
-#[cfg(any(
-    all(
-        target_arch = "x86_64",
-        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-    ),
-    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-))]
+#[cfg(rnn_sized_steps)]
 use {
     super::cells,
     super::lanes::Lanes,
@@ -73,13 +67,7 @@ pub(crate) type SimpleRnnParams<'a, const I: usize, const H: usize> = (
 
 /// Whether a layer of `h` units has a step instance of its own: whole
 /// vectors.
-#[cfg(any(
-    all(
-        target_arch = "x86_64",
-        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-    ),
-    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-))]
+#[cfg(rnn_sized_steps)]
 #[inline(always)]
 const fn whole<S: Lanes>(h: usize) -> bool {
     S::L > 1 && h.is_multiple_of(S::L)
@@ -87,13 +75,7 @@ const fn whole<S: Lanes>(h: usize) -> bool {
 
 /// [`cells::simple_rnn`] on the layer's matrices, updating `h`; `false`
 /// (nothing done) unless `H` is whole vectors.
-#[cfg(any(
-    all(
-        target_arch = "x86_64",
-        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-    ),
-    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-))]
+#[cfg(rnn_sized_steps)]
 #[inline(always)]
 pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -117,13 +99,7 @@ pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
 
 /// [`cells::lstm`] on the layer's matrices, updating `state`; `false`
 /// unless `H` is whole vectors.
-#[cfg(any(
-    all(
-        target_arch = "x86_64",
-        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-    ),
-    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-))]
+#[cfg(rnn_sized_steps)]
 #[inline(always)]
 pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -142,13 +118,7 @@ pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
 
 /// [`cells::gru`] on the layer's matrices, updating `h`; `false` unless
 /// `H` is whole vectors.
-#[cfg(any(
-    all(
-        target_arch = "x86_64",
-        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-    ),
-    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-))]
+#[cfg(rnn_sized_steps)]
 #[inline(always)]
 pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -170,13 +140,7 @@ pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
 /// [`cells::dense`] on the layer's matrices, `y = act(W x + b)`; `false`
 /// unless it has one output (a dot product over the input) or whole
 /// vectors of outputs.
-#[cfg(any(
-    all(
-        target_arch = "x86_64",
-        any(feature = "std", all(target_feature = "avx2", target_feature = "fma"))
-    ),
-    all(target_arch = "aarch64", any(feature = "std", target_feature = "neon"))
-))]
+#[cfg(rnn_sized_steps)]
 #[inline(always)]
 pub(super) fn dense<S: Lanes, const I: usize, const O: usize>(
     s: S,
