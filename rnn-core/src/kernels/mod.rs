@@ -10,9 +10,10 @@
 //! ([`cells`]) is written once over [`lanes::Lanes`] and instantiated once
 //! per ISA over run-time lengths, inside `#[target_feature]` functions (one
 //! private module per ISA). The const-generic layers enter the vector
-//! ISAs through [`sized`]: one instance per ISA and per layer size, where
-//! every length is a constant (unrolled loops, no shape checks at run
-//! time); the scalar kernel keeps its one instance over run-time lengths.
+//! ISAs through [`sized`]: one instance per ISA and per layer size of
+//! whole vectors, where every length is a constant (unrolled loops, no
+//! shape checks at run time); other sizes, and the scalar kernel, keep the
+//! one instance over run-time lengths.
 //! The scalar kernel ([`scalar`] products, one-lane [`lanes::Scalar`]) is
 //! always built: it serves targets without vector units and is the oracle
 //! of the property tests. On the Cortex-M4F/M7 its gate products run in
