@@ -43,13 +43,7 @@ fn config(epochs: usize, batch_size: usize) -> FitConfig {
 }
 
 fn network(cell: CellKind, units: usize, head: Activation) -> Network {
-    let arch = Architecture {
-        input_size: 1,
-        cell,
-        rnn_activation: Activation::Tanh,
-        rnn_units: vec![units],
-        dense: vec![(1, head)],
-    };
+    let arch = Architecture::uniform(1, cell, &[units], vec![(1, head)]);
     Network::new(&arch, 0).expect("valid architecture")
 }
 
@@ -85,7 +79,9 @@ fn train_epoch(c: &mut Criterion) {
         (
             "sine_simplernn10_b32",
             sine(),
-            CellKind::SimpleRnn,
+            CellKind::SimpleRnn {
+                activation: Activation::Tanh,
+            },
             10,
             Activation::Tanh,
             32,
@@ -120,7 +116,13 @@ fn sine_fit(c: &mut Criterion) {
     let cfg = config(100, 32);
     group.bench_function("sine_simplernn10_100_epochs", |b| {
         b.iter(|| {
-            let mut net = network(CellKind::SimpleRnn, 10, Activation::Tanh);
+            let mut net = network(
+                CellKind::SimpleRnn {
+                    activation: Activation::Tanh,
+                },
+                10,
+                Activation::Tanh,
+            );
             fit(&mut net, black_box(&data), None, &cfg, &mut |_| {}).map(|r| r.best_epoch)
         })
     });

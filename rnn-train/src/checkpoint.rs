@@ -16,6 +16,11 @@
 //!
 //! Version 1 (`b"RNNTCKP1"`, before `--precision`) is the same without the
 //! precision byte, every value f64: it is read as an f64 checkpoint.
+//!
+//! The fingerprint renders the architecture with [`ArchitectureFingerprint`]:
+//! stacks that could be written before per-layer cells (one cell, every
+//! layer with a bias) keep their old rendering, so their checkpoints still
+//! resume.
 
 use std::path::Path;
 
@@ -23,12 +28,49 @@ use rand_chacha::ChaCha20Rng;
 
 use crate::error::{Result, TrainError};
 use crate::fit::{EpochReport, TrainState};
-use crate::nn::{Precision, Real};
+use crate::nn::{Architecture, CellKind, Precision, Real};
 use crate::optim::Adam;
 
 const MAGIC: &[u8; 8] = b"RNNTCKP2";
 /// The layout before the precision byte (all f64).
 const MAGIC_V1: &[u8; 8] = b"RNNTCKP1";
+
+/// An [`Architecture`] as a checkpoint's options fingerprint shows it
+/// (its `Debug` rendering).
+///
+/// A stack of one cell kind whose layers all have a bias renders as the
+/// architecture did when it had one `cell` for every layer
+/// (`Architecture { input_size: 1, cell: Lstm, rnn_activation: Tanh,
+/// rnn_units: [16], dense: [(1, Linear)] }`), so checkpoints written then
+/// match the same options now; any other stack renders its layers.
+pub struct ArchitectureFingerprint<'a>(pub &'a Architecture);
+
+impl std::fmt::Debug for ArchitectureFingerprint<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let arch = self.0;
+        let first = arch.recurrent.first().map(|l| l.cell);
+        let uniform = arch
+            .recurrent
+            .iter()
+            .all(|l| l.use_bias && Some(l.cell) == first);
+        let Some(cell) = first.filter(|_| uniform) else {
+            return arch.fmt(f);
+        };
+        // The old fields: the cell without its options' SimpleRNN
+        // activation, which was a field of its own (tanh for LSTM and GRU).
+        let (cell, rnn_activation) = match cell {
+            CellKind::SimpleRnn { activation } => ("SimpleRnn".to_string(), activation),
+            other => (format!("{other:?}"), rnn_core::Activation::Tanh),
+        };
+        let units: Vec<usize> = arch.recurrent.iter().map(|l| l.units).collect();
+        write!(
+            f,
+            "Architecture {{ input_size: {:?}, cell: {cell}, rnn_activation: {rnn_activation:?}, \
+             rnn_units: {units:?}, dense: {:?} }}",
+            arch.input_size, arch.dense
+        )
+    }
+}
 
 /// Whether `blob` starts like a checkpoint of either version (so that a
 /// command given one where a weight file belongs can say so).
@@ -259,6 +301,53 @@ pub fn load<T: Real>(path: &Path, fingerprint: &str, learning_rate: f64) -> Resu
 mod tests {
     use super::*;
 
+    /// Uniform stacks with biases keep the rendering they had before
+    /// per-layer cells (the `Debug` of the old `Architecture`), so old
+    /// checkpoints resume; mixed or bias-free stacks render their layers.
+    #[test]
+    fn uniform_architectures_keep_their_old_fingerprint() {
+        let head = vec![(1, Activation::Linear)];
+        let show = |a: &Architecture| format!("{:?}", ArchitectureFingerprint(a));
+        let lstm = Architecture::uniform(1, CellKind::Lstm, &[16], head.clone());
+        assert_eq!(
+            show(&lstm),
+            "Architecture { input_size: 1, cell: Lstm, rnn_activation: Tanh, rnn_units: [16], \
+             dense: [(1, Linear)] }"
+        );
+        let gru = Architecture::uniform(
+            2,
+            CellKind::Gru { reset_after: false },
+            &[8, 4],
+            head.clone(),
+        );
+        assert_eq!(
+            show(&gru),
+            "Architecture { input_size: 2, cell: Gru { reset_after: false }, rnn_activation: Tanh, \
+             rnn_units: [8, 4], dense: [(1, Linear)] }"
+        );
+        let relu = CellKind::SimpleRnn {
+            activation: Activation::Relu,
+        };
+        let rnn = Architecture::uniform(1, relu, &[5], head.clone());
+        assert_eq!(
+            show(&rnn),
+            "Architecture { input_size: 1, cell: SimpleRnn, rnn_activation: Relu, rnn_units: [5], \
+             dense: [(1, Linear)] }"
+        );
+        let mut mixed = lstm.clone();
+        mixed.recurrent.push(crate::nn::RecurrentLayer {
+            cell: relu,
+            units: 3,
+            use_bias: true,
+        });
+        let mut no_bias = lstm.clone();
+        no_bias.recurrent[0].use_bias = false;
+        for other in [mixed, no_bias] {
+            assert_eq!(show(&other), format!("{other:?}"));
+            assert_ne!(show(&other), show(&lstm));
+        }
+    }
+
     #[test]
     fn the_first_differing_option_is_named() {
         let a = "(Contract { inputs: [\"t\"] }, FitConfig { epochs: 0, learning_rate: 0.002, seed: 0 })";
@@ -277,13 +366,7 @@ mod tests {
 
     /// The state after 2 epochs of a small run in `T`.
     fn state<T: Real>() -> TrainState<T> {
-        let arch = Architecture {
-            input_size: 1,
-            cell: CellKind::Lstm,
-            rnn_activation: Activation::Tanh,
-            rnn_units: vec![3],
-            dense: vec![(1, Activation::Linear)],
-        };
+        let arch = Architecture::uniform(1, CellKind::Lstm, &[3], vec![(1, Activation::Linear)]);
         let mut net = Network::new(&arch, 1).unwrap().cast::<T>();
         let series: Vec<f64> = (0..40).map(|i| (i as f64 * 0.3).sin()).collect();
         let data = Dataset {

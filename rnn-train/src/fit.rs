@@ -639,14 +639,9 @@ mod tests {
     use super::*;
     use crate::nn::{Activation, Architecture, CellKind};
 
-    fn arch(act: Activation) -> Architecture {
-        Architecture {
-            input_size: 2,
-            cell: CellKind::Gru { reset_after: true },
-            rnn_activation: act,
-            rnn_units: vec![4],
-            dense: vec![(1, Activation::Linear)],
-        }
+    fn arch() -> Architecture {
+        let gru = CellKind::Gru { reset_after: true };
+        Architecture::uniform(2, gru, &[4], vec![(1, Activation::Linear)])
     }
 
     /// Windows of 3 timesteps, 2 features; target = `sign ·` the last feature.
@@ -681,7 +676,7 @@ mod tests {
     fn same_seeds_give_bit_identical_training() {
         let train = data(30, 1.0);
         let run = || {
-            let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+            let mut net = Network::new(&arch(), 3).unwrap();
             fit(&mut net, &train, None, &config(5), &mut |_| {}).unwrap();
             net.params().iter().map(|p| p.to_bits()).collect::<Vec<_>>()
         };
@@ -712,7 +707,7 @@ mod tests {
 
     /// The test network in `T` (rounded from the f64 initialisation).
     fn net_in<T: Real>() -> Network<T> {
-        Network::new(&arch(Activation::Tanh), 3).unwrap().cast()
+        Network::new(&arch(), 3).unwrap().cast()
     }
 
     fn thread_counts_give_bit_identical_weights_in<T: Real>() {
@@ -792,7 +787,7 @@ mod tests {
 
     #[test]
     fn resuming_on_other_data_names_both_counts() {
-        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let mut net = Network::new(&arch(), 3).unwrap();
         let (_, state) = fit_from(
             &mut net,
             &data(30, 1.0),
@@ -878,7 +873,7 @@ mod tests {
         // 21 windows: chunks of 8, 8 and 5, weighted by their share of the
         // batch; equal to one pass over the whole batch up to rounding.
         let d = data(21, 1.0);
-        let net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let net = Network::new(&arch(), 3).unwrap();
         let whole = net.gradients(&d.inputs, &d.targets, Loss::Mse).unwrap();
         let windows: Vec<usize> = (0..21).collect();
         for n in [1, 2] {
@@ -896,7 +891,7 @@ mod tests {
     #[test]
     fn training_lowers_the_loss_and_reports_every_epoch() {
         let train = data(30, 1.0);
-        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let mut net = Network::new(&arch(), 3).unwrap();
         let before = evaluate(&net, &train, Loss::Mse);
         let mut seen = Vec::new();
         let report = fit(&mut net, &train, None, &config(40), &mut |r| {
@@ -913,7 +908,7 @@ mod tests {
         // Validation targets are the negated training targets: as training
         // improves, validation gets worse after the first epochs.
         let (train, val) = (data(30, 1.0), data(30, -1.0));
-        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let mut net = Network::new(&arch(), 3).unwrap();
         let cfg = FitConfig {
             patience: Some(2),
             ..config(50)
@@ -928,9 +923,11 @@ mod tests {
     #[test]
     fn divergence_stops_and_restores_finite_weights() {
         let train = data(30, 1.0);
-        let mut net = Network::new(&arch(Activation::Linear), 3).unwrap();
-        let mut a = arch(Activation::Linear);
-        a.cell = CellKind::SimpleRnn;
+        let mut net = Network::new(&arch(), 3).unwrap();
+        let mut a = arch();
+        a.recurrent[0].cell = CellKind::SimpleRnn {
+            activation: Activation::Linear,
+        };
         let mut net_linear = Network::new(&a, 3).unwrap();
         let cfg = FitConfig {
             learning_rate: 1e200,
@@ -961,7 +958,7 @@ mod tests {
         // Adam normalises each step, so a clipped run differs from an
         // unclipped one only through the moment estimates; it must differ.
         let train = data(30, 1.0);
-        let mut clipped = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let mut clipped = Network::new(&arch(), 3).unwrap();
         let mut free = clipped.clone();
         let cfg = FitConfig {
             clip_norm: Some(1e-3),
@@ -975,7 +972,7 @@ mod tests {
     #[test]
     fn bad_settings_and_shapes_are_typed_errors() {
         let train = data(10, 1.0);
-        let mut net = Network::new(&arch(Activation::Tanh), 3).unwrap();
+        let mut net = Network::new(&arch(), 3).unwrap();
         let original = net.clone();
         let mut run = |cfg: FitConfig, data: &Dataset| fit(&mut net, data, None, &cfg, &mut |_| {});
         assert_eq!(run(config(0), &train), Err(FitError::ZeroEpochs));

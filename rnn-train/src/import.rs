@@ -12,7 +12,7 @@ use std::path::Path;
 use rnn_core::format::{ClassLabels, DataContract, LayerSpec, Metadata};
 
 use crate::error::{Result, TrainError};
-use crate::nn::{Activation, Architecture, CellKind, Network};
+use crate::nn::{Activation, Architecture, CellKind, Network, RecurrentLayer};
 
 /// A model read from a weight file.
 #[derive(Clone, Debug)]
@@ -35,16 +35,15 @@ pub struct Model {
 }
 
 /// The [`Architecture`] that layer records describe: the inverse of
-/// [`Network::layer_specs`].
+/// [`Network::layer_specs`]. Recurrent layers may mix cell kinds and go
+/// without bias (Keras `use_bias=False`), as Keras stacks them.
 ///
 /// # Errors
-/// A message when the records are not one or more RNN layers of one cell
-/// kind (and one SimpleRNN activation) followed by Dense layers, when sizes
-/// do not chain, or when a layer has no bias (rnn-train always uses one).
+/// A message when the records are not one or more RNN layers followed by
+/// Dense layers, when sizes do not chain, or when a Dense layer has no bias
+/// (rnn-train's Dense layers always have one).
 pub fn architecture(specs: &[LayerSpec]) -> std::result::Result<Architecture, String> {
-    let mut cell = None;
-    let mut rnn_activation: Option<Activation> = None;
-    let mut rnn_units = Vec::new();
+    let mut recurrent = Vec::new();
     let mut dense = Vec::new();
     let mut input_size = None;
     let mut next_input = None;
@@ -59,64 +58,47 @@ pub fn architecture(specs: &[LayerSpec]) -> std::result::Result<Architecture, St
         }
         input_size.get_or_insert(shape.input_size as usize);
         next_input = Some(shape.units);
-        let (this_cell, use_bias) = match *spec {
+        let (cell, use_bias) = match *spec {
             LayerSpec::SimpleRnn {
                 activation,
                 use_bias,
                 ..
-            } => {
-                if rnn_activation.is_some_and(|a| a != activation) {
-                    return Err(format!("layer {index} changes the SimpleRNN activation"));
-                }
-                rnn_activation = Some(activation);
-                (Some(CellKind::SimpleRnn), use_bias)
-            }
-            LayerSpec::Lstm { use_bias, .. } => (Some(CellKind::Lstm), use_bias),
+            } => (CellKind::SimpleRnn { activation }, use_bias),
+            LayerSpec::Lstm { use_bias, .. } => (CellKind::Lstm, use_bias),
             LayerSpec::Gru {
                 reset_after,
                 use_bias,
                 ..
-            } => (Some(CellKind::Gru { reset_after }), use_bias),
+            } => (CellKind::Gru { reset_after }, use_bias),
             LayerSpec::Dense {
                 activation,
                 use_bias,
                 ..
             } => {
+                if !use_bias {
+                    return Err(format!(
+                        "Dense layer {index} has no bias; rnn-train's Dense layers always have one"
+                    ));
+                }
                 dense.push((shape.units as usize, activation));
-                (None, use_bias)
+                continue;
             }
         };
-        if !use_bias {
-            return Err(format!(
-                "layer {index} has no bias; rnn-train layers always have one"
-            ));
+        if !dense.is_empty() {
+            return Err(format!("recurrent layer {index} follows a Dense layer"));
         }
-        if let Some(c) = this_cell {
-            if !dense.is_empty() {
-                return Err(format!("recurrent layer {index} follows a Dense layer"));
-            }
-            if cell.is_some_and(|k| k != c) {
-                let name = |k: CellKind| match k {
-                    CellKind::SimpleRnn => "SimpleRNN",
-                    CellKind::Lstm => "LSTM",
-                    CellKind::Gru { .. } => "GRU",
-                };
-                let before = cell.map_or("", name);
-                return Err(format!(
-                    "layer {index} mixes cell kinds ({} after {before}); rnn-train's networks have one",
-                    name(c)
-                ));
-            }
-            cell = Some(c);
-            rnn_units.push(shape.units as usize);
-        }
+        recurrent.push(RecurrentLayer {
+            cell,
+            units: shape.units as usize,
+            use_bias,
+        });
     }
-    let cell = cell.ok_or_else(|| "no recurrent layer".to_string())?;
+    if recurrent.is_empty() {
+        return Err("no recurrent layer".to_string());
+    }
     Ok(Architecture {
         input_size: input_size.unwrap_or(0),
-        cell,
-        rnn_activation: rnn_activation.unwrap_or(Activation::Tanh),
-        rnn_units,
+        recurrent,
         dense,
     })
 }
@@ -206,19 +188,24 @@ mod tests {
     use super::*;
 
     fn arch(cell: CellKind, units: Vec<usize>, dense: Vec<(usize, Activation)>) -> Architecture {
-        Architecture {
-            input_size: 3,
-            cell,
-            rnn_activation: Activation::Relu,
-            rnn_units: units,
-            dense,
-        }
+        Architecture::uniform(3, cell, &units, dense)
     }
 
     #[test]
     fn architecture_inverts_layer_specs() {
+        let relu = CellKind::SimpleRnn {
+            activation: Activation::Relu,
+        };
+        let mut mixed = arch(
+            CellKind::Gru { reset_after: true },
+            vec![4, 3, 2],
+            vec![(1, Activation::Linear)],
+        );
+        mixed.recurrent[1].cell = CellKind::Lstm;
+        mixed.recurrent[1].use_bias = false;
+        mixed.recurrent[2].cell = relu;
         let cases = [
-            arch(CellKind::SimpleRnn, vec![5], vec![(1, Activation::Linear)]),
+            arch(relu, vec![5], vec![(1, Activation::Linear)]),
             arch(
                 CellKind::Lstm,
                 vec![4, 3],
@@ -234,15 +221,11 @@ mod tests {
                 vec![2, 2, 2],
                 vec![(1, Activation::Relu)],
             ),
+            mixed,
         ];
         for a in cases {
             let net = Network::new(&a, 7).unwrap();
-            let mut back = architecture(&net.layer_specs()).unwrap();
-            if a.cell != CellKind::SimpleRnn {
-                // LSTM and GRU records carry no activation.
-                back.rnn_activation = a.rnn_activation;
-            }
-            assert_eq!(back, a);
+            assert_eq!(architecture(&net.layer_specs()).unwrap(), a);
         }
     }
 
@@ -285,20 +268,17 @@ mod tests {
         assert!(architecture(&[lstm(1, 3, true), dense])
             .unwrap_err()
             .contains("layer 1 takes 2"));
-        assert!(architecture(&[lstm(1, 2, false), dense])
+        let dense_without_bias = LayerSpec::Dense {
+            input_size: 2,
+            output_size: 1,
+            activation: Activation::Linear,
+            use_bias: false,
+        };
+        assert!(architecture(&[lstm(1, 2, false), dense_without_bias])
             .unwrap_err()
-            .contains("no bias"));
+            .contains("Dense layer 1 has no bias"));
         assert!(architecture(&[lstm(1, 2, true), dense, lstm(1, 2, true)])
             .unwrap_err()
             .contains("follows a Dense"));
-        let gru = LayerSpec::Gru {
-            input_size: 2,
-            hidden_size: 2,
-            reset_after: true,
-            use_bias: true,
-        };
-        assert!(architecture(&[lstm(1, 2, true), gru])
-            .unwrap_err()
-            .contains("mixes"));
     }
 }

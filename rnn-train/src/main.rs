@@ -17,6 +17,7 @@ use rnn_core::format::ScalerKind;
 use rnn_train::cmd::classify::ClassifyOptions;
 use rnn_train::cmd::eval::EvalOptions;
 use rnn_train::cmd::predict::PredictOptions;
+use rnn_train::cmd::stack::{CellArg, LayerArg, StackArgs};
 use rnn_train::cmd::train::{loss_name, Prepared, TrainOptions, Trained};
 use rnn_train::cmd::{CsvSource, DEFAULT_COLUMN, DEFAULT_OUT_DIR};
 use rnn_train::data::cases::{Grouping, LabelColumns};
@@ -144,18 +145,8 @@ struct ClassifyArgs {
     /// early stopping (per class for cases).
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     val_fraction: f64,
-    /// Recurrent cell of every RNN layer.
-    #[arg(long, value_enum, default_value_t = Cell::Lstm)]
-    cell: Cell,
-    /// GRU only: reset gate after the recurrent product. [default: true]
-    #[arg(long, action = clap::ArgAction::Set)]
-    reset_after: Option<bool>,
-    /// Units of each stacked RNN layer, input side first.
-    #[arg(short, long, value_delimiter = ',', default_value = "16")]
-    units: Vec<usize>,
-    /// SimpleRNN only: its activation. [default: tanh]
-    #[arg(long, value_enum)]
-    rnn_activation: Option<Act>,
+    #[command(flatten)]
+    stack: StackCli,
     /// Hidden Dense layers before the softmax output, `UNITS:ACTIVATION`.
     #[arg(long, value_delimiter = ',', value_parser = parse_dense)]
     dense: Vec<(usize, Activation)>,
@@ -220,18 +211,6 @@ impl ClassifyArgs {
         } else {
             self.inputs.clone()
         };
-        if self.rnn_activation.is_some() && !matches!(self.cell, Cell::SimpleRnn) {
-            return Err(TrainError::InvalidOption {
-                option: "--rnn-activation",
-                reason: "applies only to --cell simple-rnn".to_string(),
-            });
-        }
-        if self.reset_after.is_some() && !matches!(self.cell, Cell::Gru) {
-            return Err(TrainError::InvalidOption {
-                option: "--reset-after",
-                reason: "applies only to --cell gru".to_string(),
-            });
-        }
         Ok(ClassifyOptions {
             csv,
             columns: LabelColumns {
@@ -240,9 +219,7 @@ impl ClassifyArgs {
                 grouping,
                 split,
             },
-            cell: self.cell.kind(self.reset_after),
-            rnn_activation: self.rnn_activation.unwrap_or(Act::Tanh).into(),
-            units: self.units.clone(),
+            layers: self.stack.args().layers()?,
             dense: self.dense.clone(),
             test_size: self.test_size,
             val_fraction: self.val_fraction,
@@ -409,20 +386,8 @@ struct TrainArgs {
     /// How many steps ahead the target lies (1 = the next value).
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = parse_count)]
     horizon: usize,
-    /// Recurrent cell of every RNN layer.
-    #[arg(long, value_enum, default_value_t = Cell::Lstm)]
-    cell: Cell,
-    /// GRU only: apply the reset gate after the recurrent product (Keras 3
-    /// default). [default: true]
-    #[arg(long, action = clap::ArgAction::Set)]
-    reset_after: Option<bool>,
-    /// Units (hidden size) of each stacked RNN layer, input side first: `32,16`.
-    #[arg(short, long, value_delimiter = ',', default_value = "16")]
-    units: Vec<usize>,
-    /// SimpleRNN only: its activation (LSTM and GRU use tanh and sigmoid).
-    /// [default: tanh]
-    #[arg(long, value_enum)]
-    rnn_activation: Option<Act>,
+    #[command(flatten)]
+    stack: StackCli,
     /// Weight initialisation: `keras` (glorot-uniform kernels, orthogonal
     /// recurrent kernels) or `irnn` (Le et al. 2015: identity recurrent
     /// kernel, zero biases, input kernel N(0, 0.001²); only for
@@ -585,15 +550,50 @@ enum Cell {
     Gru,
 }
 
-impl Cell {
-    /// The cell, a GRU with `--reset-after` (Keras 3's default: true).
-    fn kind(self, reset_after: Option<bool>) -> CellKind {
-        match self {
-            Cell::SimpleRnn => CellKind::SimpleRnn,
-            Cell::Lstm => CellKind::Lstm,
-            Cell::Gru => CellKind::Gru {
-                reset_after: reset_after.unwrap_or(true),
-            },
+/// The recurrent layers of `train` and `classify` ([`StackArgs`]).
+#[derive(Args)]
+struct StackCli {
+    /// The recurrent layers, input side first, each `KIND:UNITS` with its
+    /// own cell (a Keras stack): `gru:16,lstm:8`. Kinds: lstm, gru (with
+    /// --reset-after), simple-rnn (tanh), simple-rnn-relu, simple-rnn-tanh,
+    /// simple-rnn-linear, simple-rnn-sigmoid. Instead of --cell and --units.
+    #[arg(long, value_delimiter = ',', value_name = "KIND:UNITS")]
+    layers: Option<Vec<LayerArg>>,
+    /// Recurrent cell of every RNN layer (shorthand for --layers). [default: lstm]
+    #[arg(long, value_enum)]
+    cell: Option<Cell>,
+    /// Units (hidden size) of each stacked RNN layer of --cell, input side
+    /// first: `32,16`. [default: 16]
+    #[arg(short, long, value_delimiter = ',')]
+    units: Option<Vec<usize>>,
+    /// GRU layers only: apply the reset gate after the recurrent product
+    /// (Keras 3 default). [default: true]
+    #[arg(long, action = clap::ArgAction::Set)]
+    reset_after: Option<bool>,
+    /// --cell simple-rnn only: its activation (LSTM and GRU use tanh and
+    /// sigmoid; with --layers write it in the kind). [default: tanh]
+    #[arg(long, value_enum)]
+    rnn_activation: Option<Act>,
+    /// Recurrent layers without bias (Keras `use_bias=False`): no bias
+    /// parameters, stored as such in the weight file. The Dense layers keep
+    /// their bias.
+    #[arg(long)]
+    no_bias: bool,
+}
+
+impl StackCli {
+    fn args(&self) -> StackArgs {
+        StackArgs {
+            layers: self.layers.clone(),
+            cell: self.cell.map(|c| match c {
+                Cell::SimpleRnn => CellArg::SimpleRnn,
+                Cell::Lstm => CellArg::Lstm,
+                Cell::Gru => CellArg::Gru,
+            }),
+            units: self.units.clone(),
+            rnn_activation: self.rnn_activation.map(Activation::from),
+            reset_after: self.reset_after,
+            no_bias: self.no_bias,
         }
     }
 }
@@ -651,27 +651,9 @@ fn parse_dense(s: &str) -> Result<(usize, Activation), String> {
 }
 
 impl TrainArgs {
-    /// The options, refusing cell-specific flags given for another cell.
+    /// The options, refusing cell-specific flags given for another cell
+    /// and `--layers` with the `--cell`/`--units` shorthand.
     fn options(&self) -> Result<TrainOptions, TrainError> {
-        let chosen = match self.cell {
-            Cell::SimpleRnn => "simple-rnn",
-            Cell::Lstm => "lstm",
-            Cell::Gru => "gru",
-        };
-        let only = |option, cell: &str, why: &str| TrainError::InvalidOption {
-            option,
-            reason: format!("applies only to --cell {cell}, not to --cell {chosen}{why}"),
-        };
-        if self.rnn_activation.is_some() && !matches!(self.cell, Cell::SimpleRnn) {
-            return Err(only(
-                "--rnn-activation",
-                "simple-rnn",
-                " (LSTM and GRU always use tanh and sigmoid)",
-            ));
-        }
-        if self.reset_after.is_some() && !matches!(self.cell, Cell::Gru) {
-            return Err(only("--reset-after", "gru", ""));
-        }
         Ok(TrainOptions {
             csv: self.data.source(),
             inputs: self.data.inputs.clone(),
@@ -682,13 +664,11 @@ impl TrainArgs {
                 .map_or(TimeColumn::Auto, TimeColumn::Named),
             window: self.window,
             horizon: self.horizon,
-            cell: self.cell.kind(self.reset_after),
-            rnn_activation: self.rnn_activation.unwrap_or(Act::Tanh).into(),
+            layers: self.stack.args().layers()?,
             init: match self.init {
                 InitArg::Keras => Init::Keras,
                 InitArg::Irnn => Init::Irnn,
             },
-            units: self.units.clone(),
             dense: self.dense.clone(),
             scaler: match self.scaler {
                 Scaler::Minmax => ScalerKind::MinMax,
@@ -773,12 +753,12 @@ impl Progress {
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let opts = args.options()?;
-    if args.quantize.is_some()
-        && matches!(args.cell, Cell::SimpleRnn)
-        && !matches!(args.rnn_activation, None | Some(Act::Tanh))
-    {
+    let non_tanh_simple_rnn = opts.layers.iter().any(
+        |l| matches!(l.cell, CellKind::SimpleRnn { activation } if activation != Activation::Tanh),
+    );
+    if args.quantize.is_some() && non_tanh_simple_rnn {
         anyhow::bail!(
-            "--quantize: the integer SimpleRNN is tanh only; train with --rnn-activation tanh or without --quantize"
+            "--quantize: the integer SimpleRNN is tanh only; train tanh SimpleRNN layers or without --quantize"
         );
     }
     let prepared = rnn_train::cmd::train::prepare(&opts)?;
@@ -1090,14 +1070,67 @@ mod tests {
             let e = train_options(args).unwrap_err().to_string();
             assert!(e.contains("applies only to --cell"), "{args:?}: {e}");
         }
-        let o = train_options(&["--cell", "simple-rnn", "--rnn-activation", "relu"]).unwrap();
-        assert_eq!(o.rnn_activation, Activation::Relu);
-        let o = train_options(&["--cell", "gru", "--reset-after", "false"]).unwrap();
-        assert_eq!(o.cell, CellKind::Gru { reset_after: false });
+        let cell = |args: &[&str]| train_options(args).unwrap().layers[0].cell;
         assert_eq!(
-            train_options(&["--cell", "gru"]).unwrap().cell,
+            cell(&["--cell", "simple-rnn", "--rnn-activation", "relu"]),
+            CellKind::SimpleRnn {
+                activation: Activation::Relu
+            }
+        );
+        assert_eq!(
+            cell(&["--cell", "gru", "--reset-after", "false"]),
+            CellKind::Gru { reset_after: false }
+        );
+        assert_eq!(
+            cell(&["--cell", "gru"]),
             CellKind::Gru { reset_after: true }
         );
+    }
+
+    /// `--layers` reaches both commands; with `--cell` or `--units` given
+    /// explicitly it is refused; bad items stop clap with the reason.
+    #[test]
+    fn layers_give_mixed_stacks_and_refuse_the_shorthand() {
+        let o = train_options(&["--layers", "gru:8,lstm:4", "--no-bias"]).unwrap();
+        let layers: Vec<_> = o
+            .layers
+            .iter()
+            .map(|l| (l.cell, l.units, l.use_bias))
+            .collect();
+        assert_eq!(
+            layers,
+            [
+                (CellKind::Gru { reset_after: true }, 8, false),
+                (CellKind::Lstm, 4, false)
+            ]
+        );
+        for extra in [["--cell", "lstm"], ["--units", "16"]] {
+            let mut args = vec!["--layers", "gru:8"];
+            args.extend(extra);
+            let e = train_options(&args).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TrainError::InvalidOption {
+                        option: "--layers",
+                        ..
+                    }
+                ),
+                "{extra:?}: {e}"
+            );
+        }
+        let classify = Cli::parse_from(["rnn-train", "classify", "--layers", "simple-rnn-relu:3"]);
+        let Command::Classify(c) = classify.command else {
+            panic!("not classify")
+        };
+        let relu = CellKind::SimpleRnn {
+            activation: Activation::Relu,
+        };
+        assert_eq!(c.stack.args().layers().unwrap()[0].cell, relu);
+        for bad in ["gru:0", "rnn:4", ""] {
+            let parsed = Cli::try_parse_from(["rnn-train", "train", "--layers", bad]);
+            assert!(parsed.is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -1124,9 +1157,14 @@ mod tests {
                 "temperature_c".to_string()
             )
         );
+        assert_eq!((o.window, o.horizon), (24, 1));
         assert_eq!(
-            (o.window, o.horizon, o.cell, o.units),
-            (24, 1, CellKind::Lstm, vec![16])
+            o.layers,
+            [rnn_train::nn::RecurrentLayer {
+                cell: CellKind::Lstm,
+                units: 16,
+                use_bias: true
+            }]
         );
         assert_eq!(o.dense, [(1, Activation::Linear)]);
         assert_eq!(o.scaler, ScalerKind::MinMax);

@@ -27,7 +27,7 @@ use crate::error::{Result, TrainError};
 use crate::export::{check_output_dir, write_atomic};
 use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport, Loss};
 use crate::import::{self, Model};
-use crate::nn::{Activation, Architecture, CellKind, Network};
+use crate::nn::{Activation, Architecture, Network, RecurrentLayer};
 
 /// What `classify` trains, on which data, and where it writes.
 #[derive(Clone, Debug)]
@@ -36,12 +36,9 @@ pub struct ClassifyOptions {
     pub csv: PathBuf,
     /// Its columns and how rows form sequences.
     pub columns: LabelColumns,
-    /// The recurrent cell of every RNN layer.
-    pub cell: CellKind,
-    /// SimpleRNN activation (LSTM and GRU ignore it).
-    pub rnn_activation: Activation,
-    /// Hidden size of each stacked RNN layer, input side first.
-    pub units: Vec<usize>,
+    /// The stacked recurrent layers, input side first: each its own cell,
+    /// hidden size and bias choice (as Keras stacks them).
+    pub layers: Vec<RecurrentLayer>,
     /// Hidden Dense layers before the softmax output (usually none).
     pub dense: Vec<(usize, Activation)>,
     /// Test part without a split column: a fraction or count of sequences.
@@ -134,9 +131,7 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
     dense.push((k, Activation::Linear));
     let arch = Architecture {
         input_size: data.input_size,
-        cell: opts.cell,
-        rnn_activation: opts.rnn_activation,
-        rnn_units: opts.units.clone(),
+        recurrent: opts.layers.clone(),
         dense,
     };
     let mut network = Network::new(&arch, opts.fit.seed)?;

@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod predict;
 pub mod predict_classes;
 pub mod quantize;
+pub mod stack;
 pub mod train;
 
 use std::path::{Path, PathBuf};

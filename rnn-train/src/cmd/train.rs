@@ -21,7 +21,7 @@ use crate::data::window::dataset;
 use crate::error::{Result, TrainError};
 use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport, Loss};
 use crate::forecast::{scale_columns, test_split, TestResult};
-use crate::nn::{Activation, Architecture, CellKind, Network, Precision, Real};
+use crate::nn::{Activation, Architecture, Network, Precision, Real, RecurrentLayer};
 use crate::report::{summarize, Summary};
 use crate::{checkpoint, export, import, plot};
 
@@ -44,15 +44,12 @@ pub struct TrainOptions {
     pub window: usize,
     /// Steps ahead of the target (1 = the next value).
     pub horizon: usize,
-    /// Recurrent cell of every RNN layer.
-    pub cell: CellKind,
-    /// SimpleRNN activation (ignored for LSTM and GRU).
-    pub rnn_activation: Activation,
-    /// How the weights are initialised: Keras's defaults, or IRNN for a
-    /// ReLU SimpleRNN ([`crate::nn::Init`]).
+    /// The stacked recurrent layers, input side first: each its own cell,
+    /// hidden size and bias choice (as Keras stacks them).
+    pub layers: Vec<RecurrentLayer>,
+    /// How the weights are initialised: Keras's defaults, or IRNN for
+    /// ReLU SimpleRNN layers ([`crate::nn::Init`]).
     pub init: crate::nn::Init,
-    /// Units of each stacked RNN layer.
-    pub units: Vec<usize>,
     /// Dense head `(units, activation)`; the last has 1 unit (one target).
     pub dense: Vec<(usize, Activation)>,
     /// Scaler, fitted on the training rows.
@@ -320,9 +317,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
     let val = (!split.val.is_empty()).then(|| dataset(&inputs, &target, &split, split.val.clone()));
     let arch = Architecture {
         input_size: opts.inputs.len(),
-        cell: opts.cell,
-        rnn_activation: opts.rnn_activation,
-        rnn_units: opts.units.clone(),
+        recurrent: opts.layers.clone(),
         dense,
     };
     let network = Network::new_with_init(&arch, opts.fit.seed, opts.init)?;
@@ -392,7 +387,7 @@ impl Prepared {
             "{:?}",
             (
                 &fingerprint_contract,
-                network.architecture(),
+                checkpoint::ArchitectureFingerprint(network.architecture()),
                 opts.scaler,
                 opts.nonnegative,
                 FitConfig {

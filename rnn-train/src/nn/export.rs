@@ -16,7 +16,7 @@ use super::{CellKind, Network, NetworkError, Real};
 fn rnn_file_order(shape: &RnnShape, f: &mut dyn FnMut(usize)) {
     let (g, h) = (shape.gate_rows(), shape.hidden);
     for (start, cols) in [(shape.w().start, shape.input), (shape.u().start, h)] {
-        for gate in 0..shape.gates {
+        for gate in 0..shape.gates() {
             for col in 0..cols {
                 for row in 0..h {
                     f(start + col * g + gate * h + row);
@@ -40,30 +40,33 @@ impl<T: Real> Network<T> {
         }
     }
 
-    /// The rnn-core weight-format layer records, input layer first, every
-    /// layer with `use_bias: true` (ready for `rnn_core::format::encode_raw`).
+    /// The rnn-core weight-format layer records, input layer first: each
+    /// recurrent layer with its own cell and `use_bias` (a layer without
+    /// bias stores none, as Keras; rnn-core runs it with zero biases), every
+    /// Dense layer with `use_bias: true` (ready for
+    /// `rnn_core::format::encode_raw`).
     pub fn layer_specs(&self) -> Vec<LayerSpec> {
-        let arch = &self.arch;
         let mut specs = Vec::with_capacity(self.rnn.len() + self.dense.len());
         for s in &self.rnn {
             let (input_size, hidden_size) = (s.input as u32, s.hidden as u32);
-            specs.push(match arch.cell {
-                CellKind::SimpleRnn => LayerSpec::SimpleRnn {
+            let use_bias = s.use_bias;
+            specs.push(match s.cell {
+                CellKind::SimpleRnn { activation } => LayerSpec::SimpleRnn {
                     input_size,
                     hidden_size,
-                    activation: arch.rnn_activation,
-                    use_bias: true,
+                    activation,
+                    use_bias,
                 },
                 CellKind::Lstm => LayerSpec::Lstm {
                     input_size,
                     hidden_size,
-                    use_bias: true,
+                    use_bias,
                 },
                 CellKind::Gru { reset_after } => LayerSpec::Gru {
                     input_size,
                     hidden_size,
                     reset_after,
-                    use_bias: true,
+                    use_bias,
                 },
             });
         }
@@ -80,7 +83,8 @@ impl<T: Real> Network<T> {
 
     /// The parameters as f32 in weight-file order (gate order i, f, g, o /
     /// z, r, n; matrices column by column of rnn-core's `[H × I]`; GRU with
-    /// `reset_after`: input biases then recurrent biases).
+    /// `reset_after`: input biases then recurrent biases; no biases for a
+    /// layer without bias), `[param_count]`.
     pub fn export_params(&self) -> Vec<f32> {
         let mut out = Vec::with_capacity(self.params.len());
         self.file_order(&mut |i| out.push(self.params[i].into_f64() as f32));

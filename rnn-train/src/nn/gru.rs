@@ -7,14 +7,15 @@
 //! reset_after = false (Keras 2 default):
 //!     z = σ(xz_z + U_z h_{t-1})  r = σ(xz_r + U_r h_{t-1})
 //!     n = tanh(xz_n + U_n (r ⊙ h_{t-1}))
-//! with xz = W x_t + b, and h_t = z ⊙ h_{t-1} + (1 − z) ⊙ n.
+//! with xz = W x_t + b, and h_t = z ⊙ h_{t-1} + (1 − z) ⊙ n; without a
+//! bias (Keras `use_bias=False`) b and b_h are 0.
 //! ```
 //! Source: Cho et al. (2014); Keras `GRU`.
 
 use super::activation::{sigmoid_slice, tanh_slice};
 use super::linalg::{gemm, row_sums, Mat, MatMut};
 use super::real::Real;
-use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
+use super::rnn::{broadcast_bias, input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
 /// Runs the layer over `x` (`[I × T·B]`), filling the gate caches (`z, r, n`),
 /// `cache.aux` (`U_n h + b_hn`, or `r ⊙ h_{t-1}` without `reset_after`) and `h_t`.
@@ -23,7 +24,7 @@ pub(crate) fn forward<T: Real>(shape: &RnnShape, params: &[T], x: &[T], cache: &
     let (block, gblock) = (h * b, 3 * h * b);
     input_products(shape, params, x, &mut cache.gates);
     let u = Mat::new(&params[shape.u()], 3 * h, h);
-    let reset_after = shape.recurrent_bias;
+    let reset_after = shape.reset_after();
     for t in 0..cache.steps {
         let gates = &mut cache.gates[t * gblock..(t + 1) * gblock];
         let (h_done, h_rest) = cache.h.split_at_mut(t * block);
@@ -32,9 +33,7 @@ pub(crate) fn forward<T: Real>(shape: &RnnShape, params: &[T], x: &[T], cache: &
         let step = &mut cache.step;
         // Recurrent products: all three gates (reset_after), or z and r.
         if reset_after {
-            for col in step.chunks_exact_mut(3 * h) {
-                col.copy_from_slice(&params[shape.bh()]);
-            }
+            broadcast_bias(step, &params[shape.bh()], 3 * h);
             if let Some(prev) = h_prev {
                 gemm(
                     MatMut::new(step, 3 * h, b),
@@ -129,7 +128,7 @@ pub(crate) fn backward<T: Real>(
     let (h, b, steps) = (shape.hidden, cache.batch, cache.steps);
     let (block, gblock) = (h * b, 3 * h * b);
     let u = Mat::new(&params[shape.u()], 3 * h, h);
-    let reset_after = shape.recurrent_bias;
+    let reset_after = shape.reset_after();
     cache.dh.fill(T::zero());
     for t in (0..steps).rev() {
         upstream.add_into(&mut cache.dh, t, steps);
@@ -203,7 +202,9 @@ pub(crate) fn backward<T: Real>(
             h_prev,
             T::zero(),
         );
-        row_sums(&mut grad[shape.bh()], &cache.dpre_h, 3 * h, T::zero());
+        if shape.use_bias {
+            row_sums(&mut grad[shape.bh()], &cache.dpre_h, 3 * h, T::zero());
+        }
     } else {
         let d = Mat::new(&cache.dpre, 3 * h, all).cols(b, cols);
         let du = &mut grad[shape.u()];

@@ -1,10 +1,11 @@
-//! The trainable network: stacked SimpleRNN / LSTM / GRU layers, then a
-//! Dense head, with `f32` or `f64` parameters ([`Real`]), Keras-like
+//! The trainable network: stacked SimpleRNN / LSTM / GRU layers (each its
+//! own kind, with or without bias), then a Dense head, with `f32` or `f64` parameters ([`Real`]), Keras-like
 //! initialisation, a batched forward pass with caches and backpropagation
 //! through time.
 //!
 //! | file | job |
 //! | --- | --- |
+//! | `arch.rs` | the architecture: per-layer cell kinds, bias, Dense head |
 //! | `rnn.rs` | parameter layout and caches shared by the recurrent layers |
 //! | `simple_rnn.rs`, `lstm.rs`, `gru.rs`, `dense.rs` | forward + backward of one layer kind |
 //! | `tape.rs` | whole-network forward/backward over one batch |
@@ -14,6 +15,7 @@
 //! | `real.rs` | the float type of training ([`Real`], [`Precision`]) |
 
 mod activation;
+mod arch;
 mod dense;
 mod export;
 mod gru;
@@ -28,6 +30,7 @@ mod tape;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
+pub use arch::{Architecture, CellKind, RecurrentLayer};
 pub use init::Init;
 pub use real::{Precision, Real};
 pub use rnn_core::Activation;
@@ -42,118 +45,11 @@ pub(crate) use tape::Tape;
 /// Windows per forward pass in [`Network::predict_batch`].
 const PREDICT_BATCH: usize = 256;
 
-/// The recurrent cell of every RNN layer of an [`Architecture`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CellKind {
-    /// Keras `SimpleRNN`: `h_t = act(W x_t + U h_{t-1} + b)`.
-    SimpleRnn,
-    /// Keras `LSTM` (gates input, forget, cell, output; tanh and sigmoid).
-    Lstm,
-    /// Keras `GRU` (gates update, reset, candidate). `reset_after: true` is
-    /// the Keras 3 default and PyTorch's variant; `false` is Keras 2's.
-    Gru {
-        /// Apply the reset gate after the recurrent product (`r ⊙ (U_n h + b_hn)`).
-        reset_after: bool,
-    },
-}
-
-/// Run-time architecture: RNN layers (all but the last return sequences, as
-/// Keras stacks them), then a Dense head on the last timestep's output.
-///
-/// Every layer uses a bias (Keras `use_bias=True`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Architecture {
-    /// Features per timestep `I`.
-    pub input_size: usize,
-    /// The cell of every recurrent layer.
-    pub cell: CellKind,
-    /// SimpleRNN activation (Keras default tanh); LSTM and GRU ignore it
-    /// (they are tanh + sigmoid).
-    pub rnn_activation: Activation,
-    /// Hidden size of each stacked RNN layer, input side first; at least one.
-    pub rnn_units: Vec<usize>,
-    /// Dense head layers `(units, activation)`; the last one's units are the
-    /// output size. Empty means the output is the last hidden state.
-    pub dense: Vec<(usize, Activation)>,
-}
-
-impl Architecture {
-    /// Values the network outputs per window: the last Dense layer's units
-    /// (the last RNN layer's units without a Dense head).
-    pub fn output_size(&self) -> usize {
-        match (self.dense.last(), self.rnn_units.last()) {
-            (Some(&(units, _)), _) => units,
-            (None, Some(&units)) => units,
-            (None, None) => 0,
-        }
-    }
-
-    /// Checks that the architecture can be built.
-    ///
-    /// # Errors
-    /// [`NetworkError::NoRecurrentLayer`] when `rnn_units` is empty;
-    /// [`NetworkError::ZeroInputSize`]; [`NetworkError::ZeroUnits`] naming
-    /// the first layer (recurrent layers first, then Dense) with 0 units;
-    /// [`NetworkError::TooManyParameters`] beyond `u32::MAX` parameters and
-    /// [`NetworkError::TooManyLayers`] beyond
-    /// [`rnn_core::format::MAX_LAYERS`] layers (the weight format's limits).
-    pub fn validate(&self) -> Result<(), NetworkError> {
-        if self.rnn_units.is_empty() {
-            return Err(NetworkError::NoRecurrentLayer);
-        }
-        if self.input_size == 0 {
-            return Err(NetworkError::ZeroInputSize);
-        }
-        let units = self
-            .rnn_units
-            .iter()
-            .copied()
-            .chain(self.dense.iter().map(|&(u, _)| u));
-        if let Some((layer, _)) = units.enumerate().find(|&(_, u)| u == 0) {
-            return Err(NetworkError::ZeroUnits { layer });
-        }
-        if self.rnn_activation == Activation::Softmax
-            || self.dense.iter().any(|&(_, a)| a == Activation::Softmax)
-        {
-            return Err(NetworkError::Softmax);
-        }
-        let layers = self.rnn_units.len() + self.dense.len();
-        if layers > rnn_core::format::MAX_LAYERS {
-            return Err(NetworkError::TooManyLayers { layers });
-        }
-        match self.param_count() {
-            Some(n) if n <= u32::MAX as usize => Ok(()),
-            _ => Err(NetworkError::TooManyParameters),
-        }
-    }
-
-    /// Total parameters (Keras `model.summary()`), `None` on overflow.
-    fn param_count(&self) -> Option<usize> {
-        let (gates, biases) = match self.cell {
-            CellKind::SimpleRnn => (1, 1),
-            CellKind::Lstm => (4, 1),
-            CellKind::Gru { reset_after } => (3, if reset_after { 2 } else { 1 }),
-        };
-        let mut input = self.input_size;
-        let mut total = 0usize;
-        for &hidden in &self.rnn_units {
-            let per_unit = input.checked_add(hidden)?.checked_add(biases)?;
-            total = total.checked_add(hidden.checked_mul(per_unit)?.checked_mul(gates)?)?;
-            input = hidden;
-        }
-        for &(output, _) in &self.dense {
-            total = total.checked_add(output.checked_mul(input.checked_add(1)?)?)?;
-            input = output;
-        }
-        Some(total)
-    }
-}
-
 /// Why a network could not be built or run on the data it was handed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NetworkError {
-    /// `Architecture::rnn_units` is empty.
+    /// `Architecture::recurrent` is empty.
     #[error("the architecture needs at least one recurrent layer")]
     NoRecurrentLayer,
     /// `Architecture::input_size` is 0.
@@ -172,9 +68,11 @@ pub enum NetworkError {
         /// Recurrent plus Dense layers.
         layers: usize,
     },
-    /// [`Init::Irnn`] for a network that is not a ReLU SimpleRNN.
+    /// [`Init::Irnn`] for a network with a recurrent layer that is not a
+    /// ReLU SimpleRNN.
     #[error(
-        "the IRNN initialisation is for a ReLU SimpleRNN (--cell simple-rnn --rnn-activation relu)"
+        "the IRNN initialisation is for ReLU SimpleRNN layers only (--cell simple-rnn \
+         --rnn-activation relu, or --layers simple-rnn-relu:UNITS,...)"
     )]
     IrnnNeedsReluSimpleRnn,
     /// A softmax activation: rnn-train's networks are regressors (their
@@ -256,7 +154,7 @@ impl Network {
     /// Builds the network in `f64` with Keras-like initialisation from
     /// `seed`: glorot-uniform kernels (Dense too), orthogonal recurrent
     /// kernels, zero biases, LSTM forget-gate bias 1 (Keras
-    /// `unit_forget_bias`). Deterministic: the same `arch` and `seed` give
+    /// `unit_forget_bias`, for LSTM layers with a bias). Deterministic: the same `arch` and `seed` give
     /// bit-identical weights. For `f32`, [`Network::cast`] rounds them.
     ///
     /// # Errors
@@ -270,37 +168,32 @@ impl Network {
     ///
     /// # Errors
     /// Those of [`Network::new`]; [`NetworkError::IrnnNeedsReluSimpleRnn`]
-    /// for [`Init::Irnn`] with another cell or activation.
+    /// for [`Init::Irnn`] when a recurrent layer is not a ReLU SimpleRNN.
     pub fn new_with_init(
         arch: &Architecture,
         seed: u64,
         init: Init,
     ) -> Result<Network, NetworkError> {
         arch.validate()?;
-        if init == Init::Irnn
-            && (arch.cell != CellKind::SimpleRnn || arch.rnn_activation != Activation::Relu)
-        {
+        let relu_simple_rnn = CellKind::SimpleRnn {
+            activation: Activation::Relu,
+        };
+        if init == Init::Irnn && arch.recurrent.iter().any(|l| l.cell != relu_simple_rnn) {
             return Err(NetworkError::IrnnNeedsReluSimpleRnn);
         }
-        let (gates, recurrent_bias) = match arch.cell {
-            CellKind::SimpleRnn => (1, false),
-            CellKind::Lstm => (4, false),
-            CellKind::Gru { reset_after } => (3, reset_after),
-        };
         let mut offset = 0;
         let mut input = arch.input_size;
-        let mut rnn = Vec::with_capacity(arch.rnn_units.len());
-        for &hidden in &arch.rnn_units {
+        let mut rnn = Vec::with_capacity(arch.recurrent.len());
+        for layer in &arch.recurrent {
             let shape = RnnShape {
                 input,
-                hidden,
-                gates,
+                hidden: layer.units,
                 offset,
-                recurrent_bias,
-                activation: arch.rnn_activation,
+                cell: layer.cell,
+                use_bias: layer.use_bias,
             };
             offset += shape.param_count();
-            input = hidden;
+            input = layer.units;
             rnn.push(shape);
         }
         let mut dense = Vec::with_capacity(arch.dense.len());
@@ -343,8 +236,9 @@ impl Network {
                 continue;
             }
             init::glorot_uniform(&mut rng, s.input, s.gate_rows(), &mut params[s.w()]);
-            init::orthogonal(&mut rng, s.hidden, s.gates, &mut params[s.u()]);
-            if self.arch.cell == CellKind::Lstm {
+            init::orthogonal(&mut rng, s.hidden, s.gates(), &mut params[s.u()]);
+            // Keras `unit_forget_bias` (only a layer with a bias has one).
+            if s.cell == CellKind::Lstm && s.use_bias {
                 let forget = s.b().start + s.hidden;
                 params[forget..forget + s.hidden].fill(1.0);
             }
@@ -388,8 +282,9 @@ impl<T: Real> Network<T> {
 
     /// All parameters, layer by layer. Within a recurrent layer: `W`
     /// (`[G·H × I]` column-major, the memory of Keras's `kernel`), `U`
-    /// (`[G·H × H]`, Keras's `recurrent_kernel`), `b`, then for GRU with
-    /// `reset_after` the recurrent bias; Dense: `W [O × I]`, `b`.
+    /// (`[G·H × H]`, Keras's `recurrent_kernel`), then with a bias `b`,
+    /// and for GRU with `reset_after` the recurrent bias (Keras's `bias`;
+    /// a layer without bias has none, as in Keras); Dense: `W [O × I]`, `b`.
     pub fn params(&self) -> &[T] {
         &self.params
     }
@@ -515,14 +410,17 @@ impl<T: Real> Network<T> {
 mod tests {
     use super::*;
 
+    const SIMPLE_TANH: CellKind = CellKind::SimpleRnn {
+        activation: Activation::Tanh,
+    };
+
     fn arch(cell: CellKind) -> Architecture {
-        Architecture {
-            input_size: 3,
+        Architecture::uniform(
+            3,
             cell,
-            rnn_activation: Activation::Tanh,
-            rnn_units: vec![8, 4],
-            dense: vec![(5, Activation::Relu), (2, Activation::Linear)],
-        }
+            &[8, 4],
+            vec![(5, Activation::Relu), (2, Activation::Linear)],
+        )
     }
 
     #[test]
@@ -535,8 +433,26 @@ mod tests {
         assert_eq!(gru.param_count(), 3 * 8 * 13 + 3 * 4 * 14 + 25 + 12);
         let gru2 = Network::new(&arch(CellKind::Gru { reset_after: false }), 0).unwrap();
         assert_eq!(gru2.param_count(), 3 * 8 * 12 + 3 * 4 * 13 + 25 + 12);
-        let rnn = Network::new(&arch(CellKind::SimpleRnn), 0).unwrap();
+        let rnn = Network::new(&arch(SIMPLE_TANH), 0).unwrap();
         assert_eq!(rnn.param_count(), 8 * 12 + 4 * 13 + 25 + 12);
+    }
+
+    /// A mixed stack without biases: GRU(8, reset_after) 3·8·(3+8) = 264,
+    /// then LSTM(4) on 8: 4·4·(8+4) = 192 (Keras `use_bias=False` has no
+    /// bias weights), Dense 25 + 12 with bias.
+    #[test]
+    fn mixed_no_bias_param_counts_equal_keras_summary() {
+        let mut a = arch(CellKind::Lstm);
+        a.recurrent[0].cell = CellKind::Gru { reset_after: true };
+        for layer in &mut a.recurrent {
+            layer.use_bias = false;
+        }
+        let net = Network::new(&a, 0).unwrap();
+        assert_eq!(net.param_count(), 264 + 192 + 25 + 12);
+        // No forget-gate bias to set: the LSTM's parameters are W and U only.
+        let lstm = net.rnn[1];
+        assert!(lstm.b().is_empty() && lstm.bh().is_empty());
+        assert_eq!(lstm.u().end, net.dense[0].offset);
     }
 
     #[test]
@@ -556,8 +472,9 @@ mod tests {
     /// standard deviation near 0.001; only for a ReLU SimpleRNN.
     #[test]
     fn irnn_initialisation_is_the_identity_for_relu_simple_rnn_only() {
-        let mut a = arch(CellKind::SimpleRnn);
-        a.rnn_activation = Activation::Relu;
+        let a = arch(CellKind::SimpleRnn {
+            activation: Activation::Relu,
+        });
         let net = Network::new_with_init(&a, 5, Init::Irnn).unwrap();
         for s in &net.rnn {
             let u = &net.params()[s.u()];
@@ -573,7 +490,9 @@ mod tests {
         // The same seed gives the same network; Keras's default differs.
         assert_eq!(net, Network::new_with_init(&a, 5, Init::Irnn).unwrap());
         assert_ne!(net, Network::new(&a, 5).unwrap());
-        for bad in [arch(CellKind::SimpleRnn), arch(CellKind::Lstm)] {
+        let mut mixed = a.clone();
+        mixed.recurrent[1].cell = CellKind::Lstm;
+        for bad in [arch(SIMPLE_TANH), arch(CellKind::Lstm), mixed] {
             assert!(matches!(
                 Network::new_with_init(&bad, 5, Init::Irnn),
                 Err(NetworkError::IrnnNeedsReluSimpleRnn)
@@ -594,7 +513,7 @@ mod tests {
     #[test]
     fn bad_architectures_are_refused() {
         let mut a = arch(CellKind::Lstm);
-        a.rnn_units.clear();
+        a.recurrent.clear();
         assert_eq!(
             Network::new(&a, 0).unwrap_err(),
             NetworkError::NoRecurrentLayer
@@ -615,7 +534,7 @@ mod tests {
 
     #[test]
     fn bad_window_lengths_are_refused() {
-        let net = Network::new(&arch(CellKind::SimpleRnn), 0).unwrap();
+        let net = Network::new(&arch(SIMPLE_TANH), 0).unwrap();
         assert!(matches!(
             net.predict(&[]),
             Err(NetworkError::InputLength { .. })

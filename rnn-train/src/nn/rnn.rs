@@ -8,42 +8,49 @@
 
 use std::ops::Range;
 
-use rnn_core::Activation;
-
 use super::real::Real;
+use super::CellKind;
 
 /// Parameter layout of one recurrent layer inside the flat vector.
 ///
 /// Gates are stacked row-wise in Keras order (LSTM i, f, c, o; GRU z, r, n):
-/// `W [G·H × I]`, then `U [G·H × H]`, then `b [G·H]`, then (GRU with
-/// `reset_after`) the recurrent bias `b_h [G·H]`, all column-major. Column-major
-/// `W` has the memory of Keras's row-major `kernel (I, G·H)`.
+/// `W [G·H × I]`, then `U [G·H × H]`, then with a bias `b [G·H]` and (GRU
+/// with `reset_after`) the recurrent bias `b_h [G·H]`, all column-major.
+/// Column-major `W` has the memory of Keras's row-major `kernel (I, G·H)`.
+/// Without a bias (Keras `use_bias=False`) the layer has no bias values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RnnShape {
     /// Input size `I`.
     pub input: usize,
     /// Hidden size `H`.
     pub hidden: usize,
-    /// Gate blocks `G`: 1 SimpleRNN, 4 LSTM, 3 GRU.
-    pub gates: usize,
     /// Offset of `W` in the flat parameter vector.
     pub offset: usize,
-    /// Whether a recurrent bias `b_h` follows `b` (GRU `reset_after`).
-    pub recurrent_bias: bool,
-    /// SimpleRNN activation (LSTM and GRU use sigmoid and tanh).
-    pub activation: Activation,
+    /// The layer's cell.
+    pub cell: CellKind,
+    /// Whether the layer has its biases (Keras `use_bias`).
+    pub use_bias: bool,
 }
 
 impl RnnShape {
+    /// Gate blocks `G`: 1 SimpleRNN, 4 LSTM, 3 GRU.
+    pub fn gates(&self) -> usize {
+        self.cell.gates()
+    }
+
+    /// Whether the cell is a GRU with `reset_after`.
+    pub fn reset_after(&self) -> bool {
+        self.cell == CellKind::Gru { reset_after: true }
+    }
+
     /// Rows of the stacked gate matrices, `G·H`.
     pub fn gate_rows(&self) -> usize {
-        self.gates * self.hidden
+        self.gates() * self.hidden
     }
 
     /// Parameters of this layer (Keras `model.summary()` count).
     pub fn param_count(&self) -> usize {
-        let biases = if self.recurrent_bias { 2 } else { 1 };
-        self.gate_rows() * (self.input + self.hidden + biases)
+        self.bh().end - self.offset
     }
 
     /// Range of `W [G·H × I]`.
@@ -57,22 +64,29 @@ impl RnnShape {
         start..start + self.gate_rows() * self.hidden
     }
 
-    /// Range of the input bias `b [G·H]`.
+    /// Range of the input bias `b [G·H]` (empty without a bias).
     pub fn b(&self) -> Range<usize> {
         let start = self.u().end;
-        start..start + self.gate_rows()
+        start..start + if self.use_bias { self.gate_rows() } else { 0 }
     }
 
     /// Range of the recurrent bias `b_h [G·H]` (empty without it).
     pub fn bh(&self) -> Range<usize> {
         let start = self.b().end;
-        start
-            ..start
-                + if self.recurrent_bias {
-                    self.gate_rows()
-                } else {
-                    0
-                }
+        let present = self.use_bias && self.reset_after();
+        start..start + if present { self.gate_rows() } else { 0 }
+    }
+}
+
+/// Fills every `G·H` column of `out` with `bias`, or with zeros for a
+/// layer without bias (`bias` empty).
+pub(crate) fn broadcast_bias<T: Real>(out: &mut [T], bias: &[T], rows: usize) {
+    if bias.is_empty() {
+        out.fill(T::zero());
+    } else {
+        for col in out.chunks_exact_mut(rows) {
+            col.copy_from_slice(bias);
+        }
     }
 }
 
@@ -114,7 +128,7 @@ impl<T: Real> RnnCache<T> {
     pub fn new(shape: &RnnShape, steps: usize, batch: usize) -> Self {
         let n = steps * batch;
         let (h, g, i) = (shape.hidden, shape.gate_rows(), shape.input);
-        let gated = shape.gates > 1;
+        let gated = shape.gates() > 1;
         Self {
             steps,
             batch,
@@ -129,20 +143,20 @@ impl<T: Real> RnnCache<T> {
             } else {
                 Vec::new()
             },
-            aux2: if shape.gates == 4 {
+            aux2: if shape.gates() == 4 {
                 vec![T::zero(); h * n]
             } else {
                 Vec::new()
             },
             dpre: vec![T::zero(); g * n],
-            dpre_h: if shape.recurrent_bias {
+            dpre_h: if shape.reset_after() {
                 vec![T::zero(); g * n]
             } else {
                 Vec::new()
             },
             dx: vec![T::zero(); i * n],
             dh: vec![T::zero(); h * batch],
-            dc: if shape.gates == 4 {
+            dc: if shape.gates() == 4 {
                 vec![T::zero(); h * batch]
             } else {
                 Vec::new()
@@ -184,15 +198,13 @@ impl<T: Real> Upstream<'_, T> {
     }
 }
 
-/// Writes `W·X + b` (`b` broadcast over columns) into `pre` (`[G·H × T·B]`).
+/// Writes `W·X + b` (`b` broadcast over columns; 0 without a bias) into
+/// `pre` (`[G·H × T·B]`).
 pub(crate) fn input_products<T: Real>(shape: &RnnShape, params: &[T], x: &[T], pre: &mut [T]) {
     use super::linalg::{gemm, Mat, MatMut};
     let (g, i) = (shape.gate_rows(), shape.input);
     let cols = x.len() / i;
-    let bias = &params[shape.b()];
-    for col in pre.chunks_exact_mut(g) {
-        col.copy_from_slice(bias);
-    }
+    broadcast_bias(pre, &params[shape.b()], g);
     gemm(
         MatMut::new(pre, g, cols),
         Mat::new(&params[shape.w()], g, i),
@@ -204,8 +216,8 @@ pub(crate) fn input_products<T: Real>(shape: &RnnShape, params: &[T], x: &[T], p
 /// After the time loop: the weight gradients that are sums over timesteps,
 /// each one product over the whole batch.
 ///
-/// `dW = D·Xᵀ`, `db = Σ D`, and `dX = Wᵀ·D` when `want_dx`; `D` is
-/// `dpre` (`[G·H × T·B]`).
+/// `dW = D·Xᵀ`, `db = Σ D` (with a bias), and `dX = Wᵀ·D` when `want_dx`;
+/// `D` is `dpre` (`[G·H × T·B]`).
 pub(crate) fn input_gradients<T: Real>(
     shape: &RnnShape,
     params: &[T],
@@ -223,7 +235,9 @@ pub(crate) fn input_gradients<T: Real>(
         Mat::new(x, i, cols).t(),
         T::zero(),
     );
-    row_sums(&mut grad[shape.b()], &cache.dpre, g, T::zero());
+    if shape.use_bias {
+        row_sums(&mut grad[shape.b()], &cache.dpre, g, T::zero());
+    }
     if want_dx {
         gemm(
             MatMut::new(&mut cache.dx, i, cols),

@@ -1,17 +1,27 @@
 //! SimpleRNN forward pass with caches and backpropagation through time.
 //!
-//! `h_t = act(W x_t + U h_{t-1} + b)`, `h_{-1} = 0` (Keras `SimpleRNN`).
+//! `h_t = act(W x_t + U h_{t-1} + b)`, `h_{-1} = 0` (Keras `SimpleRNN`;
+//! `b = 0` without a bias).
 //! Backward: `d_t = (∂L/∂h_t) ⊙ act'(h_t)`, `∂L/∂h_{t-1} += Uᵀ d_t`,
 //! `dW = Σ d_t x_tᵀ`, `dU = Σ d_t h_{t-1}ᵀ`, `db = Σ d_t` (Werbos, "Backpropagation
 //! through time: what it does and how to do it", 1990).
+
+use rnn_core::Activation;
 
 use super::activation::{apply_slice, derivative_from_output};
 use super::linalg::{gemm, Mat, MatMut};
 use super::real::Real;
 use super::rnn::{input_gradients, input_products, RnnCache, RnnShape, Upstream};
 
-/// Runs the layer over `x` (`[I × T·B]`), filling `cache.h`.
-pub(crate) fn forward<T: Real>(shape: &RnnShape, params: &[T], x: &[T], cache: &mut RnnCache<T>) {
+/// Runs the layer with the activation `act` over `x` (`[I × T·B]`),
+/// filling `cache.h`.
+pub(crate) fn forward<T: Real>(
+    shape: &RnnShape,
+    act: Activation,
+    params: &[T],
+    x: &[T],
+    cache: &mut RnnCache<T>,
+) {
     let (h, b) = (shape.hidden, cache.batch);
     let block = h * b;
     input_products(shape, params, x, &mut cache.h);
@@ -23,14 +33,17 @@ pub(crate) fn forward<T: Real>(shape: &RnnShape, params: &[T], x: &[T], cache: &
             let previous = Mat::new(&done[(t - 1) * block..], h, b);
             gemm(MatMut::new(current, h, b), u, previous, T::one());
         }
-        apply_slice(shape.activation, current);
+        apply_slice(act, current);
     }
 }
 
 /// Backpropagates `upstream` through time, writing this layer's parameter
-/// gradients into `grad` (overwriting) and, if `want_dx`, `cache.dx`.
+/// gradients into `grad` (overwriting) and, if `want_dx`, `cache.dx`;
+/// `act` is the activation of the forward pass.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn backward<T: Real>(
     shape: &RnnShape,
+    act: Activation,
     params: &[T],
     x: &[T],
     cache: &mut RnnCache<T>,
@@ -47,7 +60,7 @@ pub(crate) fn backward<T: Real>(
         let d = &mut cache.dpre[t * block..(t + 1) * block];
         let y = &cache.h[t * block..(t + 1) * block];
         for ((d, &dh), &y) in d.iter_mut().zip(&cache.dh).zip(y) {
-            *d = dh * derivative_from_output(shape.activation, y);
+            *d = dh * derivative_from_output(act, y);
         }
         if t > 0 {
             gemm(

@@ -117,8 +117,10 @@ impl<T: Real> Network<T> {
             let (below, here) = tape.rnn.split_at_mut(l);
             let x = below.last().map_or(&tape.x[..], |c| &c.h[..]);
             let cache = &mut here[0];
-            match self.arch.cell {
-                CellKind::SimpleRnn => simple_rnn::forward(shape, params, x, cache),
+            match shape.cell {
+                CellKind::SimpleRnn { activation } => {
+                    simple_rnn::forward(shape, activation, params, x, cache)
+                }
                 CellKind::Lstm => lstm::forward(shape, params, x, cache),
                 CellKind::Gru { .. } => gru::forward(shape, params, x, cache),
             }
@@ -166,9 +168,9 @@ impl<T: Real> Network<T> {
             };
             let x = below.last().map_or(&tape.x[..], |c| &c.h[..]);
             let dx = want_dx || l > 0;
-            match self.arch.cell {
-                CellKind::SimpleRnn => {
-                    simple_rnn::backward(shape, params, x, cache, upstream, grad, dx)
+            match shape.cell {
+                CellKind::SimpleRnn { activation } => {
+                    simple_rnn::backward(shape, activation, params, x, cache, upstream, grad, dx)
                 }
                 CellKind::Lstm => lstm::backward(shape, params, x, cache, upstream, grad, dx),
                 CellKind::Gru { .. } => gru::backward(shape, params, x, cache, upstream, grad, dx),

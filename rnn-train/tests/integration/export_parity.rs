@@ -1,7 +1,8 @@
 //! Export parity: a trained-format export of a [`Network`], loaded by
 //! `rnn_core::format::load_into` into the matching compile-time rnn-core
 //! model, predicts what `Network::predict` predicts (within 1e-6), for every
-//! layer kind, both GRU variants and a stacked model.
+//! layer kind, both GRU variants, a stacked model and a mixed stack with
+//! layers without bias.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -61,19 +62,13 @@ where
     assert!(largest <= TOLERANCE, "largest difference {largest:e}");
 }
 
-fn arch(cell: CellKind, input: usize, units: &[usize], act: Activation) -> Architecture {
-    Architecture {
-        input_size: input,
-        cell,
-        rnn_activation: act,
-        rnn_units: units.to_vec(),
-        dense: vec![(1, Activation::Linear)],
-    }
+fn arch(cell: CellKind, input: usize, units: &[usize]) -> Architecture {
+    Architecture::uniform(input, cell, units, vec![(1, Activation::Linear)])
 }
 
 #[test]
 fn lstm_8_dense_1() {
-    let net = network(&arch(CellKind::Lstm, 1, &[8], Activation::Tanh), 1);
+    let net = network(&arch(CellKind::Lstm, 1, &[8]), 1);
     check(
         &net,
         Stack::new(Lstm::<1, 8>::zeroed(), Dense::<8, 1>::zeroed()),
@@ -82,15 +77,7 @@ fn lstm_8_dense_1() {
 
 #[test]
 fn gru_reset_after_4_dense_1() {
-    let net = network(
-        &arch(
-            CellKind::Gru { reset_after: true },
-            2,
-            &[4],
-            Activation::Tanh,
-        ),
-        2,
-    );
+    let net = network(&arch(CellKind::Gru { reset_after: true }, 2, &[4]), 2);
     check(
         &net,
         Stack::new(Gru::<2, 4>::zeroed(), Dense::<4, 1>::zeroed()),
@@ -99,15 +86,7 @@ fn gru_reset_after_4_dense_1() {
 
 #[test]
 fn gru_reset_before_4_dense_1() {
-    let net = network(
-        &arch(
-            CellKind::Gru { reset_after: false },
-            2,
-            &[4],
-            Activation::Tanh,
-        ),
-        3,
-    );
+    let net = network(&arch(CellKind::Gru { reset_after: false }, 2, &[4]), 3);
     check(
         &net,
         Stack::new(Gru::<2, 4>::zeroed(), Dense::<4, 1>::zeroed()),
@@ -120,7 +99,10 @@ fn simple_rnn_5_dense_1_each_activation() {
         .into_iter()
         .enumerate()
     {
-        let net = network(&arch(CellKind::SimpleRnn, 1, &[5], act), 4 + k as u64);
+        let net = network(
+            &arch(CellKind::SimpleRnn { activation: act }, 1, &[5]),
+            4 + k as u64,
+        );
         check(
             &net,
             Stack::new(SimpleRnn::<1, 5>::zeroed(), Dense::<5, 1>::zeroed()),
@@ -130,7 +112,7 @@ fn simple_rnn_5_dense_1_each_activation() {
 
 #[test]
 fn stacked_lstm_lstm_dense_dense() {
-    let mut a = arch(CellKind::Lstm, 3, &[6, 4], Activation::Tanh);
+    let mut a = arch(CellKind::Lstm, 3, &[6, 4]);
     a.dense = vec![(3, Activation::Sigmoid), (1, Activation::Tanh)];
     let net = network(&a, 7);
     let model = Stack::new(
@@ -143,14 +125,31 @@ fn stacked_lstm_lstm_dense_dense() {
     check(&net, model);
 }
 
+/// A mixed stack (GRU without bias, then LSTM, then a ReLU SimpleRNN
+/// without bias): each layer exported with its own kind and `use_bias`.
+#[test]
+fn mixed_stack_with_and_without_bias() {
+    let mut a = arch(CellKind::Gru { reset_after: true }, 2, &[4, 3, 2]);
+    a.recurrent[0].use_bias = false;
+    a.recurrent[1].cell = CellKind::Lstm;
+    a.recurrent[2].cell = CellKind::SimpleRnn {
+        activation: Activation::Relu,
+    };
+    a.recurrent[2].use_bias = false;
+    let net = network(&a, 10);
+    let model = Stack::new(
+        Gru::<2, 4>::zeroed(),
+        Stack::new(
+            Lstm::<4, 3>::zeroed(),
+            Stack::new(SimpleRnn::<3, 2>::zeroed(), Dense::<2, 1>::zeroed()),
+        ),
+    );
+    check(&net, model);
+}
+
 #[test]
 fn import_inverts_export() {
-    let a = arch(
-        CellKind::Gru { reset_after: true },
-        2,
-        &[3, 2],
-        Activation::Tanh,
-    );
+    let a = arch(CellKind::Gru { reset_after: true }, 2, &[3, 2]);
     let net = network(&a, 8);
     let mut other = Network::new(&a, 9).unwrap();
     other.import_params(&net.export_params()).unwrap();

@@ -19,7 +19,7 @@ use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::scale;
 use rnn_train::data::split::TestSize;
 use rnn_train::fit::{FitConfig, Loss};
-use rnn_train::nn::{Activation, CellKind, Precision};
+use rnn_train::nn::{Activation, CellKind, Precision, RecurrentLayer};
 
 /// rnn-core runs f32; within this (in the model's scaled output units) it
 /// must agree with rnn-train's f64 forward pass on the same f32 weights.
@@ -50,10 +50,12 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
         time: TimeColumn::Auto,
         window: WINDOW,
         horizon: 1,
-        cell: CellKind::Lstm,
-        rnn_activation: Activation::Tanh,
+        layers: vec![RecurrentLayer {
+            cell: CellKind::Lstm,
+            units: 16,
+            use_bias: true,
+        }],
         init: rnn_train::nn::Init::Keras,
-        units: vec![16],
         dense: vec![(1, Activation::Linear)],
         scaler: ScalerKind::MinMax,
         val_fraction: 0.1,

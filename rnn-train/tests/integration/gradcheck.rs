@@ -6,13 +6,17 @@
 //! analytic value `a` must satisfy `|a − n| ≤ atol + rtol·|n|` against the
 //! numerical value `n`, with `atol = 1e-5`, `rtol = 1e-3`.
 //!
+//! Mixed stacks and layers without bias are checked too; a layer without
+//! bias computes and differentiates as the layer with zero biases
+//! (`no_bias_is_bias_held_at_zero`).
+//!
 //! The f32 gradients (what `train` uses by default) are checked against
 //! these f64 ones on the same network and batch (`f32_gradients_agree_with_f64`).
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use rnn_train::fit::{evaluate, Dataset, Loss};
-use rnn_train::nn::{Activation, Architecture, CellKind, Network};
+use rnn_train::fit::{evaluate, fit, Dataset, FitConfig, Loss};
+use rnn_train::nn::{Activation, Architecture, CellKind, Network, RecurrentLayer};
 
 const EPS: f64 = 1e-6;
 const ATOL: f64 = 1e-5;
@@ -25,6 +29,13 @@ struct Case {
     loss: Loss,
 }
 
+/// A tanh SimpleRNN (`arch` gives it the activation asked for).
+const SIMPLE_RNN: CellKind = CellKind::SimpleRnn {
+    activation: Activation::Tanh,
+};
+
+/// Layers of `units` of one `cell`, each with a bias; a SimpleRNN gets the
+/// activation `act` (LSTM and GRU have none to set).
 fn arch(
     cell: CellKind,
     act: Activation,
@@ -32,13 +43,11 @@ fn arch(
     units: &[usize],
     dense: &[(usize, Activation)],
 ) -> Architecture {
-    Architecture {
-        input_size: input,
-        cell,
-        rnn_activation: act,
-        rnn_units: units.to_vec(),
-        dense: dense.to_vec(),
-    }
+    let cell = match cell {
+        CellKind::SimpleRnn { .. } => CellKind::SimpleRnn { activation: act },
+        other => other,
+    };
+    Architecture::uniform(input, cell, units, dense.to_vec())
 }
 
 fn loss_of(net: &Network, inputs: &[f64], targets: &[f64], case: &Case) -> f64 {
@@ -135,12 +144,7 @@ const LINEAR_HEAD: &[(usize, Activation)] = &[(2, Activation::Linear)];
 #[test]
 fn simple_rnn_tanh() {
     gradcheck(
-        &single(
-            CellKind::SimpleRnn,
-            Activation::Tanh,
-            LINEAR_HEAD,
-            Loss::Mse,
-        ),
+        &single(SIMPLE_RNN, Activation::Tanh, LINEAR_HEAD, Loss::Mse),
         1,
     );
 }
@@ -148,12 +152,7 @@ fn simple_rnn_tanh() {
 #[test]
 fn simple_rnn_relu() {
     gradcheck(
-        &single(
-            CellKind::SimpleRnn,
-            Activation::Relu,
-            LINEAR_HEAD,
-            Loss::Mse,
-        ),
+        &single(SIMPLE_RNN, Activation::Relu, LINEAR_HEAD, Loss::Mse),
         2,
     );
 }
@@ -161,12 +160,7 @@ fn simple_rnn_relu() {
 #[test]
 fn simple_rnn_linear() {
     gradcheck(
-        &single(
-            CellKind::SimpleRnn,
-            Activation::Linear,
-            LINEAR_HEAD,
-            Loss::Mse,
-        ),
+        &single(SIMPLE_RNN, Activation::Linear, LINEAR_HEAD, Loss::Mse),
         3,
     );
 }
@@ -208,7 +202,7 @@ fn dense_head_every_activation() {
 #[test]
 fn stacked_layers_of_every_cell() {
     let cells = [
-        CellKind::SimpleRnn,
+        SIMPLE_RNN,
         CellKind::Lstm,
         CellKind::Gru { reset_after: true },
         CellKind::Gru { reset_after: false },
@@ -275,7 +269,7 @@ fn wide_layers_use_the_blocked_product() {
     for (k, cell) in [
         CellKind::Lstm,
         CellKind::Gru { reset_after: false },
-        CellKind::SimpleRnn,
+        SIMPLE_RNN,
     ]
     .into_iter()
     .enumerate()
@@ -354,7 +348,7 @@ fn f32_against_f64(case: &Case, seed: u64) -> (f64, f64) {
 #[test]
 fn f32_gradients_agree_with_f64() {
     let cells = [
-        CellKind::SimpleRnn,
+        SIMPLE_RNN,
         CellKind::Lstm,
         CellKind::Gru { reset_after: true },
         CellKind::Gru { reset_after: false },
@@ -374,8 +368,8 @@ fn f32_gradients_agree_with_f64() {
     for (k, case) in cases.iter().enumerate() {
         let (params, inputs) = f32_against_f64(case, 50 + k as u64);
         println!(
-            "{:?} {:?}: params {params:.1e}, inputs {inputs:.1e}",
-            case.arch.cell, case.arch.rnn_units
+            "{:?}: params {params:.1e}, inputs {inputs:.1e}",
+            case.arch.recurrent
         );
         assert!(
             params <= F32_RTOL && inputs <= F32_RTOL,
@@ -397,4 +391,194 @@ fn lstm_cross_entropy() {
         Loss::CrossEntropy,
     );
     gradcheck(&case, 11);
+}
+
+/// GRU (reset after) → LSTM → ReLU SimpleRNN, and GRU (reset before) →
+/// tanh SimpleRNN: each layer's gradient through the others' kinds.
+#[test]
+fn mixed_stacks() {
+    let mut a = arch(
+        CellKind::Gru { reset_after: true },
+        Activation::Tanh,
+        2,
+        &[5, 4, 3],
+        LINEAR_HEAD,
+    );
+    a.recurrent[1].cell = CellKind::Lstm;
+    a.recurrent[2].cell = CellKind::SimpleRnn {
+        activation: Activation::Relu,
+    };
+    let mut b = arch(
+        CellKind::Gru { reset_after: false },
+        Activation::Tanh,
+        3,
+        &[4, 3],
+        LINEAR_HEAD,
+    );
+    b.recurrent[1].cell = SIMPLE_RNN;
+    for (k, arch) in [a, b].into_iter().enumerate() {
+        let case = Case {
+            arch,
+            steps: 6,
+            windows: 2,
+            loss: Loss::Mse,
+        };
+        gradcheck(&case, 60 + k as u64);
+    }
+}
+
+/// A mixed stack with every recurrent layer without bias (Keras
+/// `use_bias=False`; the Dense head keeps its bias).
+fn no_bias_case() -> Case {
+    let mut arch = arch(
+        CellKind::Gru { reset_after: true },
+        Activation::Tanh,
+        2,
+        &[4, 3, 3],
+        LINEAR_HEAD,
+    );
+    arch.recurrent[1].cell = CellKind::Lstm;
+    arch.recurrent[2].cell = SIMPLE_RNN;
+    for layer in &mut arch.recurrent {
+        layer.use_bias = false;
+    }
+    Case {
+        arch,
+        steps: 5,
+        windows: 3,
+        loss: Loss::Mse,
+    }
+}
+
+/// Where each parameter of the network of `arch` (layers without bias)
+/// sits in the network of the same layers with biases: `W` and `U` of a
+/// recurrent layer, then (skipped) its biases; Dense layers unchanged.
+fn index_with_bias(arch: &Architecture) -> Vec<usize> {
+    let mut map = Vec::new();
+    let (mut at, mut input) = (0, arch.input_size);
+    for layer in &arch.recurrent {
+        let with = RecurrentLayer {
+            use_bias: true,
+            ..*layer
+        };
+        let weights = layer.param_count(input).unwrap();
+        map.extend(at..at + weights);
+        at += with.param_count(input).unwrap();
+        input = layer.units;
+    }
+    let dense: usize = arch
+        .dense
+        .iter()
+        .map(|&(o, _)| {
+            let n = o * (input + 1);
+            input = o;
+            n
+        })
+        .sum();
+    map.extend(at..at + dense);
+    map
+}
+
+#[test]
+fn no_bias_gradients() {
+    gradcheck(&no_bias_case(), 70);
+}
+
+/// A layer without bias is the layer with its biases held at zero: the
+/// same loss and the same gradients of every other parameter, while the
+/// bias gradient (which `--no-bias` never applies) is not zero. Training
+/// keeps it so: after Adam steps the network still has no bias
+/// parameters and computes as the bias network with zero biases.
+#[test]
+fn no_bias_is_bias_held_at_zero() {
+    let case = no_bias_case();
+    let mut with_bias = case.arch.clone();
+    for layer in &mut with_bias.recurrent {
+        layer.use_bias = true;
+    }
+    let map = index_with_bias(&case.arch);
+    let mut rng = ChaCha20Rng::seed_from_u64(71);
+    let mut net = Network::new(&case.arch, 71).unwrap();
+    for p in net.params_mut() {
+        *p += rng.random_range(-0.3..0.3);
+    }
+    // The same weights, zero biases.
+    let biased_twin = |net: &Network| {
+        let mut twin = Network::new(&with_bias, 0).unwrap();
+        twin.params_mut().fill(0.0);
+        for (k, &at) in map.iter().enumerate() {
+            twin.params_mut()[at] = net.params()[k];
+        }
+        twin
+    };
+    let twin = biased_twin(&net);
+    assert_eq!(map.len(), net.param_count());
+    assert!(twin.param_count() > net.param_count());
+    let n_in = case.windows * case.steps * case.arch.input_size;
+    let inputs: Vec<f64> = (0..n_in).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let targets: Vec<f64> = (0..case.windows)
+        .map(|_| rng.random_range(-1.5..1.5))
+        .collect();
+    let g = net.gradients(&inputs, &targets, case.loss).unwrap();
+    let g_twin = twin.gradients(&inputs, &targets, case.loss).unwrap();
+    assert!(
+        (g.loss - g_twin.loss).abs() < 1e-14,
+        "{} vs {}",
+        g.loss,
+        g_twin.loss
+    );
+    for (k, &at) in map.iter().enumerate() {
+        assert!((g.params[k] - g_twin.params[at]).abs() < 1e-13, "param {k}");
+    }
+    let bias_gradient = (0..twin.param_count())
+        .filter(|at| !map.contains(at))
+        .map(|at| g_twin.params[at].abs())
+        .fold(0.0, f64::max);
+    assert!(bias_gradient > 1e-3, "bias gradient {bias_gradient}");
+
+    let data = Dataset {
+        inputs: inputs.clone(),
+        targets: targets.clone(),
+        window: case.steps,
+        input_size: case.arch.input_size,
+        output_size: 1,
+    };
+    let config = FitConfig {
+        epochs: 3,
+        batch_size: 2,
+        learning_rate: 0.01,
+        clip_norm: None,
+        patience: None,
+        shuffle: false,
+        seed: 0,
+        loss: case.loss,
+    };
+    let before = net.params().to_vec();
+    fit(&mut net, &data, None, &config, &mut |_| {}).unwrap();
+    assert_eq!(net.param_count(), before.len());
+    assert_ne!(net.params(), &before[..], "training moved the weights");
+    let trained_twin = biased_twin(&net);
+    let windows = net.predict_batch(&inputs, case.steps).unwrap();
+    assert_eq!(
+        windows,
+        trained_twin.predict_batch(&inputs, case.steps).unwrap()
+    );
+    use rnn_core::format::LayerSpec;
+    let no_bias = |s: &LayerSpec| {
+        matches!(
+            s,
+            LayerSpec::Gru {
+                use_bias: false,
+                ..
+            } | LayerSpec::Lstm {
+                use_bias: false,
+                ..
+            } | LayerSpec::SimpleRnn {
+                use_bias: false,
+                ..
+            }
+        )
+    };
+    let specs = net.layer_specs();
+    assert!(specs[..3].iter().all(no_bias), "{specs:?}");
 }

@@ -9,13 +9,10 @@ use rnn_train::nn::{Activation, Architecture, CellKind, Network};
 use rnn_train::optim::GradientFault;
 
 fn net() -> Network {
-    let arch = Architecture {
-        input_size: 1,
-        cell: CellKind::SimpleRnn,
-        rnn_activation: Activation::Linear,
-        rnn_units: vec![3],
-        dense: vec![(1, Activation::Linear)],
+    let linear = CellKind::SimpleRnn {
+        activation: Activation::Linear,
     };
+    let arch = Architecture::uniform(1, linear, &[3], vec![(1, Activation::Linear)]);
     Network::new(&arch, 1).unwrap()
 }
 

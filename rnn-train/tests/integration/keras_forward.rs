@@ -1,12 +1,13 @@
 //! The training network's forward pass against Keras 3.15 golden outputs
 //! (`testdata/golden/keras`, JAX backend): every case this network can
 //! express (Keras `return_sequences=False` on the last RNN layer, zero
-//! initial state, forward direction, with bias), including the saturation
-//! cases and 200-timestep sequences, within `atol = 1e-5` (the golden
+//! initial state, forward direction; stacks of mixed kinds; layers with
+//! and without bias), including the saturation cases and 200-timestep
+//! sequences, within `atol = 1e-5` (the golden
 //! README's tolerance; Keras ran in float32, we run in float64).
 
 use rnn_train::fit::{evaluate, Dataset, Loss};
-use rnn_train::nn::{Activation, Architecture, CellKind, Network};
+use rnn_train::nn::{Activation, Architecture, CellKind, Network, RecurrentLayer};
 use serde_json::Value;
 
 const ATOL: f64 = 1e-5;
@@ -45,34 +46,36 @@ fn activation(name: &str) -> Activation {
 /// The architecture of a golden case and a network holding Keras's weights.
 ///
 /// `Network::params` holds, per layer, Keras's `kernel`, `recurrent_kernel`
-/// and `bias` in Keras's own (row-major) memory order.
+/// and (with `use_bias`) `bias` in Keras's own (row-major) memory order.
+/// Each recurrent layer keeps its own kind and `use_bias`.
 fn keras_network(case: &Value) -> Network {
     let shape = flatten(&case["input_shape"]);
     let mut arch = Architecture {
         input_size: shape[2] as usize,
-        cell: CellKind::SimpleRnn,
-        rnn_activation: Activation::Tanh,
-        rnn_units: Vec::new(),
+        recurrent: Vec::new(),
         dense: Vec::new(),
     };
     for layer in case["layers"].as_array().unwrap() {
         let units = layer["units"].as_u64().unwrap() as usize;
         let act = activation(layer["activation"].as_str().unwrap());
-        match layer["type"].as_str().unwrap() {
-            "Dense" => arch.dense.push((units, act)),
-            kind => {
-                arch.cell = match kind {
-                    "SimpleRNN" => CellKind::SimpleRnn,
-                    "LSTM" => CellKind::Lstm,
-                    "GRU" => CellKind::Gru {
-                        reset_after: layer["reset_after"].as_bool().unwrap(),
-                    },
-                    other => panic!("layer {other}"),
-                };
-                arch.rnn_activation = act;
-                arch.rnn_units.push(units);
+        let cell = match layer["type"].as_str().unwrap() {
+            "Dense" => {
+                assert!(layer["use_bias"].as_bool().unwrap(), "Dense without bias");
+                arch.dense.push((units, act));
+                continue;
             }
-        }
+            "SimpleRNN" => CellKind::SimpleRnn { activation: act },
+            "LSTM" => CellKind::Lstm,
+            "GRU" => CellKind::Gru {
+                reset_after: layer["reset_after"].as_bool().unwrap(),
+            },
+            other => panic!("layer {other}"),
+        };
+        arch.recurrent.push(RecurrentLayer {
+            cell,
+            units,
+            use_bias: layer["use_bias"].as_bool().unwrap(),
+        });
     }
     let mut net = Network::new(&arch, 0).unwrap();
     let mut params = Vec::new();
@@ -146,6 +149,35 @@ fn gru_cases_both_variants() {
     ] {
         check(name);
     }
+}
+
+/// Stacks whose layers differ in kind: GRU(16) → LSTM(8) → Dense(3) over
+/// 50 timesteps, LSTM(16) → GRU(8) → Dense(3) on 3 features.
+#[test]
+fn mixed_stacks() {
+    for name in [
+        "mixed_gru16_lstm8_dense3_f1_t50_b2.json",
+        "stacked_lstm16_gru8_dense3_f3_t10_b2.json",
+    ] {
+        let (net, _, _) = check(name);
+        let kinds: Vec<&str> = net
+            .architecture()
+            .recurrent
+            .iter()
+            .map(|l| l.cell.keras_name())
+            .collect();
+        assert_eq!(kinds.len(), 2, "{name}");
+        assert_ne!(kinds[0], kinds[1], "{name}");
+    }
+}
+
+/// Keras `LSTM(8, use_bias=False)`: no bias weights (the parameter count
+/// is Keras's, 4·8·(3 + 8) = 352).
+#[test]
+fn lstm_without_bias() {
+    let (net, _, _) = check("lstm_nobias_u8_f3_t10_b2.json");
+    assert_eq!(net.param_count(), 352);
+    assert!(!net.architecture().recurrent[0].use_bias);
 }
 
 /// Keras's trained sine model (SimpleRNN(10) + Dense(1, tanh)) on the

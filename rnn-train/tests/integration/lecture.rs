@@ -25,24 +25,16 @@ fn wave(f: fn(f64) -> f64) -> Vec<f64> {
     (0..1000).map(|i| f(PI * i as f64 * 0.01)).collect()
 }
 
+const TANH: CellKind = CellKind::SimpleRnn {
+    activation: Activation::Tanh,
+};
+
 fn sine_arch() -> Architecture {
-    Architecture {
-        input_size: 1,
-        cell: CellKind::SimpleRnn,
-        rnn_activation: Activation::Tanh,
-        rnn_units: vec![10],
-        dense: vec![(1, Activation::Tanh)],
-    }
+    Architecture::uniform(1, TANH, &[10], vec![(1, Activation::Tanh)])
 }
 
 fn lecture_arch() -> Architecture {
-    Architecture {
-        input_size: 1,
-        cell: CellKind::SimpleRnn,
-        rnn_activation: Activation::Tanh,
-        rnn_units: vec![50],
-        dense: vec![(1, Activation::Linear)],
-    }
+    Architecture::uniform(1, TANH, &[50], vec![(1, Activation::Linear)])
 }
 
 fn config(epochs: usize) -> FitConfig {

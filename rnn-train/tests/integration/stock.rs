@@ -10,7 +10,7 @@ use rnn_train::cmd::CsvSource;
 use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::split::TestSize;
 use rnn_train::fit::{FitConfig, Loss};
-use rnn_train::nn::{Activation, CellKind, Precision};
+use rnn_train::nn::{Activation, CellKind, Precision, RecurrentLayer};
 use rnn_train::report::evaluation_table;
 
 #[test]
@@ -24,10 +24,12 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
         time: TimeColumn::Auto,
         window: 30,
         horizon: 1,
-        cell: CellKind::Lstm,
-        rnn_activation: Activation::Tanh,
+        layers: vec![RecurrentLayer {
+            cell: CellKind::Lstm,
+            units: 16,
+            use_bias: true,
+        }],
         init: rnn_train::nn::Init::Keras,
-        units: vec![16],
         dense: vec![(1, Activation::Linear)],
         scaler: ScalerKind::MinMax,
         val_fraction: 0.0,
