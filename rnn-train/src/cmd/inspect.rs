@@ -16,8 +16,9 @@ use crate::report::{describe_classes, describe_contract, describe_metadata, summ
 /// for a quantized file (format version 3), its layers with their
 /// fixed-point formats, the bytes of its parameters and the preprocessing.
 ///
-/// A file rnn-core runs but rnn-train's networks cannot (mixed cell kinds,
-/// softmax) is summarized too, with a note saying so.
+/// A file rnn-core runs but rnn-train's networks cannot (a softmax layer
+/// without class names, a Dense layer without bias) is summarized too,
+/// with a note saying so. Each recurrent layer shows its own kind.
 ///
 /// # Errors
 /// Those of [`import::load`] (unreadable file, rnn-core's checks) but

@@ -11,7 +11,7 @@
 //!
 //! Every layer is written with `use_bias: true`: a framework layer without
 //! a bias gets zero biases, which computes the same and keeps the file
-//! loadable by rnn-train's run-time path (its layers always have one).
+//! loadable by rnn-train's run-time path (its Dense layers always have one).
 
 use rnn_core::format::LayerSpec;
 use rnn_core::Activation;

@@ -593,6 +593,46 @@ fn ambiguous_columns_and_cell_specific_flags_are_refused() {
     assert!(!dir.0.join("out").exists());
 }
 
+/// `--layers`: a zero size, an unknown kind or an empty list stop the
+/// parser with the reason; with `--cell`, `--units` or `--rnn-activation`
+/// it is refused by name. Nothing is trained or written.
+#[test]
+fn bad_layers() {
+    let dir = TempDir::new("bad-layers");
+    dir.file("d.csv", &series(40));
+    for (args, expected) in [
+        (
+            &["--layers", "gru:0"][..],
+            "\"gru:0\": a layer needs at least 1 unit",
+        ),
+        (
+            &["--layers", "gru:8,rnn:4"],
+            "unknown layer kind \"rnn\" (kinds: lstm, gru, simple-rnn",
+        ),
+        (&["--layers", ""], "\"\" is not KIND:UNITS"),
+        (&["--layers", "lstm"], "\"lstm\" is not KIND:UNITS"),
+        (
+            &["--layers", "gru:8", "--cell", "lstm"],
+            "invalid --layers: give the recurrent layers either with --layers",
+        ),
+        (
+            &["--layers", "gru:8", "-u", "8"],
+            "invalid --layers: give the recurrent layers either with --layers",
+        ),
+        (
+            &["--layers", "simple-rnn:8", "--rnn-activation", "relu"],
+            "invalid --rnn-activation: with --layers",
+        ),
+        (
+            &["--layers", "lstm:8", "--reset-after", "false"],
+            "invalid --reset-after: applies only to GRU layers",
+        ),
+    ] {
+        train_fails(&dir, "d.csv", args, &[expected]);
+    }
+    assert!(!dir.0.join("out").exists());
+}
+
 #[test]
 fn constant_series_says_the_ratio_is_undefined() {
     let dir = TempDir::new("bad-constant");

@@ -222,7 +222,7 @@ fn same_seed_gives_a_bit_identical_weight_file() {
 }
 
 /// A model rnn-core runs and rnn-train's networks cannot (GRU → LSTM with
-/// a softmax head): summarized, with a note, not refused.
+/// a softmax head but no class names): summarized, with a note, not refused.
 #[test]
 fn inspect_summarizes_a_mixed_softmax_model_rnn_train_cannot_run() {
     use rnn_core::format::{encode_raw, encoded_len, LayerSpec};

@@ -516,7 +516,7 @@ fn no_bias_is_bias_held_at_zero() {
     assert!(twin.param_count() > net.param_count());
     let n_in = case.windows * case.steps * case.arch.input_size;
     let inputs: Vec<f64> = (0..n_in).map(|_| rng.random_range(-1.0..1.0)).collect();
-    let targets: Vec<f64> = (0..case.windows)
+    let targets: Vec<f64> = (0..case.windows * net.output_size())
         .map(|_| rng.random_range(-1.5..1.5))
         .collect();
     let g = net.gradients(&inputs, &targets, case.loss).unwrap();
@@ -541,7 +541,7 @@ fn no_bias_is_bias_held_at_zero() {
         targets: targets.clone(),
         window: case.steps,
         input_size: case.arch.input_size,
-        output_size: 1,
+        output_size: net.output_size(),
     };
     let config = FitConfig {
         epochs: 3,

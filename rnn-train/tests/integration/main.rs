@@ -15,6 +15,7 @@ mod gradient_faults;
 mod import_model;
 mod keras_forward;
 mod lecture;
+mod mixed_stack;
 mod quantize;
 mod stock;
 mod temp_dir;
