@@ -71,8 +71,8 @@ pub enum NetworkError {
     /// [`Init::Irnn`] for a network with a recurrent layer that is not a
     /// ReLU SimpleRNN.
     #[error(
-        "the IRNN initialisation is for ReLU SimpleRNN layers only (--cell simple-rnn \
-         --rnn-activation relu, or --layers simple-rnn-relu:UNITS,...)"
+        "the IRNN initialisation is for a ReLU SimpleRNN, every recurrent layer (--cell \
+         simple-rnn --rnn-activation relu, or --layers simple-rnn-relu:UNITS,...)"
     )]
     IrnnNeedsReluSimpleRnn,
     /// A softmax activation: rnn-train's networks are regressors (their

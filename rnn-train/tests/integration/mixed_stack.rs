@@ -2,8 +2,9 @@
 //! series: the weight file loads into the matching compile-time rnn-core
 //! model, which predicts what rnn-train's network of that file predicts
 //! (within the export-parity tolerance, 1e-6), and `inspect` shows both
-//! layer kinds. With `--no-bias` the recurrent layers are stored without
-//! biases (Keras `use_bias=False`) and still load into rnn-core.
+//! layer kinds; `eval`, `predict`, `cost` and `export --rust` take the
+//! file. With `--no-bias` the recurrent layers are stored without biases
+//! (Keras `use_bias=False`) and still load into rnn-core.
 
 use std::path::{Path, PathBuf};
 
@@ -129,4 +130,19 @@ fn no_bias_stores_recurrent_layers_without_biases() {
     );
     // 3·8·(1 + 8) = 216, 4·4·(8 + 4) = 192, Dense 5.
     assert!(inspect(&model).contains("Total params: 413"));
+    let path = model.to_str().expect("utf-8 temp path");
+    let (ok, stdout, stderr) = run_binary(&root(), &["cost", path, "--target", "none"]);
+    assert!(ok, "{stderr}");
+    for row in ["GRU(1→8)", "LSTM(8→4)", "216", "192"] {
+        assert!(stdout.contains(row), "{row:?} not in: {stdout}");
+    }
+    let source = dir.0.join("model.rs");
+    let out = source.to_str().expect("utf-8 temp path");
+    let (ok, _, stderr) = run_binary(&root(), &["export", path, "--rust", "-o", out]);
+    assert!(ok, "{stderr}");
+    let blob = std::fs::read(&model).expect("read the weight file");
+    let text = std::fs::read_to_string(&source).expect("source written");
+    assert_eq!(text, rnn_core::format::codegen::rust_source(&blob).unwrap());
+    assert!(text.contains("rnn_core::Gru {") && text.contains("rnn_core::Lstm {"));
+    assert!(text.contains("use_bias: false"));
 }
