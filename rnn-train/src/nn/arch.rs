@@ -42,15 +42,6 @@ impl CellKind {
             _ => 1,
         }
     }
-
-    /// The Keras layer class: `SimpleRNN`, `LSTM` or `GRU`.
-    pub fn keras_name(self) -> &'static str {
-        match self {
-            CellKind::SimpleRnn { .. } => "SimpleRNN",
-            CellKind::Lstm => "LSTM",
-            CellKind::Gru { .. } => "GRU",
-        }
-    }
 }
 
 /// One recurrent layer of an [`Architecture`].
