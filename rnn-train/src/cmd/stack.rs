@@ -92,13 +92,13 @@ impl FromStr for LayerArg {
 pub struct StackArgs {
     /// `--layers`: every layer with its own kind.
     pub layers: Option<Vec<LayerArg>>,
-    /// `--cell` [lstm] of the shorthand.
+    /// `--cell` (default lstm) of the shorthand.
     pub cell: Option<CellArg>,
-    /// `--units` [16] of the shorthand, one per layer.
+    /// `--units` (default 16) of the shorthand, one per layer.
     pub units: Option<Vec<usize>>,
-    /// `--rnn-activation` [tanh]: the shorthand's SimpleRNN activation.
+    /// `--rnn-activation` (default tanh): the shorthand's SimpleRNN activation.
     pub rnn_activation: Option<Activation>,
-    /// `--reset-after` [true] of every GRU layer.
+    /// `--reset-after` (default true) of every GRU layer.
     pub reset_after: Option<bool>,
     /// `--no-bias`: recurrent layers without bias (Keras `use_bias=False`);
     /// the Dense head keeps its bias.
