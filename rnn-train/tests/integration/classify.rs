@@ -280,3 +280,42 @@ fn fixed_windows_of_a_labelled_series_train_and_split_by_time() {
         "{rows}"
     );
 }
+
+/// `classify --layers gru:4,lstm:4 --no-bias`: each recurrent layer its own
+/// kind, without bias (Keras `use_bias=False`), and the softmax head with
+/// its bias; the file's summary says so.
+#[test]
+fn a_mixed_stack_without_recurrent_bias_classifies() {
+    let dir = TempDir::new("classify-mixed");
+    let csv = bundled();
+    let csv = csv.to_str().expect("utf-8 path");
+    let args = [
+        "classify",
+        csv,
+        "--split-column",
+        "split",
+        "--layers",
+        "gru:4,lstm:4",
+        "--no-bias",
+        "--epochs",
+        "1",
+        "--out",
+        "out",
+        "--no-plots",
+    ];
+    let (ok, stdout, stderr) = run(&dir.0, &args);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Accuracy "), "{stdout}");
+    let text = rnn_train::cmd::inspect::run(&dir.0.join("out/model.rnnw")).unwrap();
+    // 6 features: GRU(4) 3·4·(6 + 4) = 120, LSTM(4) 4·4·(4 + 4) = 128,
+    // Dense(4) 4·(4 + 1) = 20.
+    for row in [
+        "gru (GRU)",
+        "lstm (LSTM)",
+        "120",
+        "128",
+        "Total params: 268",
+    ] {
+        assert!(text.contains(row), "{row:?} not in: {text}");
+    }
+}
