@@ -200,13 +200,12 @@ fn copy(dst: &mut [f32], src: &[f32]) {
 /// generic steps there: one instance per ISA, whatever the layer sizes.
 /// Soundness rests on the token: it is constructed only from a [`Kernel`]
 /// of its ISA, which exists only after the features were detected.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(rnn_vector_kernels)]
 macro_rules! entry_points {
     ($token:ty, $features:literal) => {
         use crate::activation::Activation;
         use crate::kernels::cells::{self, Gates};
         use crate::kernels::cells_streams::Streams;
-        #[cfg(rnn_sized_steps)]
         use {
             crate::kernels::sized::{self, SimpleRnnParams},
             crate::kernels::{GruParams, LstmParams},
@@ -217,7 +216,6 @@ macro_rules! entry_points {
         impl $token {
             /// [`sized::simple_rnn`](crate::kernels::sized::simple_rnn)
             /// with this ISA, instantiated for `I` and `H`.
-            #[cfg(rnn_sized_steps)]
             #[inline]
             pub(in crate::kernels) fn simple_rnn_sized<const I: usize, const H: usize>(
                 self,
@@ -244,7 +242,6 @@ macro_rules! entry_points {
 
             /// [`sized::lstm`](crate::kernels::sized::lstm) with this ISA,
             /// instantiated for `I` and `H`.
-            #[cfg(rnn_sized_steps)]
             #[inline]
             pub(in crate::kernels) fn lstm_sized<const I: usize, const H: usize>(
                 self,
@@ -269,7 +266,6 @@ macro_rules! entry_points {
 
             /// [`sized::gru`](crate::kernels::sized::gru) with this ISA,
             /// instantiated for `I` and `H`.
-            #[cfg(rnn_sized_steps)]
             #[inline]
             pub(in crate::kernels) fn gru_sized<const I: usize, const H: usize>(
                 self,
@@ -296,7 +292,6 @@ macro_rules! entry_points {
 
             /// [`sized::dense`](crate::kernels::sized::dense) with this ISA,
             /// instantiated for `I` and `O`.
-            #[cfg(rnn_sized_steps)]
             #[inline]
             pub(in crate::kernels) fn dense_sized<const I: usize, const O: usize>(
                 self,
@@ -585,5 +580,5 @@ macro_rules! entry_points {
         }
     };
 }
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(rnn_vector_kernels)]
 pub(super) use entry_points;

@@ -44,11 +44,11 @@ pub(crate) mod streams;
 mod tiled;
 mod tiled_streams;
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(rnn_vector_kernels, target_arch = "aarch64"))]
 mod aarch64_neon;
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(rnn_vector_kernels, target_arch = "x86_64"))]
 mod x86_64_avx2;
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(rnn_vector_kernels, target_arch = "x86_64"))]
 mod x86_64_avx512;
 
 use nalgebra::{SMatrix, SVector};
@@ -68,17 +68,17 @@ macro_rules! dispatch {
     ($kernel:expr, $rows:expr, $step:ident($($arg:expr),*)) => {{
         let kernel: Kernel = $kernel;
         match kernel.for_rows($rows) {
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(rnn_vector_kernels, target_arch = "x86_64"))]
             Isa::Avx512 => match x86_64_avx512::Avx512::of(kernel) {
                 Some(t) => t.$step($($arg),*),
                 None => cells::$step(lanes::Scalar, $($arg),*),
             },
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(rnn_vector_kernels, target_arch = "x86_64"))]
             Isa::Avx2 => match x86_64_avx2::Avx2::of(kernel) {
                 Some(t) => t.$step($($arg),*),
                 None => cells::$step(lanes::Scalar, $($arg),*),
             },
-            #[cfg(target_arch = "aarch64")]
+            #[cfg(all(rnn_vector_kernels, target_arch = "aarch64"))]
             Isa::Neon => match aarch64_neon::Neon::of(kernel) {
                 Some(t) => t.$step($($arg),*),
                 None => cells::$step(lanes::Scalar, $($arg),*),
@@ -97,17 +97,17 @@ macro_rules! sized {
     ($kernel:expr, $rows:expr, $step:ident::<$($n:ident),*>($($arg:expr),*)) => {{
         let kernel: Kernel = $kernel;
         match kernel.for_rows($rows) {
-            #[cfg(all(rnn_sized_steps, target_arch = "x86_64"))]
+            #[cfg(all(rnn_vector_kernels, target_arch = "x86_64"))]
             Isa::Avx512 => match x86_64_avx512::Avx512::of(kernel) {
                 Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,
             },
-            #[cfg(all(rnn_sized_steps, target_arch = "x86_64"))]
+            #[cfg(all(rnn_vector_kernels, target_arch = "x86_64"))]
             Isa::Avx2 => match x86_64_avx2::Avx2::of(kernel) {
                 Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,
             },
-            #[cfg(all(rnn_sized_steps, target_arch = "aarch64"))]
+            #[cfg(all(rnn_vector_kernels, target_arch = "aarch64"))]
             Isa::Neon => match aarch64_neon::Neon::of(kernel) {
                 Some(t) => t.$step::<$($n),*>($($arg),*),
                 None => false,
@@ -345,7 +345,9 @@ impl Kernel {
     }
 }
 
-#[cfg(test)]
+/// The vector ISAs' fast activations (builds without vector kernels
+/// have only the scalar ones, swept in `fast_math`).
+#[cfg(all(test, rnn_vector_kernels))]
 mod tests {
     extern crate std;
 

@@ -275,6 +275,7 @@ fn kernels_are_checked() {
     );
 }
 
+#[cfg(rnn_vector_kernels)]
 /// The in-memory steps of an ISA token, as methods that enter its
 /// `#[target_feature]` functions (implemented by `cells::entry_points!`),
 /// beside the token's own step methods (in-register where they apply).
@@ -308,11 +309,13 @@ pub(super) trait InMemory: super::lanes::Lanes {
     );
 }
 
+#[cfg(rnn_vector_kernels)]
 /// `S::L` of a token.
 fn lanes_of<S: super::lanes::Lanes>(_: S) -> usize {
     S::L
 }
 
+#[cfg(rnn_vector_kernels)]
 /// The token's step methods and its [`InMemory`] steps give the same bits
 /// for every size the in-register steps ([`super::fused`]) take (1 to 4
 /// whole vectors of units), over several timesteps.
@@ -380,6 +383,7 @@ macro_rules! fused_equals_in_memory {
     }};
 }
 
+#[cfg(rnn_vector_kernels)]
 #[test]
 fn in_register_steps_equal_the_in_memory_path_bit_for_bit() {
     #[cfg(target_arch = "x86_64")]

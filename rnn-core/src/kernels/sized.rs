@@ -15,12 +15,12 @@
 //! `kernels` test binary took 50 s to build without these instances, 85 s
 //! with them for whole vectors, and 159 s with an instance for every size.
 //! Builds in which no vector kernel can run (x86-64 without `std` and
-//! without AVX2 at compile time) have none.
+//! without AVX2 at compile time) have no vector kernel at all, so none.
 
 use nalgebra::{SMatrix, SVector};
 
 use super::cells::Gates;
-#[cfg(rnn_sized_steps)]
+#[cfg(rnn_vector_kernels)]
 use {
     super::cells,
     super::lanes::Lanes,
@@ -67,7 +67,7 @@ pub(crate) type SimpleRnnParams<'a, const I: usize, const H: usize> = (
 
 /// Whether a layer of `h` units has a step instance of its own: whole
 /// vectors.
-#[cfg(rnn_sized_steps)]
+#[cfg(rnn_vector_kernels)]
 #[inline(always)]
 const fn whole<S: Lanes>(h: usize) -> bool {
     S::L > 1 && h.is_multiple_of(S::L)
@@ -75,7 +75,7 @@ const fn whole<S: Lanes>(h: usize) -> bool {
 
 /// [`cells::simple_rnn`] on the layer's matrices, updating `h`; `false`
 /// (nothing done) unless `H` is whole vectors.
-#[cfg(rnn_sized_steps)]
+#[cfg(rnn_vector_kernels)]
 #[inline(always)]
 pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -99,7 +99,7 @@ pub(super) fn simple_rnn<S: Lanes, const I: usize, const H: usize>(
 
 /// [`cells::lstm`] on the layer's matrices, updating `state`; `false`
 /// unless `H` is whole vectors.
-#[cfg(rnn_sized_steps)]
+#[cfg(rnn_vector_kernels)]
 #[inline(always)]
 pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -118,7 +118,7 @@ pub(super) fn lstm<S: Lanes, const I: usize, const H: usize>(
 
 /// [`cells::gru`] on the layer's matrices, updating `h`; `false` unless
 /// `H` is whole vectors.
-#[cfg(rnn_sized_steps)]
+#[cfg(rnn_vector_kernels)]
 #[inline(always)]
 pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
     s: S,
@@ -140,7 +140,7 @@ pub(super) fn gru<S: Lanes, const I: usize, const H: usize>(
 /// [`cells::dense`] on the layer's matrices, `y = act(W x + b)`; `false`
 /// unless it has one output (a dot product over the input) or whole
 /// vectors of outputs.
-#[cfg(rnn_sized_steps)]
+#[cfg(rnn_vector_kernels)]
 #[inline(always)]
 pub(super) fn dense<S: Lanes, const I: usize, const O: usize>(
     s: S,
