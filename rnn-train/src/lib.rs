@@ -12,6 +12,7 @@
 //! commands of the `rnn-train` tool.
 
 pub mod checkpoint;
+pub mod class_weight;
 pub mod classes;
 pub mod cmd;
 pub mod cost;

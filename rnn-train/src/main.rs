@@ -14,6 +14,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rnn_core::format::ScalerKind;
+use rnn_train::class_weight::ClassWeight;
 use rnn_train::cmd::classify::ClassifyOptions;
 use rnn_train::cmd::eval::EvalOptions;
 use rnn_train::cmd::predict::PredictOptions;
@@ -168,6 +169,12 @@ struct ClassifyArgs {
     /// Seed of the weights, the split and the shuffling.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     seed: u64,
+    /// Weight each class's sequences in the training loss (Keras
+    /// `class_weight`): `balanced` (n / (classes · n_class), scikit-learn's
+    /// rule) or `NAME=WEIGHT,...` (classes not named weigh 1). The
+    /// validation loss is not weighted. [default: every class 1]
+    #[arg(long, value_name = "balanced|NAME=W,...")]
+    class_weight: Option<ClassWeight>,
     /// Training threads. [default: the CPUs available]
     #[arg(long, value_name = "N", value_parser = parse_threads, allow_negative_numbers = true)]
     threads: Option<NonZeroUsize>,
@@ -233,6 +240,7 @@ impl ClassifyArgs {
                 seed: self.seed,
                 loss: Loss::CrossEntropy,
             },
+            class_weight: self.class_weight.clone(),
             threads: self.threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
             }),
@@ -271,6 +279,15 @@ fn classify(args: &ClassifyArgs) -> anyhow::Result<()> {
         done.fit.history.len(),
         done.fit.best_epoch
     );
+    if opts.class_weight.is_some() {
+        let weights: Vec<String> = data
+            .classes
+            .iter()
+            .zip(&done.class_weights)
+            .map(|(c, w)| format!("{c} {w:.3}"))
+            .collect();
+        println!("Class weights (training loss): {}", weights.join(", "));
+    }
     println!(
         "\nTest split ({} sequences), the exported model:",
         test.confusion.total()

@@ -18,6 +18,7 @@ use rnn_core::format::{
 };
 
 use super::MODEL_FILE;
+use crate::class_weight::ClassWeight;
 use crate::classes::{argmax, majority, softmax, Confusion};
 use crate::data::case_split::{split, CaseSplit};
 use crate::data::cases::{read, Grouping, LabelColumns, Labelled};
@@ -49,6 +50,8 @@ pub struct ClassifyOptions {
     /// Epochs, batch, Adam, clipping, patience, shuffling, seed; its loss
     /// is replaced by cross-entropy.
     pub fit: FitConfig,
+    /// Weights of the classes in the training loss (`None`: all 1).
+    pub class_weight: Option<ClassWeight>,
     /// Training threads (the weights are bit-identical for any count).
     pub threads: NonZeroUsize,
     /// Output directory.
@@ -93,6 +96,9 @@ pub struct Classified {
     pub test: TestScores,
     /// Parameters of the network.
     pub parameters: usize,
+    /// The weight of each class in the training loss (all 1 without
+    /// [`ClassifyOptions::class_weight`]).
+    pub class_weights: Vec<f64>,
     /// The files written.
     pub outputs: ClassifyOutputs,
 }
@@ -127,6 +133,15 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
     )?;
     let scales = fit_scales(&data, &parts.train);
     let k = data.classes.len();
+    let train_labels: Vec<usize> = parts
+        .train
+        .iter()
+        .map(|&i| data.sequences[i].label)
+        .collect();
+    let class_weights = match &opts.class_weight {
+        Some(w) => w.resolve(&data.classes, &train_labels)?,
+        None => vec![1.0; k],
+    };
     let mut dense = opts.dense.clone();
     dense.push((k, Activation::Linear));
     let arch = Architecture {
@@ -139,8 +154,8 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
         loss: Loss::CrossEntropy,
         ..opts.fit.clone()
     };
-    let train = dataset(&data, &scales, &parts.train);
-    let val = (!parts.val.is_empty()).then(|| dataset(&data, &scales, &parts.val));
+    let train = dataset(&data, &scales, &parts.train, &class_weights);
+    let val = (!parts.val.is_empty()).then(|| dataset(&data, &scales, &parts.val, &vec![1.0; k]));
     let mut net = network.cast::<f32>();
     let (report, _) = fit_from(
         &mut net,
@@ -170,11 +185,6 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
         .map(|&i| data.sequences[i].label)
         .collect();
     let predicted: Vec<usize> = probabilities.iter().map(|p| argmax(p)).collect();
-    let train_labels: Vec<usize> = parts
-        .train
-        .iter()
-        .map(|&i| data.sequences[i].label)
-        .collect();
     let baseline = majority(&train_labels, k);
     let baseline_right = actual.iter().filter(|&&a| a == baseline).count();
     let test = TestScores {
@@ -202,6 +212,7 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
         fit: report,
         test,
         parameters: network.param_count(),
+        class_weights,
         outputs: ClassifyOutputs {
             model: model_path,
             test_predictions,
@@ -235,15 +246,23 @@ fn scaled(values: &[f64], scales: &[FeatureScale]) -> Vec<f64> {
         .collect()
 }
 
-/// The sequences `which` as a dataset with one-hot targets.
-fn dataset(data: &Labelled, scales: &[FeatureScale], which: &[usize]) -> Dataset {
+/// The sequences `which` as a dataset with one-hot targets, each scaled by
+/// its class's weight: the cross-entropy against `w·onehot` is `w` times
+/// that against the one-hot target, and so is its gradient
+/// ([`Loss::CrossEntropy`] takes a target's mass into account).
+fn dataset(
+    data: &Labelled,
+    scales: &[FeatureScale],
+    which: &[usize],
+    class_weights: &[f64],
+) -> Dataset {
     let k = data.classes.len();
     let mut inputs = Vec::new();
     let mut targets = vec![0.0; which.len() * k];
     for (row, &i) in which.iter().enumerate() {
         let s = &data.sequences[i];
         inputs.extend(scaled(&s.values, scales));
-        targets[row * k + s.label] = 1.0;
+        targets[row * k + s.label] = class_weights[s.label];
     }
     Dataset {
         inputs,
