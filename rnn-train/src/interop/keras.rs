@@ -109,7 +109,7 @@ fn activation(
     })
 }
 
-/// The note for a layer with `use_bias=False`.
+/// The note for a Dense layer with `use_bias=False`.
 fn no_bias(at: &str) -> String {
     format!("{at} has use_bias=False: written with zero biases, which compute the same")
 }
@@ -325,7 +325,7 @@ pub(crate) fn import(bytes: &[u8]) -> Result<Imported, Problem> {
                 layer.add_bias(Bias::Input, &bias, order).map_err(err)?;
             }
         } else {
-            model.notes.push(no_bias(&at));
+            layer.without_bias();
         }
         model.recurrent.push(layer);
     }

@@ -9,9 +9,13 @@
 //! biases (GRU with `reset_after`: input biases, then recurrent biases).
 //! Dense: `W [O × I]` column by column, then `b`.
 //!
-//! Every layer is written with `use_bias: true`: a framework layer without
-//! a bias gets zero biases, which computes the same and keeps the file
-//! loadable by rnn-train's run-time path (its Dense layers always have one).
+//! A recurrent layer without biases in its framework (Keras
+//! `use_bias=False`, PyTorch `bias=False`, ONNX without input `B`) is
+//! written with `use_bias: false` and no bias parameters, as rnn-train's
+//! own `--no-bias` layers. Dense layers are written with `use_bias: true`:
+//! one without a bias gets zero biases, which compute the same and keep
+//! the file loadable by rnn-train's run-time path (its Dense layers always
+//! have one).
 
 use rnn_core::format::LayerSpec;
 use rnn_core::Activation;
@@ -79,6 +83,7 @@ pub struct Recurrent {
     u: Vec<f32>,
     b_input: Vec<f32>,
     b_recurrent: Vec<f32>,
+    use_bias: bool,
 }
 
 /// Which matrix of a [`Recurrent`] layer an array goes to.
@@ -140,7 +145,17 @@ impl Recurrent {
             u: vec![0.0; g * hidden_size * hidden_size],
             b_input: vec![0.0; g * hidden_size],
             b_recurrent: vec![0.0; g * hidden_size],
+            use_bias: true,
         }
+    }
+
+    /// Marks the layer as having no biases (the framework layer has none):
+    /// it is written with `use_bias: false` and without bias parameters,
+    /// and any bias added before is dropped.
+    pub fn without_bias(&mut self) {
+        self.use_bias = false;
+        self.b_input.fill(0.0);
+        self.b_recurrent.fill(0.0);
     }
 
     /// Sets the input or recurrent matrix from a stacked framework array.
@@ -199,18 +214,18 @@ impl Recurrent {
                 input_size,
                 hidden_size,
                 activation,
-                use_bias: true,
+                use_bias: self.use_bias,
             },
             Cell::Lstm => LayerSpec::Lstm {
                 input_size,
                 hidden_size,
-                use_bias: true,
+                use_bias: self.use_bias,
             },
             Cell::Gru { reset_after } => LayerSpec::Gru {
                 input_size,
                 hidden_size,
                 reset_after,
-                use_bias: true,
+                use_bias: self.use_bias,
             },
         }
     }
@@ -218,6 +233,9 @@ impl Recurrent {
     fn push_params(&self, out: &mut Vec<f32>) {
         out.extend_from_slice(&self.w);
         out.extend_from_slice(&self.u);
+        if !self.use_bias {
+            return;
+        }
         out.extend_from_slice(&self.b_input);
         if matches!(self.cell, Cell::Gru { reset_after: true }) {
             out.extend_from_slice(&self.b_recurrent);

@@ -304,7 +304,7 @@ fn layer(
                 .add_bias(Bias::Recurrent, &bh.values, order)
                 .map_err(|e| shape_err("bias_hh", e))?;
         }
-        (None, None) => {} // bias=False: the zero biases compute the same.
+        (None, None) => layer.without_bias(), // bias=False
         (Some(_), None) => {
             return Err(Problem::refused(
                 at("bias_hh"),

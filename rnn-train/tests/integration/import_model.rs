@@ -423,6 +423,34 @@ fn keras_files_import_and_match() {
     );
 }
 
+/// Keras `LSTM(16, use_bias=False)`: imported as a layer without bias, so
+/// its parameter count is Keras's (4·16·(1 + 16) = 1,088, no 4·16 zero
+/// biases) and the file is that many floats smaller.
+#[test]
+fn a_keras_layer_without_bias_imports_without_bias() {
+    let model = "testdata/golden/keras_files/keras_lstm16_nobias_dense1tanh_f1_t20_b3.keras";
+    let dir = temp_dir("nobias-summary");
+    let out = dir.join("model.rnnw");
+    let (ok, stdout, stderr) = cli(&["import", model, "-o", out.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    for row in ["1,088", "Total params: 1,105"] {
+        assert!(stdout.contains(row), "{row:?} not in:\n{stdout}");
+    }
+    let blob = std::fs::read(&out).unwrap();
+    let layers = format::read_header(&blob).unwrap().header.layers;
+    assert!(
+        matches!(
+            layers[0],
+            format::LayerSpec::Lstm {
+                use_bias: false,
+                ..
+            }
+        ),
+        "{layers:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Imports `bytes` saved as `name`; the import must fail with a message
 /// containing every one of `want`, and write nothing.
 fn refused(name: &str, bytes: &[u8], want: &[&str]) {
@@ -540,6 +568,50 @@ fn with_tensor(bytes: &[u8], key: &str, shape: Vec<usize>, values: Vec<f32>) -> 
         TensorView::new(safetensors::Dtype::F32, shape, &data).unwrap(),
     ));
     safetensors::serialize(tensors, None).unwrap()
+}
+
+/// A PyTorch `nn.GRU(bias=False)`: the GRU's `bias_ih_l0` and `bias_hh_l0`
+/// absent. It imports as a GRU without bias: 3·8·(3 + 8) = 264 parameters,
+/// PyTorch's count, plus the Linear head's 2·(8 + 1) = 18.
+#[test]
+fn a_pytorch_rnn_without_bias_imports_without_bias() {
+    use safetensors::tensor::TensorView;
+    let bytes = fixture(&format!("{TORCH_GRU}.safetensors"));
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let kept: Vec<(String, TensorView)> = st
+        .tensors()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("rnn.bias_"))
+        .collect();
+    assert_eq!(kept.len(), st.len() - 2, "the fixture's GRU has two biases");
+    let no_bias = safetensors::serialize(kept, None).unwrap();
+    let dir = temp_dir("torch-nobias");
+    let (model, out) = (dir.join("gru.safetensors"), dir.join("model.rnnw"));
+    std::fs::write(&model, no_bias).unwrap();
+    let (ok, stdout, stderr) = cli(&[
+        "import",
+        model.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Total params: 282"), "{stdout}");
+    let layers = format::read_header(&std::fs::read(&out).unwrap())
+        .unwrap()
+        .header
+        .layers;
+    assert!(
+        matches!(
+            layers[0],
+            format::LayerSpec::Gru {
+                use_bias: false,
+                reset_after: true,
+                ..
+            }
+        ),
+        "{layers:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -321,11 +321,6 @@ impl Walker {
             .ok_or_else(|| refuse("input R is missing".into()))?;
         let b = self.constant(at, inputs, 3, "input B")?;
         let layer = recurrent::layer(node, cell, &w, &r, b.as_ref()).map_err(refuse)?;
-        if b.is_none() {
-            self.model.notes.push(format!(
-                "{at} has no input B: written with zero biases, which compute the same"
-            ));
-        }
         let (time_pos, batch_pos) = if layout == 0 { (0, 1) } else { (1, 0) };
         if x.axes.len() != 3 {
             return Err(refuse(format!(

@@ -184,6 +184,9 @@ pub fn layer(
         // ONNX adds Rb next to Wb except for the GRU candidate with
         // linear_before_reset = 1, which `Bias::Recurrent` puts inside.
         layer.add_bias(Bias::Recurrent, rb, order)?;
+    } else {
+        // No B: ONNX's biases are 0, which is a layer without bias.
+        layer.without_bias();
     }
     Ok(layer)
 }
@@ -207,6 +210,49 @@ mod tests {
             s: s.as_bytes().to_vec(),
             ..Default::default()
         }
+    }
+
+    fn floats(shape: &[usize], value: f32) -> Tensor {
+        let n = shape.iter().product();
+        Tensor::F32(ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), vec![value; n]).unwrap())
+    }
+
+    /// A GRU node without input B (ONNX: biases 0) is written as a layer
+    /// without bias: no bias parameters; with B, `3H(I + H + 2)`.
+    #[test]
+    fn a_node_without_b_is_a_layer_without_bias() {
+        let (w, r) = (floats(&[1, 12, 3], 0.1), floats(&[1, 12, 4], 0.2));
+        let b = floats(&[1, 24], 0.3);
+        let gru = Cell::Gru { reset_after: true };
+        let written = |b: Option<&Tensor>| {
+            let layer = layer(&node("GRU", vec![]), gru, &w, &r, b).unwrap();
+            let model = crate::interop::layers::Imported {
+                recurrent: vec![layer],
+                ..Default::default()
+            };
+            model.to_file().unwrap()
+        };
+        let (specs, params) = written(None);
+        assert!(
+            matches!(
+                specs[0],
+                rnn_core::format::LayerSpec::Gru {
+                    use_bias: false,
+                    ..
+                }
+            ),
+            "{specs:?}"
+        );
+        assert_eq!(params.len(), 12 * (3 + 4));
+        let (specs, params) = written(Some(&b));
+        assert!(
+            matches!(
+                specs[0],
+                rnn_core::format::LayerSpec::Gru { use_bias: true, .. }
+            ),
+            "{specs:?}"
+        );
+        assert_eq!(params.len(), 12 * (3 + 4 + 2));
     }
 
     #[test]
