@@ -129,7 +129,7 @@ pub(crate) fn import(bytes: &[u8], options: &ReadOptions) -> Result<Imported, Pr
         _ => {
             return Err(Problem::refused(
                 "state dict",
-                format!("has {} recurrent modules ({prefixes:?}); one is imported, so refusing rather than dropping the others", prefixes.len()),
+                format!("has {} recurrent modules ({prefixes:?}): a state dict does not say in which order forward() runs them, so refusing rather than guessing; export the model with torch.onnx.export and import the .onnx file, whose graph gives the order", prefixes.len()),
             ))
         }
     };

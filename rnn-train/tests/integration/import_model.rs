@@ -614,6 +614,30 @@ fn a_pytorch_rnn_without_bias_imports_without_bias() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Two recurrent modules (`rnn.*` and a copy as `rnn2.*`): their order in
+/// `forward()` is not in a state dict, so the import refuses and points to
+/// ONNX, nothing written.
+#[test]
+fn a_state_dict_with_two_recurrent_modules_is_refused() {
+    use safetensors::tensor::TensorView;
+    let bytes = fixture(&format!("{TORCH_GRU}.safetensors"));
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let mut tensors: Vec<(String, TensorView)> = st.tensors();
+    let copies: Vec<(String, TensorView)> = tensors
+        .iter()
+        .filter(|(k, _)| k.starts_with("rnn."))
+        .map(|(k, v)| (k.replacen("rnn.", "rnn2.", 1), v.clone()))
+        .collect();
+    assert!(!copies.is_empty());
+    tensors.extend(copies);
+    let two = safetensors::serialize(tensors, None).unwrap();
+    refused(
+        "two.safetensors",
+        &two,
+        &["has 2 recurrent modules", "torch.onnx.export"],
+    );
+}
+
 #[test]
 fn mismatched_shapes_and_nan_weights_are_refused_naming_the_key() {
     let st = fixture(&format!("{TORCH_GRU}.safetensors"));
