@@ -11,6 +11,7 @@
 //! models trained in PyTorch, Keras or exported to ONNX. [`cmd`] has the
 //! commands of the `rnn-train` tool.
 
+pub mod autoregress;
 pub mod checkpoint;
 pub mod class_weight;
 pub mod classes;
@@ -20,6 +21,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod export;
+pub mod fan_plot;
 pub mod fit;
 pub mod forecast;
 pub mod import;
@@ -29,5 +31,6 @@ pub mod nn;
 pub mod optim;
 pub mod plot;
 pub mod report;
+pub mod steps;
 
 pub use error::{Result, TrainError};

@@ -195,12 +195,22 @@ pub fn run(opts: &QuantizeOptions) -> Result<Quantized> {
             path: opts.model.clone(),
         })?;
     let (contract, _notes) = resolve(meta, model.contract.as_ref(), &opts.overrides);
-    check_model(
+    let (_, steps) = check_model(
         &opts.model,
         &model.network,
         Some(meta),
+        model.contract.as_ref(),
         contract.inputs.len(),
     )?;
+    if steps > 1 {
+        return Err(TrainError::Architecture {
+            path: opts.model.clone(),
+            reason: format!(
+                "a direct multi-step model ({steps} steps) is not quantized: quantize \
+                 evaluates one forecast per window"
+            ),
+        });
+    }
     let blob = read_blob(&opts.model)?;
     let data = contract.read(opts.csv.existing()?, false, true)?;
     let split: Split = contract.split(data.table.rows())?;
