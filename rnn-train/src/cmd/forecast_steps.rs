@@ -12,8 +12,8 @@
 //!   `forecast_test.csv`. A CSV too short for such a split gets the future
 //!   forecast and a note instead of metrics.
 //!
-//! With plots on, `forecast_fan.png` draws the test part of the series, a
-//! subset of the test paths and the future forecast.
+//! With plots on, `forecast_fan.png` draws the end of the series, the
+//! paths of the last test windows and the future forecast.
 
 use std::path::PathBuf;
 
@@ -32,9 +32,9 @@ pub const FORECAST_FILE: &str = "forecast.csv";
 pub const TEST_FORECAST_FILE: &str = "forecast_test.csv";
 /// File name of the fan plot in the output directory.
 pub const FAN_PLOT_FILE: &str = "forecast_fan.png";
-/// Most forecast paths drawn in the fan plot (every test window's path
-/// would hide the series).
-const MAX_PLOTTED_PATHS: usize = 40;
+/// Most test forecast paths drawn in the fan plot (the last ones; every
+/// test window's path would hide the series).
+const MAX_PLOTTED_PATHS: usize = 12;
 
 /// What `forecast` needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -226,10 +226,10 @@ pub fn run(opts: &ForecastOptions) -> Result<Forecasted> {
     })
 }
 
-/// Draws the fan: the series from the first test window's last input row
-/// (without a test split: the last `4 N` rows), up to
-/// [`MAX_PLOTTED_PATHS`] test paths evenly spaced (at least `N` rows apart),
-/// and the future.
+/// Draws the fan: the last [`MAX_PLOTTED_PATHS`] test windows' paths, `N`
+/// rows apart (so they do not overlap), the series from the earliest one's
+/// window on, and the future (without a test split: the last `4 N` rows
+/// and the future).
 fn draw_fan(
     path: &std::path::Path,
     name: &str,
@@ -242,27 +242,23 @@ fn draw_fan(
     let (first_row, paths) = match test {
         Some((split, results)) => {
             let all: Vec<&[f64]> = results.all().map(|r| r.predicted.as_slice()).collect();
-            let every = split.test.len().div_ceil(MAX_PLOTTED_PATHS).max(steps);
-            let paths = (0..split.test.len())
-                .step_by(every)
+            let paths: Vec<ForecastPath> = (0..split.test.len())
+                .rev()
+                .step_by(steps)
+                .take(MAX_PLOTTED_PATHS)
                 .map(|i| ForecastPath {
                     start: split.test.start + i + split.window,
                     values: all.iter().map(|p| p[i]).collect(),
                 })
                 .collect();
-            (split.test.start + split.window - 1, paths)
+            let earliest = paths.last().map_or(rows, |p| p.start);
+            (earliest.saturating_sub(split.window), paths)
         }
-        None => (rows.saturating_sub(4 * steps.max(1)), Vec::new()),
+        None => (rows.saturating_sub(4 * steps), Vec::new()),
     };
     let future = ForecastPath {
         start: rows,
         values: future.to_vec(),
     };
-    forecast_fan(
-        path,
-        name,
-        (first_row, &target[first_row..]),
-        &paths,
-        &future,
-    )
+    forecast_fan(path, name, (first_row, &target[first_row..]), &paths, &future)
 }
