@@ -260,5 +260,11 @@ fn draw_fan(
         start: rows,
         values: future.to_vec(),
     };
-    forecast_fan(path, name, (first_row, &target[first_row..]), &paths, &future)
+    forecast_fan(
+        path,
+        name,
+        (first_row, &target[first_row..]),
+        &paths,
+        &future,
+    )
 }
