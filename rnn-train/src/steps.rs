@@ -23,7 +23,7 @@ use crate::data::scale;
 use crate::data::split::Split;
 use crate::data::window::input_window;
 use crate::error::{Result, TrainError};
-use crate::eval::{Evaluation, Metrics};
+use crate::eval::{persistence, Evaluation, Metrics};
 use crate::forecast::{scale_columns, TestResult};
 use crate::nn::Network;
 use crate::report::table_cell;
@@ -140,8 +140,8 @@ impl StepResults {
 
 /// Forecasts every test sample of `split` with `network` and compares each
 /// step with the actual values and with persistence ([`step_results`]). A
-/// single-step model gives one step (its horizon's, the same as
-/// [`crate::forecast::test_split`]), a multi-step model `N`.
+/// single-step model gives one step (the target at its horizon), a
+/// multi-step model `N`.
 ///
 /// `split` must have the model's horizon (`N` for a multi-step model);
 /// `meta` gives the scales (one per output) and the step count (a model
@@ -189,11 +189,9 @@ pub fn step_results(mut predicted: Vec<Vec<f64>>, data: &Data, split: &Split) ->
     }
     let n = predicted.len();
     let target = data.target.as_deref().unwrap_or_default();
-    let persistence: Vec<f64> = split
-        .test
-        .clone()
-        .map(|k| target[k + split.window - 1])
-        .collect();
+    let last_rows: Vec<usize> = split.test.clone().map(|k| split.target_row(k)).collect();
+    // The window's last value, for every step.
+    let persistence = persistence(target, &last_rows, split.horizon);
     let step = |j: usize, predicted: Vec<f64>| {
         let rows: Vec<usize> = split
             .test

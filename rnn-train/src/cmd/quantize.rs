@@ -16,8 +16,9 @@ use crate::data::split::Split;
 use crate::data::window::input_window;
 use crate::error::{Result, TrainError};
 use crate::eval::Metrics;
-use crate::forecast::{scale_columns, test_split};
+use crate::forecast::scale_columns;
 use crate::import;
+use crate::steps::test_steps;
 
 /// What `quantize` needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -236,7 +237,7 @@ pub fn run(opts: &QuantizeOptions) -> Result<Quantized> {
     for k in before_test() {
         forecast(&q, &window(k), target, &mut calibration_saturation)?;
     }
-    let float = test_split(&model.network, meta, &data, &split)?;
+    let float = test_steps(&model.network, meta, &data, &split)?.last;
     let mut test_saturation = Saturation::default();
     let predicted = split
         .test
