@@ -5,9 +5,9 @@
 //! (saved in its weight file), [`data::csv`] reads columns, [`data::split`] splits the samples
 //! by time (test last), [`data::scale`] fits the scaler on the training rows,
 //! [`data::window`] builds the windows, [`fit`] trains in f32 or f64 (BPTT, Adam,
-//! gradient clipping), [`forecast`] runs a network over windows in the series' units, [`eval`] compares with persistence, [`export`] writes
+//! gradient clipping), [`forecast`] runs a network over windows in the series' units, [`steps`] evaluates every forecast step (direct multi-step models), [`autoregress`] feeds one-step forecasts back, [`eval`] compares with persistence, [`export`] writes
 //! the rnn-core weight file with the scaler in its metadata, [`import`] reads
-//! it back, [`plot`] and [`report`] show the result. [`interop`] reads
+//! it back, [`plot`], [`fan_plot`] and [`report`] show the result. [`interop`] reads
 //! models trained in PyTorch, Keras or exported to ONNX. [`cmd`] has the
 //! commands of the `rnn-train` tool.
 

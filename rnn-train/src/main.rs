@@ -51,7 +51,8 @@ enum Command {
     /// class names), test predictions and plots.
     Classify(Box<ClassifyArgs>),
     /// Evaluate a weight file on the test split (the last part of the series):
-    /// MSE, RMSE, MAE in the series' units, next to persistence.
+    /// MSE, RMSE, MAE in the series' units, next to persistence (MAE and
+    /// RMSE per step for a direct multi-step model).
     Eval(EvalArgs),
     /// Run a weight file over every window of a CSV and write the forecasts as
     /// CSV; with a classifier (written by `classify`), classify every case
@@ -563,7 +564,8 @@ struct PredictArgs {
     #[arg(short, long, default_value = "out/model.rnnw")]
     model: PathBuf,
     /// Output CSV: last_input_line,horizon,prediction[,actual][,last_input_time]
-    /// for a forecaster, case,actual,predicted,p_<class>... for a classifier.
+    /// for a forecaster (prediction_1..N[,actual_1..N] for a direct
+    /// multi-step model), case,actual,predicted,p_<class>... for a classifier.
     /// Missing folders are created; it may not be the model or the input CSV.
     #[arg(short, long, default_value = "out/predictions.csv")]
     output: PathBuf,

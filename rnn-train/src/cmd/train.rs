@@ -248,7 +248,9 @@ fn outlier_warnings(
 /// Those of [`CsvSource::existing`], [`Contract::read`] and [`Split::new`]
 /// (including too few validation or test windows);
 /// [`TrainError::InvalidOption`] for no input column, an input column given
-/// twice, a Dense head whose last layer does not have 1 unit, more than 16
+/// twice, a Dense head whose last layer does not have 1 unit (`horizon`
+/// units with `multi_output`), `multi_output` with a horizon of 0 or over
+/// [`steps::MAX_STEPS`], more than 16
 /// columns, a column name over 64 bytes, or `--nonnegative` with a negative
 /// training target; [`TrainError::OutputDir`] when `opts.out_dir` is a
 /// file or cannot be written; [`TrainError::Network`] for an architecture
