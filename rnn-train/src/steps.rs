@@ -293,6 +293,49 @@ mod tests {
     }
 
     #[test]
+    fn model_steps_accept_single_and_direct_models_and_refuse_the_rest() {
+        use crate::data::contract::Contract;
+        use crate::data::split::TestSize;
+        use rnn_core::format::{FeatureScale, ScalerKind};
+        let s = FeatureScale {
+            shift: 0.0,
+            scale: 1.0,
+        };
+        let meta = |targets: usize, horizon: usize| {
+            crate::export::metadata(ScalerKind::MinMax, &[s], &vec![s; targets], 8, horizon)
+                .unwrap()
+        };
+        let path = Path::new("m.rnnw");
+        assert_eq!(model_steps(path, &meta(1, 5), None, 1).unwrap(), 1);
+        assert_eq!(model_steps(path, &meta(3, 3), None, 3).unwrap(), 3);
+        let refused = |m: &Metadata, c: Option<&DataContract>, outputs: usize| {
+            matches!(
+                model_steps(path, m, c, outputs),
+                Err(TrainError::Architecture { .. })
+            )
+        };
+        assert!(refused(&meta(1, 1), None, 2), "outputs without scales");
+        assert!(
+            refused(&meta(3, 2), None, 3),
+            "horizon is not the step count"
+        );
+        let c = Contract {
+            inputs: vec!["v".into()],
+            target: "v".into(),
+            time: None,
+            window: 8,
+            horizon: 2,
+            val_fraction: 0.0,
+            test_size: TestSize::Count(10),
+        };
+        let mut rec = c.record(&c.split(100).unwrap(), 100).unwrap();
+        rec.targets.push("w".try_into().unwrap()).unwrap();
+        assert!(refused(&meta(2, 2), Some(&rec), 2), "two target columns");
+        rec.targets[1] = "v".try_into().unwrap();
+        assert_eq!(model_steps(path, &meta(2, 2), Some(&rec), 2).unwrap(), 2);
+    }
+
+    #[test]
     fn steps_are_checked() {
         assert!(check_steps(0).is_err());
         assert!(check_steps(MAX_STEPS + 1).is_err());
