@@ -389,6 +389,26 @@ fn bad_multi_step_input_is_refused_and_nothing_is_overwritten() {
             "direct multi-step model (3 steps",
         ],
     );
+    let ahead = train(&["--horizon", "2", "-o", "ahead"]);
+    let (ok, _, err) = run_binary(&dir.0, &args(&ahead));
+    assert!(ok, "{err}");
+    fails(
+        &dir,
+        &[
+            "forecast",
+            "d.csv",
+            "-m",
+            "ahead/model.rnnw",
+            "--steps",
+            "3",
+            "-o",
+            "fc",
+        ],
+        &[
+            "cannot forecast autoregressively",
+            "forecasts 2 steps ahead",
+        ],
+    );
     fails(
         &dir,
         &[
