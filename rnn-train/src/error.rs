@@ -273,6 +273,22 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// `rnn-train forecast` was given a model whose forecasts cannot be fed
+    /// back as its next input: its inputs are not exactly its target
+    /// column, it forecasts more than one step ahead, or several steps at
+    /// once.
+    #[error(
+        "{}: cannot forecast autoregressively: {reason}; `forecast` needs a model \
+         trained with its target as its only input (`--input T --target T`) and \
+         --horizon 1 without --multi-output",
+        path.display()
+    )]
+    NotAutoregressive {
+        /// The weight file.
+        path: PathBuf,
+        /// Why its forecasts cannot be fed back.
+        reason: String,
+    },
     /// The architecture cannot be built, or data does not fit the network.
     #[error("network: {0}")]
     Network(#[from] crate::nn::NetworkError),

@@ -29,6 +29,7 @@ use rnn_train::error::TrainError;
 use rnn_train::fit::{EpochReport, FitConfig, Loss};
 use rnn_train::nn::{Activation, CellKind, Init, Precision};
 use rnn_train::report::{evaluation_table, thousands};
+use rnn_train::steps::steps_table;
 
 /// Train recurrent predictors on sensor CSVs and export rnn-core weight files.
 #[derive(Parser)]
@@ -50,13 +51,21 @@ enum Command {
     /// class names), test predictions and plots.
     Classify(Box<ClassifyArgs>),
     /// Evaluate a weight file on the test split (the last part of the series):
-    /// MSE, RMSE, MAE in the series' units, next to persistence.
+    /// MSE, RMSE, MAE in the series' units, next to persistence (MAE and
+    /// RMSE per step for a direct multi-step model).
     Eval(EvalArgs),
     /// Run a weight file over every window of a CSV and write the forecasts as
     /// CSV; with a classifier (written by `classify`), classify every case
     /// (or window) of the CSV [default: data/basic_motions_activity.csv] and
     /// write case,actual,predicted,p_<class>...
     Predict(PredictArgs),
+    /// Autoregressive multi-step forecast with a one-step model whose only
+    /// input is its target: each forecast is fed back as the next input,
+    /// --steps times. Forecasts the steps after the CSV's end, and from
+    /// every test window compares each step with the actual values and
+    /// persistence; writes forecast.csv, forecast_test.csv and
+    /// forecast_fan.png.
+    Forecast(Box<ForecastArgs>),
     /// Print a weight file's layers, parameter counts, weight and state bytes.
     Inspect(InspectArgs),
     /// Convert a model trained elsewhere (ONNX, PyTorch .safetensors, Keras
@@ -400,9 +409,15 @@ struct TrainArgs {
     /// Past timesteps per sample.
     #[arg(short, long, default_value_t = 24, allow_negative_numbers = true, value_parser = parse_count)]
     window: usize,
-    /// How many steps ahead the target lies (1 = the next value).
+    /// How many steps ahead the target lies (1 = the next value); with
+    /// --multi-output the number of steps forecast at once (1 to 16).
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = parse_count)]
     horizon: usize,
+    /// Direct multi-step forecasting: the last Dense layer has --horizon
+    /// units, the target at t+1 .. t+horizon (t = the window's last row),
+    /// evaluated per step against persistence.
+    #[arg(long)]
+    multi_output: bool,
     #[command(flatten)]
     stack: StackCli,
     /// Weight initialisation: `keras` (glorot-uniform kernels, orthogonal
@@ -411,9 +426,11 @@ struct TrainArgs {
     /// `--cell simple-rnn --rnn-activation relu`).
     #[arg(long, value_enum, default_value_t = InitArg::Keras)]
     init: InitArg,
-    /// Dense head, `UNITS:ACTIVATION` per layer: `8:relu,1:linear`. The last has 1 unit.
-    #[arg(long, value_delimiter = ',', value_parser = parse_dense, default_value = "1:linear")]
-    dense: Vec<(usize, Activation)>,
+    /// Dense head, `UNITS:ACTIVATION` per layer: `8:relu,1:linear`. The
+    /// last has 1 unit (--horizon units with --multi-output). [default:
+    /// 1:linear; with --multi-output HORIZON:linear]
+    #[arg(long, value_delimiter = ',', value_parser = parse_dense)]
+    dense: Option<Vec<(usize, Activation)>>,
     /// Passes over the training samples.
     #[arg(short, long, default_value_t = 60, allow_negative_numbers = true, value_parser = parse_count)]
     epochs: usize,
@@ -547,10 +564,75 @@ struct PredictArgs {
     #[arg(short, long, default_value = "out/model.rnnw")]
     model: PathBuf,
     /// Output CSV: last_input_line,horizon,prediction[,actual][,last_input_time]
-    /// for a forecaster, case,actual,predicted,p_<class>... for a classifier.
+    /// for a forecaster (prediction_1..N[,actual_1..N] for a direct
+    /// multi-step model), case,actual,predicted,p_<class>... for a classifier.
     /// Missing folders are created; it may not be the model or the input CSV.
     #[arg(short, long, default_value = "out/predictions.csv")]
     output: PathBuf,
+}
+
+#[derive(Args)]
+struct ForecastArgs {
+    /// CSV holding the model's target column. [default:
+    /// data/sea_surface_temperature_hourly.csv]
+    csv: Option<PathBuf>,
+    /// Weight file written by `rnn-train train` with the target as its only
+    /// input and --horizon 1.
+    #[arg(short, long, default_value = "out/model.rnnw")]
+    model: PathBuf,
+    /// Steps to forecast, each fed back as the next input.
+    #[arg(short, long, allow_negative_numbers = true, value_parser = parse_count)]
+    steps: usize,
+    /// Test split, a count or a fraction of the windows whose --steps next
+    /// values are in the CSV. [default: the model's stored split]
+    #[arg(long)]
+    test_size: Option<TestSize>,
+    /// Output directory: forecast.csv, forecast_test.csv, forecast_fan.png.
+    #[arg(short, long, default_value = "out/forecast")]
+    out: PathBuf,
+    /// Do not draw the PNG plot.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+fn forecast(args: ForecastArgs) -> anyhow::Result<()> {
+    let opts = rnn_train::cmd::forecast_steps::ForecastOptions {
+        model: args.model,
+        csv: args.csv.map_or(CsvSource::Default, CsvSource::Path),
+        steps: args.steps,
+        test_size: args.test_size,
+        out_dir: args.out,
+        plots: !args.no_plots,
+    };
+    let f = rnn_train::cmd::forecast_steps::run(&opts)?;
+    print_notes(&f.notes);
+    let c = &f.contract;
+    println!(
+        "Model {} on {}: target {:?}, window {}, {} steps fed back",
+        opts.model.display(),
+        opts.csv.path().display(),
+        c.target,
+        c.window,
+        opts.steps
+    );
+    let shown: Vec<String> = f.future.iter().map(|v| format!("{v:.3}")).collect();
+    println!(
+        "Forecast after the last row (line {}): {}",
+        f.last_line,
+        shown.join(", ")
+    );
+    if let Some((split, results)) = &f.test {
+        println!("\n{} test windows:", split.test.len());
+        print!("{}", steps_table(&results.evaluations(), &c.target));
+    }
+    let o = &f.outputs;
+    let files: Vec<String> = std::iter::once(&o.forecast)
+        .chain(&o.test_forecasts)
+        .chain(&o.fan_plot)
+        .map(|p| p.display().to_string())
+        .collect();
+    println!("Wrote {}", files.join(", "));
+    Ok(())
 }
 
 #[derive(Args)]
@@ -686,7 +768,11 @@ impl TrainArgs {
                 InitArg::Keras => Init::Keras,
                 InitArg::Irnn => Init::Irnn,
             },
-            dense: self.dense.clone(),
+            multi_output: self.multi_output,
+            dense: self.dense.clone().unwrap_or_else(|| {
+                let outputs = if self.multi_output { self.horizon } else { 1 };
+                vec![(outputs, Activation::Linear)]
+            }),
             scaler: match self.scaler {
                 Scaler::Minmax => ScalerKind::MinMax,
                 Scaler::Standard => ScalerKind::Standard,
@@ -883,7 +969,11 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
             f.best_epoch
         );
     }
-    println!("\n{}\n", evaluation_table(&t.test.evaluation, &opts.target));
+    if t.steps.len() > 1 {
+        println!("\n{}", steps_table(&t.steps, &opts.target));
+    } else {
+        println!("\n{}\n", evaluation_table(&t.test.evaluation, &opts.target));
+    }
     let o = &t.outputs;
     let size = std::fs::metadata(&o.model).map(|m| m.len()).unwrap_or(0);
     println!(
@@ -925,10 +1015,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 e.split.horizon,
                 e.contract.test_size
             );
-            println!(
-                "{}",
-                evaluation_table(&e.result.evaluation, &e.contract.target)
-            );
+            if e.steps.len() > 1 {
+                print!("{}", steps_table(&e.steps, &e.contract.target));
+            } else {
+                println!(
+                    "{}",
+                    evaluation_table(&e.result.evaluation, &e.contract.target)
+                );
+            }
             Ok(())
         }
         Command::Predict(args) => {
@@ -969,6 +1063,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Forecast(args) => forecast(*args),
         Command::Inspect(args) => {
             println!("{}", rnn_train::cmd::inspect::run(&args.model)?);
             Ok(())

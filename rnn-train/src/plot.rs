@@ -14,19 +14,19 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::error::{Result, TrainError};
 
 /// The family name the embedded font is registered under.
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Plot size in pixels.
-const SIZE: (u32, u32) = (1000, 560);
+pub(crate) const SIZE: (u32, u32) = (1000, 560);
 
 /// Registers the embedded DejaVu Sans once; `false` if plotters refused it.
-fn font_ready() -> bool {
+pub(crate) fn font_ready() -> bool {
     static READY: OnceLock<bool> = OnceLock::new();
     *READY.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
     })
 }
 
-fn plot_error(path: &Path, e: impl std::fmt::Display) -> TrainError {
+pub(crate) fn plot_error(path: &Path, e: impl std::fmt::Display) -> TrainError {
     TrainError::Plot {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -34,7 +34,7 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> TrainError {
 }
 
 /// The (min, max) of the finite values, padded by 5 % (or by 1 when flat).
-fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+pub(crate) fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {

@@ -199,10 +199,18 @@ pub fn describe_metadata(m: &Metadata) -> String {
     } else {
         format!("targets {}", scales(&m.targets))
     };
+    // A direct multi-step model (`crate::steps`): one scale per step.
+    let horizon = if m.targets.len() > 1 && m.horizon as usize == m.targets.len() {
+        format!(
+            "{} steps (direct multi-step, t+1..t+{})",
+            m.horizon, m.horizon
+        )
+    } else {
+        m.horizon.to_string()
+    };
     format!(
-        "Window {} timesteps, horizon {}; scaler {kind}: inputs {}; {targets}",
+        "Window {} timesteps, horizon {horizon}; scaler {kind}: inputs {}; {targets}",
         m.window,
-        m.horizon,
         scales(&m.inputs),
     )
 }

@@ -9,8 +9,10 @@ use super::{check_model, CsvSource};
 use crate::data::contract::{resolve, rows_note, Contract, Overrides};
 use crate::data::split::Split;
 use crate::error::Result;
-use crate::forecast::{test_split, TestResult};
+use crate::eval::Evaluation;
+use crate::forecast::TestResult;
 use crate::import;
+use crate::steps::test_steps;
 
 /// What `eval` needs: the model, the data and any overrides of its contract.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,8 +28,11 @@ pub struct EvalOptions {
 /// What `eval` found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluated {
-    /// Test forecasts and errors.
+    /// Test forecasts and errors (of a multi-step model's last step).
     pub result: TestResult,
+    /// The errors of every forecast step, step 1 first (one for a
+    /// single-step model, the same as `result`'s).
+    pub steps: Vec<Evaluation>,
     /// The split used.
     pub split: Split,
     /// The contract used (stored, with overrides applied).
@@ -38,7 +43,7 @@ pub struct Evaluated {
 
 /// Runs `eval`: loads the model, reads the contract's columns, splits the
 /// CSV with the contract's window, horizon and test size, and evaluates the
-/// test split.
+/// test split (every step of a direct multi-step model).
 ///
 /// # Errors
 /// Those of [`import::load`], [`CsvSource::existing`], [`Contract::read`]
@@ -58,15 +63,17 @@ pub fn run(opts: &EvalOptions) -> Result<Evaluated> {
         &opts.model,
         &model.network,
         Some(meta),
+        model.contract.as_ref(),
         contract.inputs.len(),
     )?;
     let data = contract.read(opts.csv.existing()?, false, true)?;
     let rows = data.table.rows();
     notes.extend(rows_note(model.contract.as_ref(), rows));
     let split = contract.split(rows)?;
-    let result = test_split(&model.network, meta, &data, &split)?;
+    let per_step = test_steps(&model.network, meta, &data, &split)?;
     Ok(Evaluated {
-        result,
+        steps: per_step.evaluations(),
+        result: per_step.last,
         split,
         contract,
         notes,

@@ -5,6 +5,7 @@ pub mod classify;
 pub mod cost;
 pub mod eval;
 pub mod export_rust;
+pub mod forecast_steps;
 pub mod import_model;
 pub mod inspect;
 pub mod predict;
@@ -15,7 +16,7 @@ pub mod train;
 
 use std::path::{Path, PathBuf};
 
-use rnn_core::format::Metadata;
+use rnn_core::format::{DataContract, Metadata};
 
 pub use crate::data::contract::DEFAULT_COLUMN;
 use crate::error::{Result, TrainError};
@@ -71,14 +72,18 @@ impl CsvSource {
     }
 }
 
-/// Checks that a loaded model predicts one value from `inputs` features and
-/// has the metadata `eval` and `predict` need; returns the metadata.
+/// Checks that a loaded model forecasts one target (at one horizon, or at
+/// every step of a direct multi-step model, see [`crate::steps`]) from
+/// `inputs` features and has the metadata `eval` and `predict` need;
+/// returns the metadata and the number of forecast steps (1 for a
+/// single-step model).
 fn check_model<'a>(
     path: &Path,
     network: &Network,
     metadata: Option<&'a Metadata>,
+    contract: Option<&DataContract>,
     inputs: usize,
-) -> Result<&'a Metadata> {
+) -> Result<(&'a Metadata, usize)> {
     let meta = metadata.ok_or_else(|| TrainError::NoMetadata {
         path: path.to_path_buf(),
     })?;
@@ -97,17 +102,8 @@ fn check_model<'a>(
                 .to_string(),
         });
     }
-    if network.output_size() != 1 || meta.targets.len() != 1 {
-        return Err(TrainError::Architecture {
-            path: path.to_path_buf(),
-            reason: format!(
-                "the model has {} output(s) and {} target scale(s); rnn-train evaluates one target",
-                network.output_size(),
-                meta.targets.len()
-            ),
-        });
-    }
-    Ok(meta)
+    let steps = crate::steps::model_steps(path, meta, contract, network.output_size())?;
+    Ok((meta, steps))
 }
 
 /// Whether `output` names the file `input`: the same path, or the same

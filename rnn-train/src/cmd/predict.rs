@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::{check_model, CsvSource};
 use crate::data::contract::{resolve, Overrides};
 use crate::error::{Result, TrainError};
-use crate::forecast::{predict_at, scale_columns};
+use crate::forecast::scale_columns;
 use crate::import;
 
 /// What `predict` needs.
@@ -30,13 +30,16 @@ pub struct Forecast {
     pub last_input_line: u64,
     /// The time column's cell at the last input row, if the CSV has one.
     pub last_input_time: Option<String>,
-    /// Rows between the last input row and the forecast row (the model's horizon).
+    /// Rows between the last input row and the (last) forecast row: the
+    /// model's horizon, a direct multi-step model's step count.
     pub horizon: usize,
-    /// The forecast, in the target's units.
-    pub prediction: f64,
-    /// The target column's value at the forecast row, if the CSV has the
-    /// target column and the row.
-    pub actual: Option<f64>,
+    /// The forecasts, in the target's units: one at the horizon for a
+    /// single-step model, one per step `1..=horizon` (step 1 first) for a
+    /// direct multi-step model.
+    pub predictions: Vec<f64>,
+    /// The target column's value at each forecast row (as `predictions`),
+    /// if the CSV has the target column and the row.
+    pub actuals: Vec<Option<f64>>,
 }
 
 /// The forecasts and what `predict` wants the user to know.
@@ -70,10 +73,11 @@ pub fn forecasts(opts: &PredictOptions) -> Result<Forecasts> {
             path: opts.model.clone(),
         })?;
     let (contract, notes) = resolve(meta, model.contract.as_ref(), &opts.overrides);
-    check_model(
+    let (_, steps) = check_model(
         &opts.model,
         &model.network,
         Some(meta),
+        model.contract.as_ref(),
         contract.inputs.len(),
     )?;
     let data = contract.read(opts.csv.existing()?, true, true)?;
@@ -83,18 +87,26 @@ pub fn forecasts(opts: &PredictOptions) -> Result<Forecasts> {
         return Err(TrainError::ShorterThanWindow { window, rows });
     }
     let scaled = scale_columns(&data.inputs, &meta.inputs);
+    // Forecast rows after the last input row: the horizon, or every step.
+    let ahead: Vec<usize> = (horizon + 1 - steps..=horizon).collect();
     let forecasts = (0..=rows - window)
         .map(|start| {
             let last = start + window - 1;
+            let x = crate::data::window::input_window(&scaled, start, window);
+            let y = model.network.predict(&x)?;
             Ok(Forecast {
                 last_input_line: data.table.lines[last],
                 last_input_time: data.time_at(last).map(str::to_string),
                 horizon,
-                prediction: predict_at(&model.network, &scaled, start, window, &meta.targets[0])?,
-                actual: data
-                    .target
-                    .as_ref()
-                    .and_then(|t| t.get(last + horizon).copied()),
+                predictions: y
+                    .iter()
+                    .zip(&meta.targets)
+                    .map(|(&v, s)| crate::data::scale::unscale(s, v))
+                    .collect(),
+                actuals: ahead
+                    .iter()
+                    .map(|a| data.target.as_ref().and_then(|t| t.get(last + a).copied()))
+                    .collect(),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -126,6 +138,8 @@ pub(crate) fn check_output_is_new(opts: &PredictOptions) -> Result<()> {
 
 /// Runs `predict` and writes `opts.output` atomically with the columns
 /// `last_input_line,horizon,prediction[,actual][,last_input_time]`
+/// (a direct multi-step model of `N` steps: `prediction_1..prediction_N`
+/// and `actual_1..actual_N` instead)
 /// (`last_input_time` when the CSV has a time column, `actual` when it has
 /// the target column), creating missing parent directories; returns the
 /// forecasts written.
@@ -137,22 +151,33 @@ pub(crate) fn check_output_is_new(opts: &PredictOptions) -> Result<()> {
 pub fn run(opts: &PredictOptions) -> Result<Forecasts> {
     check_output_is_new(opts)?;
     let f = forecasts(opts)?;
-    let mut header = vec!["last_input_line", "horizon", "prediction"];
+    let steps = f.forecasts.first().map_or(1, |x| x.predictions.len());
+    // Single-step: `prediction`, `actual`; multi-step: one column per step.
+    let numbered = |name: &str| -> Vec<String> {
+        if steps == 1 {
+            vec![name.to_string()]
+        } else {
+            (1..=steps).map(|s| format!("{name}_{s}")).collect()
+        }
+    };
+    let mut header = vec!["last_input_line".to_string(), "horizon".to_string()];
+    header.extend(numbered("prediction"));
     if f.with_actual {
-        header.push("actual");
+        header.extend(numbered("actual"));
     }
     if f.with_time {
-        header.push("last_input_time");
+        header.push("last_input_time".to_string());
     }
-    let mut records = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
+    let mut records = vec![header];
     records.extend(f.forecasts.iter().map(|x| {
-        let mut record = vec![
-            x.last_input_line.to_string(),
-            x.horizon.to_string(),
-            x.prediction.to_string(),
-        ];
+        let mut record = vec![x.last_input_line.to_string(), x.horizon.to_string()];
+        record.extend(x.predictions.iter().map(f64::to_string));
         if f.with_actual {
-            record.push(x.actual.map(|a| a.to_string()).unwrap_or_default());
+            record.extend(
+                x.actuals
+                    .iter()
+                    .map(|a| a.map(|a| a.to_string()).unwrap_or_default()),
+            );
         }
         if f.with_time {
             record.push(x.last_input_time.clone().unwrap_or_default());

@@ -16,8 +16,9 @@ use crate::data::split::Split;
 use crate::data::window::input_window;
 use crate::error::{Result, TrainError};
 use crate::eval::Metrics;
-use crate::forecast::{scale_columns, test_split};
+use crate::forecast::scale_columns;
 use crate::import;
+use crate::steps::test_steps;
 
 /// What `quantize` needs.
 #[derive(Clone, Debug, PartialEq)]
@@ -195,12 +196,22 @@ pub fn run(opts: &QuantizeOptions) -> Result<Quantized> {
             path: opts.model.clone(),
         })?;
     let (contract, _notes) = resolve(meta, model.contract.as_ref(), &opts.overrides);
-    check_model(
+    let (_, steps) = check_model(
         &opts.model,
         &model.network,
         Some(meta),
+        model.contract.as_ref(),
         contract.inputs.len(),
     )?;
+    if steps > 1 {
+        return Err(TrainError::Architecture {
+            path: opts.model.clone(),
+            reason: format!(
+                "a direct multi-step model ({steps} steps) is not quantized: quantize \
+                 evaluates one forecast per window"
+            ),
+        });
+    }
     let blob = read_blob(&opts.model)?;
     let data = contract.read(opts.csv.existing()?, false, true)?;
     let split: Split = contract.split(data.table.rows())?;
@@ -226,7 +237,7 @@ pub fn run(opts: &QuantizeOptions) -> Result<Quantized> {
     for k in before_test() {
         forecast(&q, &window(k), target, &mut calibration_saturation)?;
     }
-    let float = test_split(&model.network, meta, &data, &split)?;
+    let float = test_steps(&model.network, meta, &data, &split)?.last;
     let mut test_saturation = Saturation::default();
     let predicted = split
         .test

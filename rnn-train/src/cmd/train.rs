@@ -19,10 +19,12 @@ use crate::data::scale;
 use crate::data::split::{Split, TestSize};
 use crate::data::window::dataset;
 use crate::error::{Result, TrainError};
+use crate::eval::Evaluation;
 use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport, Loss};
-use crate::forecast::{scale_columns, test_split, TestResult};
+use crate::forecast::{scale_columns, TestResult};
 use crate::nn::{Activation, Architecture, Network, Precision, Real, RecurrentLayer};
 use crate::report::{summarize, Summary};
+use crate::steps::{self, test_steps};
 use crate::{checkpoint, export, import, plot};
 
 /// File name of the training checkpoint in the output directory.
@@ -42,15 +44,21 @@ pub struct TrainOptions {
     pub time: TimeColumn,
     /// Past timesteps per sample.
     pub window: usize,
-    /// Steps ahead of the target (1 = the next value).
+    /// Steps ahead of the target (1 = the next value); with
+    /// `multi_output` the number of steps forecast.
     pub horizon: usize,
+    /// Direct multi-step forecasting: the head's last Dense layer has
+    /// `horizon` units predicting the target at `t + 1 ..= t + horizon`
+    /// (`t` = the window's last row) in one pass (see [`crate::steps`]).
+    pub multi_output: bool,
     /// The stacked recurrent layers, input side first: each its own cell,
     /// hidden size and bias choice (as Keras stacks them).
     pub layers: Vec<RecurrentLayer>,
     /// How the weights are initialised: Keras's defaults, or IRNN for
     /// ReLU SimpleRNN layers ([`crate::nn::Init`]).
     pub init: crate::nn::Init,
-    /// Dense head `(units, activation)`; the last has 1 unit (one target).
+    /// Dense head `(units, activation)`; the last has 1 unit (one target),
+    /// or `horizon` units with `multi_output`.
     pub dense: Vec<(usize, Activation)>,
     /// Scaler, fitted on the training rows.
     pub scaler: ScalerKind,
@@ -141,8 +149,13 @@ pub struct Trained {
     pub split: Split,
     /// The scaler, window and horizon saved in the weight file.
     pub metadata: Metadata,
-    /// Test forecasts and errors, in the target's units.
+    /// Test forecasts and errors, in the target's units: of the target
+    /// at the horizon (a multi-step model's last step).
     pub test: TestResult,
+    /// The errors of every forecast step, step 1 first: one for a
+    /// single-step model (the same as `test`'s), `horizon` with
+    /// `multi_output`.
+    pub steps: Vec<Evaluation>,
     /// Keras-style summary of the model.
     pub summary: Summary,
     /// Files written.
@@ -160,10 +173,20 @@ fn check_options(opts: &TrainOptions) -> Result<()> {
     if opts.inputs.is_empty() {
         return Err(invalid("--input", "give at least one input column"));
     }
-    if opts.dense.last().map(|d| d.0) != Some(1) {
+    let outputs = if opts.multi_output {
+        steps::check_steps(opts.horizon)?;
+        opts.horizon
+    } else {
+        1
+    };
+    if opts.dense.last().map(|d| d.0) != Some(outputs) {
         return Err(invalid(
             "--dense",
-            "the last Dense layer must have 1 unit (one target column)",
+            if opts.multi_output {
+                format!("with --multi-output the last Dense layer must have --horizon = {outputs} units (one per step)")
+            } else {
+                "the last Dense layer must have 1 unit (one target column)".to_string()
+            },
         ));
     }
     if let Some(twice) = opts
@@ -225,7 +248,9 @@ fn outlier_warnings(
 /// Those of [`CsvSource::existing`], [`Contract::read`] and [`Split::new`]
 /// (including too few validation or test windows);
 /// [`TrainError::InvalidOption`] for no input column, an input column given
-/// twice, a Dense head whose last layer does not have 1 unit, more than 16
+/// twice, a Dense head whose last layer does not have 1 unit (`horizon`
+/// units with `multi_output`), `multi_output` with a horizon of 0 or over
+/// [`steps::MAX_STEPS`], more than 16
 /// columns, a column name over 64 bytes, or `--nonnegative` with a negative
 /// training target; [`TrainError::OutputDir`] when `opts.out_dir` is a
 /// file or cannot be written; [`TrainError::Network`] for an architecture
@@ -255,7 +280,10 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
     let data = contract.read(path, false, opts.time == TimeColumn::Auto)?;
     contract.time = data.table.time.as_ref().map(|(n, _)| n.clone());
     let split = contract.split(data.table.rows())?;
-    let record = contract.record(&split, data.table.rows())?;
+    let mut record = contract.record(&split, data.table.rows())?;
+    let steps = if opts.multi_output { opts.horizon } else { 1 };
+    // One target name and scale per output (see `crate::steps`).
+    record.targets = std::iter::repeat_n(record.targets[0].clone(), steps).collect();
 
     // The scaler sees only the rows the training samples read.
     let rows = split.train_rows();
@@ -307,12 +335,17 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
     let metadata = export::metadata(
         opts.scaler,
         &input_scales,
-        &[target_scale],
+        &vec![target_scale; steps],
         opts.window,
         opts.horizon,
     )?;
     let inputs = scale_columns(&data.inputs, &input_scales);
-    let target = vec![scale::scale_all(&target_scale, raw_target)];
+    let scaled_target = scale::scale_all(&target_scale, raw_target);
+    let target = if opts.multi_output {
+        steps::step_targets(&scaled_target, steps)
+    } else {
+        vec![scaled_target]
+    };
     let train = dataset(&inputs, &target, &split, split.train.clone());
     let val = (!split.val.is_empty()).then(|| dataset(&inputs, &target, &split, split.val.clone()));
     let arch = Architecture {
@@ -421,11 +454,19 @@ impl Prepared {
         let model_path = opts.out_dir.join(MODEL_FILE);
         // Evaluate what will be written: the model as a device will run it.
         let exported = import::from_blob(&model_path, &blob)?.network;
-        let test = test_split(&exported, &metadata, &data, &split)?;
+        let per_step = test_steps(&exported, &metadata, &data, &split)?;
+        let step_records = opts
+            .multi_output
+            .then(|| steps::prediction_records(&per_step, &data, &split));
+        let steps = per_step.evaluations();
+        let test = per_step.last;
 
         export::write_atomic(&model_path, &blob)?;
         let test_predictions = opts.out_dir.join("test_predictions.csv");
-        write_test_predictions(&test_predictions, &test)?;
+        match step_records {
+            Some(records) => export::write_csv(&test_predictions, &records)?,
+            None => write_test_predictions(&test_predictions, &test)?,
+        }
         let history = opts.out_dir.join("history.csv");
         write_history(&history, &report, &epoch_seconds, opts.fit.learning_rate)?;
         let checkpoint_path = opts.out_dir.join(CHECKPOINT_FILE);
@@ -462,6 +503,7 @@ impl Prepared {
             split,
             metadata,
             test,
+            steps,
             outputs: Outputs {
                 model: model_path,
                 test_predictions,

@@ -50,6 +50,7 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
         time: TimeColumn::Auto,
         window: WINDOW,
         horizon: 1,
+        multi_output: false,
         layers: vec![RecurrentLayer {
             cell: CellKind::Lstm,
             units: 16,

@@ -16,6 +16,7 @@ mod import_model;
 mod keras_forward;
 mod lecture;
 mod mixed_stack;
+mod multi_step;
 mod old_checkpoint;
 mod quantize;
 mod stock;

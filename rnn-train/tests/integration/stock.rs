@@ -24,6 +24,7 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
         time: TimeColumn::Auto,
         window: 30,
         horizon: 1,
+        multi_output: false,
         layers: vec![RecurrentLayer {
             cell: CellKind::Lstm,
             units: 16,
