@@ -22,6 +22,7 @@ pub mod eval;
 pub mod export;
 pub mod fit;
 pub mod forecast;
+pub mod head;
 pub mod import;
 pub mod interop;
 pub mod loss;
