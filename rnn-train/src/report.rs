@@ -235,12 +235,13 @@ pub fn describe_classes(
             )
         })
         .unwrap_or_default();
+    let units = last.map_or(0, |l| l.shape().units);
     let head = match crate::head::Head::of_file(k, last) {
         Some(crate::head::Head::Sigmoid) => format!(
-            "sigmoid output: the probability of the positive class {:?}",
+            "Dense(1) sigmoid output: the probability of the positive class {:?}",
             names.get(1).copied().unwrap_or_default()
         ),
-        Some(crate::head::Head::Softmax) => "softmax output".to_string(),
+        Some(crate::head::Head::Softmax) => format!("Dense({units}) softmax output"),
         None => "output neither softmax nor a binary sigmoid".to_string(),
     };
     format!(
