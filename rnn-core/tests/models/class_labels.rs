@@ -215,13 +215,13 @@ fn binary_blob(classes: &ClassLabels, act: Activation) -> Result<Vec<u8>, Error>
 #[test]
 fn two_names_on_a_dense_1_sigmoid_head_are_a_binary_classifier() {
     let classes = labels(&["Standing", "Walking"]);
-    let blob = binary_blob(&classes, Activation::Sigmoid).expect("encodes");
-    let checked = read_header(&blob).expect("reads");
+    let binary = binary_blob(&classes, Activation::Sigmoid).expect("encodes");
+    let checked = read_header(&binary).expect("reads");
     let header = &checked.header;
     assert_eq!(header.classes.as_ref(), Some(&classes));
     assert!(classes.is_binary(header.layers.last()));
     let mut back = Box::new(Binary::new(Gru::zeroed(), Dense::zeroed()));
-    assert_eq!(load_into(&mut *back, &blob), Ok(Some(metadata())));
+    assert_eq!(load_into(&mut *back, &binary), Ok(Some(metadata())));
     assert_eq!(back.rest.b[0], 0.25);
     // Not binary: a linear Dense(1), three names, a softmax classifier.
     for (names, act) in [
