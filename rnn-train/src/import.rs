@@ -292,4 +292,68 @@ mod tests {
             .unwrap_err()
             .contains("follows a Dense"));
     }
+
+    /// A blob of GRU(3) over 2 inputs, then Dense(`units`, `act`), with
+    /// class names `names` (the trainer's Dense is linear; the file's
+    /// last layer gets `act`, as `classify` writes it).
+    fn classifier_blob(units: usize, act: Activation, names: &[&str]) -> Vec<u8> {
+        use rnn_core::format::{encode_raw_with_classes, encoded_len_with_classes, ClassLabels};
+        let a = Architecture::uniform(
+            2,
+            CellKind::Gru { reset_after: true },
+            &[3],
+            vec![(units, Activation::Linear)],
+        );
+        let net = Network::new(&a, 5).unwrap();
+        let mut specs = net.layer_specs();
+        if let Some(LayerSpec::Dense { activation, .. }) = specs.last_mut() {
+            *activation = act;
+        }
+        let classes = ClassLabels {
+            label: "label".try_into().unwrap(),
+            case: None,
+            split: None,
+            names: names.iter().map(|n| (*n).try_into().unwrap()).collect(),
+        };
+        let len = encoded_len_with_classes(&specs, None, None, &classes).unwrap();
+        let mut blob = vec![0; len];
+        encode_raw_with_classes(
+            &specs,
+            None,
+            None,
+            &classes,
+            &net.export_params(),
+            &mut blob,
+        )
+        .unwrap();
+        blob
+    }
+
+    #[test]
+    fn a_dense_1_sigmoid_file_with_two_names_is_a_binary_classifier() {
+        let path = Path::new("b.rnnw");
+        let model = from_blob(
+            path,
+            &classifier_blob(1, Activation::Sigmoid, &["no", "yes"]),
+        )
+        .unwrap();
+        assert_eq!(model.head, Some(Head::Sigmoid));
+        // The network gives the logit; the head applies the sigmoid.
+        assert_eq!(
+            model.network.architecture().dense,
+            vec![(1, Activation::Linear)]
+        );
+        let softmax = from_blob(
+            path,
+            &classifier_blob(3, Activation::Softmax, &["a", "b", "c"]),
+        );
+        assert_eq!(softmax.unwrap().head, Some(Head::Softmax));
+        // Class names on a last layer that is neither head.
+        let err =
+            from_blob(path, &classifier_blob(2, Activation::Sigmoid, &["a", "b"])).unwrap_err();
+        assert!(
+            matches!(&err, TrainError::Architecture { reason, .. } if reason.contains("neither Dense softmax nor Dense(1) sigmoid")),
+            "{err}"
+        );
+    }
 }

@@ -226,6 +226,10 @@ impl ClassifyArgs {
         } else {
             self.inputs.clone()
         };
+        let head = match self.head {
+            HeadArg::Softmax => Head::Softmax,
+            HeadArg::Sigmoid => Head::Sigmoid,
+        };
         Ok(ClassifyOptions {
             csv,
             columns: LabelColumns {
@@ -236,10 +240,7 @@ impl ClassifyArgs {
             },
             layers: self.stack.args().layers()?,
             dense: self.dense.clone(),
-            head: match self.head {
-                HeadArg::Softmax => Head::Softmax,
-                HeadArg::Sigmoid => Head::Sigmoid,
-            },
+            head,
             test_size: self.test_size,
             val_fraction: self.val_fraction,
             fit: FitConfig {
@@ -250,7 +251,7 @@ impl ClassifyArgs {
                 patience: (self.patience != 0).then_some(self.patience),
                 shuffle: true,
                 seed: self.seed,
-                loss: Loss::CrossEntropy,
+                loss: head.loss(),
             },
             class_weight: self.class_weight.clone(),
             threads: self.threads.unwrap_or_else(|| {
