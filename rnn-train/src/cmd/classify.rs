@@ -288,9 +288,9 @@ fn dataset(
 }
 
 /// The class probabilities of the sequences `which` under `model` (a
-/// classifier read back from its weight file, scaled by its metadata,
-/// its network giving the logits of `head`, [`Model::head`]): one row of
-/// every class's probability per sequence ([`Head::probabilities`]).
+/// classifier read back from its weight file, scaled by its metadata),
+/// whose network gives the logits of `head` (the file's, [`Model::head`]):
+/// per sequence, every class's probability ([`Head::probabilities`]).
 ///
 /// # Errors
 /// [`TrainError::NoMetadata`] for a file without the scaler;
@@ -321,8 +321,8 @@ pub fn predict(
     Ok(logits.chunks(k).map(|z| head.probabilities(z)).collect())
 }
 
-/// The weight file: layers ending in the head's activation, the scales, the contract
-/// (inputs, no targets) and the class names.
+/// The weight file: layers ending in the head's activation, the scales,
+/// the contract (inputs, no targets) and the class names.
 fn encode(
     opts: &ClassifyOptions,
     data: &Labelled,
