@@ -73,6 +73,20 @@ fn main() {
             path.display()
         );
     }
+    // The classifier firmware reads one probability per class (a softmax
+    // head); a binary Dense(1) sigmoid head has one output for 2 classes.
+    let header = rnn_core::format::read_header(&blob)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .header;
+    if let Some(classes) = &header.classes {
+        if classes.is_binary(header.layers.last()) {
+            panic!(
+                "{} is a binary classifier (Dense(1) sigmoid, `classify --head sigmoid`); \
+                 the classifier firmware runs softmax heads only: train it with --head softmax",
+                path.display()
+            );
+        }
+    }
     fs::write(out.join("classifier_model.rs"), source).expect("write classifier_model.rs");
 }
 

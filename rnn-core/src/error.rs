@@ -93,7 +93,8 @@ pub enum Error {
     /// given. Found by fuzzing the loader (`fuzz/README.md`).
     BadSplit,
     /// A classifier's class names are unusable: fewer than 2, a name
-    /// repeated, or not one per output of the model's last layer.
+    /// repeated, or not one per output of the model's last layer (2 names
+    /// for a binary Dense(1) sigmoid head).
     /// Returned by the loader for a blob and by the encoder for names it
     /// is given.
     BadClasses {
@@ -212,7 +213,7 @@ impl fmt::Display for Error {
             ),
             Error::BadClasses { names, outputs } => write!(
                 f,
-                "{names} class names for a model with {outputs} outputs: a classifier needs one distinct name per output, at least 2"
+                "{names} class names for a model with {outputs} outputs: a classifier needs one distinct name per output, at least 2 (or 2 names for a Dense(1) sigmoid head)"
             ),
             Error::BufferTooSmall { needed, available } => write!(
                 f,

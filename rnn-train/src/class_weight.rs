@@ -2,8 +2,9 @@
 //! argument of `Model.fit`, as `balanced` (scikit-learn's
 //! `compute_class_weight("balanced")`) or given per class name.
 //!
-//! A class weight `w` multiplies the cross-entropy of every training
-//! sequence of that class; the batch loss stays the mean over the batch's
+//! A class weight `w` multiplies the cross-entropy (softmax or binary) of
+//! every training sequence of that class (its target carries `w`:
+//! [`crate::head::Head::target`]); the batch loss stays the mean over the batch's
 //! sequences (Keras's `sum_over_batch_size`, which divides by the batch
 //! size, not by the weights' sum). The validation loss (early stopping) is
 //! not weighted, as in Keras, where `class_weight` applies to the training

@@ -249,6 +249,24 @@ pub enum TrainError {
         /// What is wrong with it.
         reason: String,
     },
+    /// `classify --head sigmoid` on labels without exactly two classes: a
+    /// sigmoid head (Dense(1), binary cross-entropy) tells one class from
+    /// one other.
+    #[error(
+        "--head sigmoid trains a binary classifier and needs exactly 2 classes, but the label \
+         column {column:?} of {} has {found}: {classes}; use --head softmax for more",
+        path.display()
+    )]
+    SigmoidHeadClasses {
+        /// The labelled CSV.
+        path: PathBuf,
+        /// Its label column.
+        column: String,
+        /// Classes found.
+        found: usize,
+        /// Their names, comma-separated.
+        classes: String,
+    },
     /// A weight file has no preprocessing metadata (it was not written by
     /// `rnn-train train`), so its window and scaler are unknown.
     #[error("{}: the weight file has no scaler/window metadata; it was not exported by rnn-train", path.display())]

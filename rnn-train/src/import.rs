@@ -12,6 +12,7 @@ use std::path::Path;
 use rnn_core::format::{ClassLabels, DataContract, LayerSpec, Metadata};
 
 use crate::error::{Result, TrainError};
+use crate::head::Head;
 use crate::nn::{Activation, Architecture, CellKind, Network, RecurrentLayer};
 
 /// A model read from a weight file.
@@ -28,10 +29,12 @@ pub struct Model {
     /// weight format 1 or not written by `rnn-train train`).
     pub contract: Option<DataContract>,
     /// A classifier's class names (written by `rnn-train classify`). The
-    /// file's last layer is then Dense softmax, and `network` stops before
-    /// the softmax: it gives the logits, [`crate::classes::softmax`] the
-    /// probabilities.
+    /// file's last layer is then Dense softmax, or Dense(1) sigmoid with 2
+    /// names ([`Model::head`]), and `network` stops before that activation:
+    /// it gives the logits, [`Head::probabilities`] the probabilities.
     pub classes: Option<ClassLabels>,
+    /// The classifier's head, `Some` exactly when [`Model::classes`] is.
+    pub head: Option<Head>,
 }
 
 /// The [`Architecture`] that layer records describe: the inverse of
@@ -135,16 +138,23 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
     };
     let mut arch = architecture(&specs).map_err(bad)?;
     let classes = checked.header.classes.clone();
-    if classes.is_some() {
-        match arch.dense.last_mut() {
-            Some((_, act)) if *act == Activation::Softmax => *act = Activation::Linear,
-            _ => {
-                return Err(bad(
-                    "the file has class names but its last layer is not Dense softmax".to_string(),
-                ))
+    let head = match &classes {
+        None => None,
+        Some(k) => {
+            let head = Head::of_file(k, specs.last()).ok_or_else(|| {
+                bad(
+                    "the file has class names but its last layer is neither Dense softmax \
+                     nor Dense(1) sigmoid with 2 classes"
+                        .to_string(),
+                )
+            })?;
+            // The network gives the logits; the head applies the activation.
+            if let Some((_, act)) = arch.dense.last_mut() {
+                *act = Activation::Linear;
             }
+            Some(head)
         }
-    }
+    };
     let params: Vec<f32> = checked.params().collect();
     if let Some(index) = params.iter().position(|v| !v.is_finite()) {
         return Err(refused(rnn_core::Error::NonFiniteWeight { index }));
@@ -159,6 +169,7 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
         metadata: checked.header.metadata,
         contract: checked.header.contract,
         classes,
+        head,
     })
 }
 
@@ -280,5 +291,69 @@ mod tests {
         assert!(architecture(&[lstm(1, 2, true), dense, lstm(1, 2, true)])
             .unwrap_err()
             .contains("follows a Dense"));
+    }
+
+    /// A blob of GRU(3) over 2 inputs, then Dense(`units`, `act`), with
+    /// class names `names` (the trainer's Dense is linear; the file's
+    /// last layer gets `act`, as `classify` writes it).
+    fn classifier_blob(units: usize, act: Activation, names: &[&str]) -> Vec<u8> {
+        use rnn_core::format::{encode_raw_with_classes, encoded_len_with_classes, ClassLabels};
+        let a = Architecture::uniform(
+            2,
+            CellKind::Gru { reset_after: true },
+            &[3],
+            vec![(units, Activation::Linear)],
+        );
+        let net = Network::new(&a, 5).unwrap();
+        let mut specs = net.layer_specs();
+        if let Some(LayerSpec::Dense { activation, .. }) = specs.last_mut() {
+            *activation = act;
+        }
+        let classes = ClassLabels {
+            label: "label".try_into().unwrap(),
+            case: None,
+            split: None,
+            names: names.iter().map(|n| (*n).try_into().unwrap()).collect(),
+        };
+        let len = encoded_len_with_classes(&specs, None, None, &classes).unwrap();
+        let mut blob = vec![0; len];
+        encode_raw_with_classes(
+            &specs,
+            None,
+            None,
+            &classes,
+            &net.export_params(),
+            &mut blob,
+        )
+        .unwrap();
+        blob
+    }
+
+    #[test]
+    fn a_dense_1_sigmoid_file_with_two_names_is_a_binary_classifier() {
+        let path = Path::new("b.rnnw");
+        let model = from_blob(
+            path,
+            &classifier_blob(1, Activation::Sigmoid, &["no", "yes"]),
+        )
+        .unwrap();
+        assert_eq!(model.head, Some(Head::Sigmoid));
+        // The network gives the logit; the head applies the sigmoid.
+        assert_eq!(
+            model.network.architecture().dense,
+            vec![(1, Activation::Linear)]
+        );
+        let softmax = from_blob(
+            path,
+            &classifier_blob(3, Activation::Softmax, &["a", "b", "c"]),
+        );
+        assert_eq!(softmax.unwrap().head, Some(Head::Softmax));
+        // Class names on a last layer that is neither head.
+        let err =
+            from_blob(path, &classifier_blob(2, Activation::Sigmoid, &["a", "b"])).unwrap_err();
+        assert!(
+            matches!(&err, TrainError::Architecture { reason, .. } if reason.contains("neither Dense softmax nor Dense(1) sigmoid")),
+            "{err}"
+        );
     }
 }

@@ -24,6 +24,7 @@ pub mod export;
 pub mod fan_plot;
 pub mod fit;
 pub mod forecast;
+pub mod head;
 pub mod import;
 pub mod interop;
 pub mod loss;

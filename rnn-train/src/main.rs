@@ -27,6 +27,7 @@ use rnn_train::data::csv::TimeColumn;
 use rnn_train::data::split::TestSize;
 use rnn_train::error::TrainError;
 use rnn_train::fit::{EpochReport, FitConfig, Loss};
+use rnn_train::head::Head;
 use rnn_train::nn::{Activation, CellKind, Init, Precision};
 use rnn_train::report::{evaluation_table, thousands};
 use rnn_train::steps::steps_table;
@@ -157,9 +158,16 @@ struct ClassifyArgs {
     val_fraction: f64,
     #[command(flatten)]
     stack: StackCli,
-    /// Hidden Dense layers before the softmax output, `UNITS:ACTIVATION`.
+    /// Hidden Dense layers before the output head, `UNITS:ACTIVATION`.
     #[arg(long, value_delimiter = ',', value_parser = parse_dense)]
     dense: Vec<(usize, Activation)>,
+    /// The output head: `softmax` (Dense(classes), categorical
+    /// cross-entropy) or, for exactly 2 classes, `sigmoid` (Dense(1),
+    /// Keras `BinaryCrossentropy(from_logits=True)`). The sigmoid's
+    /// positive class (t = 1, its probability p) is the second class in
+    /// sorted order of the label values; the first has 1 - p.
+    #[arg(long, value_enum, default_value = "softmax")]
+    head: HeadArg,
     /// Passes over the training sequences.
     #[arg(short, long, default_value_t = 60, allow_negative_numbers = true, value_parser = parse_count)]
     epochs: usize,
@@ -227,6 +235,10 @@ impl ClassifyArgs {
         } else {
             self.inputs.clone()
         };
+        let head = match self.head {
+            HeadArg::Softmax => Head::Softmax,
+            HeadArg::Sigmoid => Head::Sigmoid,
+        };
         Ok(ClassifyOptions {
             csv,
             columns: LabelColumns {
@@ -237,6 +249,7 @@ impl ClassifyArgs {
             },
             layers: self.stack.args().layers()?,
             dense: self.dense.clone(),
+            head,
             test_size: self.test_size,
             val_fraction: self.val_fraction,
             fit: FitConfig {
@@ -247,7 +260,7 @@ impl ClassifyArgs {
                 patience: (self.patience != 0).then_some(self.patience),
                 shuffle: true,
                 seed: self.seed,
-                loss: Loss::CrossEntropy,
+                loss: head.loss(),
             },
             class_weight: self.class_weight.clone(),
             threads: self.threads.unwrap_or_else(|| {
@@ -288,6 +301,16 @@ fn classify(args: &ClassifyArgs) -> anyhow::Result<()> {
         done.fit.history.len(),
         done.fit.best_epoch
     );
+    match opts.head {
+        Head::Sigmoid => println!(
+            "Head: Dense(1) sigmoid, binary cross-entropy; positive class (t = 1, p) {:?}, negative (1 - p) {:?}",
+            data.classes[1], data.classes[0]
+        ),
+        Head::Softmax => println!(
+            "Head: Dense({}) softmax, categorical cross-entropy",
+            data.classes.len()
+        ),
+    }
     if opts.class_weight.is_some() {
         let weights: Vec<String> = data
             .classes
@@ -729,6 +752,15 @@ enum Scaler {
 enum PrecisionArg {
     F32,
     F64,
+}
+
+/// `classify --head` values.
+#[derive(Clone, Copy, ValueEnum)]
+enum HeadArg {
+    /// Dense(classes) softmax, categorical cross-entropy.
+    Softmax,
+    /// Dense(1) sigmoid, binary cross-entropy (2 classes).
+    Sigmoid,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -215,11 +215,13 @@ pub fn describe_metadata(m: &Metadata) -> String {
     )
 }
 
-/// One line describing a classifier: its classes, label, case and split
-/// columns, and (from the contract) its inputs and how many sequences each
-/// part had.
+/// One line describing a classifier: its head (from its last layer
+/// `last`: softmax, or sigmoid naming the positive class), its classes,
+/// label, case and split columns, and (from the contract) its inputs and
+/// how many sequences each part had.
 pub fn describe_classes(
     k: &rnn_core::format::ClassLabels,
+    last: Option<&rnn_core::format::LayerSpec>,
     contract: Option<&rnn_core::format::DataContract>,
 ) -> String {
     let names: Vec<&str> = k.names.iter().map(|n| n.as_str()).collect();
@@ -241,8 +243,17 @@ pub fn describe_classes(
             )
         })
         .unwrap_or_default();
+    let units = last.map_or(0, |l| l.shape().units);
+    let head = match crate::head::Head::of_file(k, last) {
+        Some(crate::head::Head::Sigmoid) => format!(
+            "Dense(1) sigmoid output: the probability of the positive class {:?}",
+            names.get(1).copied().unwrap_or_default()
+        ),
+        Some(crate::head::Head::Softmax) => format!("Dense({units}) softmax output"),
+        None => "output neither softmax nor a binary sigmoid".to_string(),
+    };
     format!(
-        "Classifier (softmax output): classes {names:?}; label column {:?}, {sequences}{split}{data}",
+        "Classifier ({head}): classes {names:?}; label column {:?}, {sequences}{split}{data}",
         k.label.as_str()
     )
 }

@@ -5,7 +5,8 @@
 //! `const` constructors (so it lands in `.rodata`, flash, with no RAM copy),
 //! and, when the blob has metadata, `INPUT_SCALES`, `TARGET_SCALES`,
 //! `WINDOW` and `HORIZON`; for a classifier (class names in the blob),
-//! `CLASSES`, the class name of each output.
+//! `CLASSES`, the class name of each output (of a binary Dense(1) sigmoid
+//! head: the negative, then the positive class).
 
 use std::fmt::Write as _;
 use std::format;
@@ -58,9 +59,14 @@ pub fn rust_source(blob: &[u8]) -> Result<String, Error> {
     }
     if let Some(classes) = &checked.header.classes {
         let names: Vec<&str> = classes.names.iter().map(|n| n.as_str()).collect();
+        let doc = if classes.is_binary(layers.last()) {
+            "The negative and the positive class of the sigmoid output (its value is the probability of `CLASSES[1]`)."
+        } else {
+            "The class of each output (the softmax's probabilities), in order."
+        };
         let _ = writeln!(
             out,
-            "/// The class of each output (the softmax's probabilities), in order.\npub const CLASSES: [&str; {}] = {names:?};",
+            "/// {doc}\npub const CLASSES: [&str; {}] = {names:?};",
             names.len()
         );
     }

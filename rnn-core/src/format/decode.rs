@@ -133,7 +133,7 @@ fn decode_error(e: postcard::Error, available: usize) -> Error {
 /// scale of 0 or a non-finite scale or shift; [`Error::BadSplit`] when the
 /// data contract's split fractions are out of range or NaN;
 /// [`Error::BadClasses`] when class names are not one distinct name per
-/// output (at least 2). Never panics, whatever the
+/// output (at least 2), nor 2 names on a Dense(1) sigmoid head. Never panics, whatever the
 /// bytes (fuzzed: `fuzz/README.md`).
 pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
     let mut found = [0u8; 4];
@@ -202,7 +202,7 @@ pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
         contract.split.check()?;
     }
     if let Some(classes) = &header.classes {
-        classes.check(header.layers.last().map(|l| l.shape().units as usize))?;
+        classes.check(header.layers.last())?;
     }
     Ok(Checked {
         header,

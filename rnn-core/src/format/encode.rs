@@ -34,7 +34,7 @@ fn header_for(specs: &[LayerSpec], notes: Annotations<'_>) -> Result<Header, Err
         contract.split.check()?;
     }
     if let Some(classes) = classes {
-        classes.check(specs.last().map(|l| l.shape().units as usize))?;
+        classes.check(specs.last())?;
     }
     let layers = heapless::Vec::from_slice(specs).map_err(|_| Error::Length {
         expected: MAX_LAYERS,
@@ -248,13 +248,14 @@ pub fn encode_raw_with_contract(
 }
 
 /// [`encode_raw_with_contract`] for a classifier: its [`ClassLabels`]
-/// (one name per output of the last layer) in the header as well.
+/// (one name per output of the last layer, or 2 names on a Dense(1)
+/// sigmoid head) in the header as well.
 /// [`encoded_len_with_classes`] gives the size.
 ///
 /// # Errors
 /// Those of [`encode_raw_with_contract`]; [`Error::BadClasses`] for fewer
 /// than 2 names, a repeated name, or a count other than the last layer's
-/// outputs.
+/// outputs (except 2 names on a Dense(1) sigmoid head).
 pub fn encode_raw_with_classes(
     specs: &[LayerSpec],
     metadata: Option<&Metadata>,

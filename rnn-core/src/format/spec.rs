@@ -281,12 +281,18 @@ pub struct DataContract {
     pub split: SplitRecord,
 }
 
-/// The classes of a classifier (its last layer's outputs, one probability
-/// per class), saved by `rnn-train classify` (format version 4) so
-/// `predict` and a firmware can name the predicted label.
+/// The classes of a classifier, saved by `rnn-train classify` (format
+/// version 4) so `predict` and a firmware can name the predicted label.
+/// Two heads: a last layer with one output per class (Dense softmax, one
+/// probability per class, `names` in output order), or a binary head, a
+/// last layer Dense(1) sigmoid with two names: its output is the
+/// probability of `names[1]` (the positive class; `names[0]` has `1 − p`),
+/// as Keras `Dense(1, activation="sigmoid")` trained with
+/// `BinaryCrossentropy`.
 ///
 /// Checked on load and on encode: at least 2 names, all different, one per
-/// output of the last layer ([`Error::BadClasses`]).
+/// output of the last layer or 2 for a Dense(1) sigmoid
+/// ([`Error::BadClasses`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassLabels {
     /// The CSV column holding the label.
@@ -297,20 +303,23 @@ pub struct ClassLabels {
     /// The CSV column holding each case's split (`train` / `test`), if the
     /// split was given by one.
     pub split: Option<ColumnName>,
-    /// Class names (the label column's values), in output order.
+    /// Class names (the label column's values), in output order; for a
+    /// binary head the negative class, then the positive one.
     pub names: Vec<ColumnName, MAX_FEATURES>,
 }
 
 impl ClassLabels {
-    /// Checks the names against the model's output size `outputs`.
+    /// Checks the names against the model's last layer `last`.
     ///
     /// # Errors
     /// [`Error::BadClasses`] for fewer than 2 names, a repeated name, or a
-    /// count other than `outputs`.
-    pub(crate) fn check(&self, outputs: Option<usize>) -> Result<(), Error> {
+    /// count other than the last layer's outputs, unless the names are 2
+    /// and the last layer is a Dense(1) sigmoid (a binary head).
+    pub(crate) fn check(&self, last: Option<&LayerSpec>) -> Result<(), Error> {
         let n = self.names.len();
+        let outputs = last.map(|l| l.shape().units as usize);
         let repeated = (1..n).any(|i| self.names[..i].contains(&self.names[i]));
-        if n < 2 || repeated || outputs != Some(n) {
+        if n < 2 || repeated || !(outputs == Some(n) || (n == 2 && is_binary_head(last))) {
             return Err(Error::BadClasses {
                 names: n,
                 outputs: outputs.unwrap_or(0),
@@ -318,6 +327,25 @@ impl ClassLabels {
         }
         Ok(())
     }
+
+    /// Whether these classes sit on a binary head: 2 names and a last
+    /// layer `last` Dense(1) sigmoid (its output the probability of
+    /// `names[1]`).
+    pub fn is_binary(&self, last: Option<&LayerSpec>) -> bool {
+        self.names.len() == 2 && is_binary_head(last)
+    }
+}
+
+/// Whether `last` is a Dense(1) sigmoid layer.
+fn is_binary_head(last: Option<&LayerSpec>) -> bool {
+    matches!(
+        last,
+        Some(LayerSpec::Dense {
+            output_size: 1,
+            activation: Activation::Sigmoid,
+            ..
+        })
+    )
 }
 
 impl SplitRecord {

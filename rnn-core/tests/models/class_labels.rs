@@ -190,3 +190,70 @@ fn generated_source_names_the_classes() {
     );
     assert!(source.contains("rnn_core::Activation::Softmax"), "{source}");
 }
+
+/// GRU(4) over two features, then Dense(1) sigmoid: a binary head.
+type Binary = Stack<Gru<2, 4>, Dense<4, 1>>;
+
+/// The binary classifier's blob with `classes` and last activation `act`,
+/// or the encoder's error.
+fn binary_blob(classes: &ClassLabels, act: Activation) -> Result<Vec<u8>, Error> {
+    let mut model = Box::new(Binary::new(Gru::zeroed(), Dense::zeroed()));
+    model.first.use_bias = true;
+    model.rest.use_bias = true;
+    model.rest.activation = act;
+    model.rest.b[0] = 0.25;
+    let specs: Vec<_> = (0..2).map(|i| model.spec(i).expect("two layers")).collect();
+    let mut params = Vec::new();
+    model.visit_params(&mut |s| params.extend_from_slice(s));
+    let meta = metadata();
+    let len = encoded_len_with_classes(&specs, Some(&meta), None, classes)?;
+    let mut out = vec![0; len];
+    encode_raw_with_classes(&specs, Some(&meta), None, classes, &params, &mut out)?;
+    Ok(out)
+}
+
+#[test]
+fn two_names_on_a_dense_1_sigmoid_head_are_a_binary_classifier() {
+    let classes = labels(&["Standing", "Walking"]);
+    let binary = binary_blob(&classes, Activation::Sigmoid).expect("encodes");
+    let checked = read_header(&binary).expect("reads");
+    let header = &checked.header;
+    assert_eq!(header.classes.as_ref(), Some(&classes));
+    assert!(classes.is_binary(header.layers.last()));
+    let mut back = Box::new(Binary::new(Gru::zeroed(), Dense::zeroed()));
+    assert_eq!(load_into(&mut *back, &binary), Ok(Some(metadata())));
+    assert_eq!(back.rest.b[0], 0.25);
+    // Not binary: a linear Dense(1), three names, a softmax classifier.
+    for (names, act) in [
+        (&["a", "b"][..], Activation::Linear),
+        (&["a", "b"][..], Activation::Softmax),
+        (&["a", "b", "c"][..], Activation::Sigmoid),
+        (&["a"][..], Activation::Sigmoid),
+    ] {
+        assert_eq!(
+            binary_blob(&labels(names), act),
+            Err(Error::BadClasses {
+                names: names.len(),
+                outputs: 1
+            }),
+            "{names:?} {act:?}"
+        );
+    }
+    let three = labels(&["a", "b", "c"]);
+    let softmax = blob(&three).expect("encodes");
+    assert!(!three.is_binary(read_header(&softmax).expect("reads").header.layers.last()));
+}
+
+/// (Source generation is host-only: feature `std`.)
+#[cfg(feature = "std")]
+#[test]
+fn generated_source_of_a_binary_head_names_the_positive_class() {
+    let blob =
+        binary_blob(&labels(&["Standing", "Walking"]), Activation::Sigmoid).expect("encodes");
+    let source = rnn_core::format::codegen::rust_source(&blob).expect("source");
+    assert!(
+        source.contains("probability of `CLASSES[1]`).\npub const CLASSES: [&str; 2] = [\"Standing\", \"Walking\"];"),
+        "{source}"
+    );
+    assert!(source.contains("rnn_core::Activation::Sigmoid"), "{source}");
+}

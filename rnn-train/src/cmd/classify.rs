@@ -1,13 +1,16 @@
 //! `rnn-train classify`: train a sequence classifier on labelled CSV data
 //! (one label per sequence), evaluate it on the held-out cases against the
 //! majority-class baseline, and write the weight file (its last layer Dense
-//! softmax, its class names in the header), the test predictions, the
-//! confusion matrix and the loss curve.
+//! softmax, or Dense(1) sigmoid for a binary classifier, its class names in
+//! the header), the test predictions, the confusion matrix and the loss
+//! curve.
 //!
 //! As Keras: `Dense(K)` on the last RNN output trained on the logits with
 //! `CategoricalCrossentropy(from_logits=True)`, then a softmax for
-//! inference; inputs standardized per feature on the training cases
-//! (scikit-learn `StandardScaler`).
+//! inference; or, with [`Head::Sigmoid`] for two classes, `Dense(1)`
+//! trained with `BinaryCrossentropy(from_logits=True)`, then a sigmoid
+//! (the probability of the second class). Inputs standardized per feature
+//! on the training cases (scikit-learn `StandardScaler`).
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -19,14 +22,15 @@ use rnn_core::format::{
 
 use super::MODEL_FILE;
 use crate::class_weight::ClassWeight;
-use crate::classes::{argmax, majority, softmax, Confusion};
+use crate::classes::{argmax, majority, Confusion};
 use crate::data::case_split::{split, CaseSplit};
 use crate::data::cases::{read, Grouping, LabelColumns, Labelled};
 use crate::data::scale::{self, FeatureScale};
 use crate::data::split::TestSize;
 use crate::error::{Result, TrainError};
 use crate::export::{check_output_dir, write_atomic};
-use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport, Loss};
+use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport};
+use crate::head::Head;
 use crate::import::{self, Model};
 use crate::nn::{Activation, Architecture, Network, RecurrentLayer};
 
@@ -40,15 +44,18 @@ pub struct ClassifyOptions {
     /// The stacked recurrent layers, input side first: each its own cell,
     /// hidden size and bias choice (as Keras stacks them).
     pub layers: Vec<RecurrentLayer>,
-    /// Hidden Dense layers before the softmax output (usually none).
+    /// Hidden Dense layers before the output head (usually none).
     pub dense: Vec<(usize, Activation)>,
+    /// The output head: softmax over every class, or a sigmoid for exactly
+    /// two (the second class positive).
+    pub head: Head,
     /// Test part without a split column: a fraction or count of sequences.
     pub test_size: TestSize,
     /// Fraction of the training sequences held out for validation (early
     /// stopping), per class.
     pub val_fraction: f64,
     /// Epochs, batch, Adam, clipping, patience, shuffling, seed; its loss
-    /// is replaced by cross-entropy.
+    /// is replaced by the head's ([`Head::loss`]).
     pub fit: FitConfig,
     /// Weights of the classes in the training loss (`None`: all 1).
     pub class_weight: Option<ClassWeight>,
@@ -110,7 +117,9 @@ pub struct Classified {
 /// and plots of an earlier run stay as they were.
 ///
 /// # Errors
-/// Those of [`crate::data::cases::read`] and [`split`]; a bad architecture
+/// Those of [`crate::data::cases::read`] and [`split`];
+/// [`TrainError::SigmoidHeadClasses`] for [`Head::Sigmoid`] on other than
+/// 2 classes; a bad architecture
 /// ([`TrainError::Network`]); [`TrainError::OutputDir`]; training errors
 /// ([`TrainError::Fit`], [`TrainError::Diverged`]); file errors while
 /// writing.
@@ -123,6 +132,8 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
     }
     check_output_dir(&opts.out_dir)?;
     let data = read(&opts.csv, &opts.columns)?;
+    let label = opts.columns.label.as_deref().unwrap_or_default();
+    opts.head.check(&opts.csv, label, &data.classes)?;
     let grouping = &opts.columns.grouping;
     let parts = split(
         &data,
@@ -143,7 +154,7 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
         None => vec![1.0; k],
     };
     let mut dense = opts.dense.clone();
-    dense.push((k, Activation::Linear));
+    dense.push((opts.head.units(k), Activation::Linear));
     let arch = Architecture {
         input_size: data.input_size,
         recurrent: opts.layers.clone(),
@@ -151,11 +162,13 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
     };
     let mut network = Network::new(&arch, opts.fit.seed)?;
     let cfg = FitConfig {
-        loss: Loss::CrossEntropy,
+        loss: opts.head.loss(),
         ..opts.fit.clone()
     };
-    let train = dataset(&data, &scales, &parts.train, &class_weights);
-    let val = (!parts.val.is_empty()).then(|| dataset(&data, &scales, &parts.val, &vec![1.0; k]));
+    let train = dataset(&data, &scales, &parts.train, &class_weights, opts.head);
+    let unweighted = vec![1.0; k];
+    let val = (!parts.val.is_empty())
+        .then(|| dataset(&data, &scales, &parts.val, &unweighted, opts.head));
     let mut net = network.cast::<f32>();
     let (report, _) = fit_from(
         &mut net,
@@ -178,7 +191,7 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
     let model_path = opts.out_dir.join(MODEL_FILE);
     // Score what will be written: the model as a device will run it.
     let exported = import::from_blob(&model_path, &blob)?;
-    let probabilities = predict(&exported, &data, &parts.test)?;
+    let probabilities = predict(&exported, opts.head, &data, &parts.test)?;
     let actual: Vec<usize> = parts
         .test
         .iter()
@@ -201,7 +214,8 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
         let loss = opts.out_dir.join("loss.png");
         let train_loss: Vec<f64> = report.history.iter().map(|e| e.train_loss).collect();
         let val_loss: Option<Vec<f64>> = report.history.iter().map(|e| e.val_loss).collect();
-        crate::plot::loss_curves(&loss, "cross-entropy", &train_loss, val_loss.as_deref())?;
+        let name = super::train::loss_name(cfg.loss);
+        crate::plot::loss_curves(&loss, name, &train_loss, val_loss.as_deref())?;
         (Some(confusion), Some(loss))
     } else {
         (None, None)
@@ -246,40 +260,47 @@ fn scaled(values: &[f64], scales: &[FeatureScale]) -> Vec<f64> {
         .collect()
 }
 
-/// The sequences `which` as a dataset with one-hot targets, each scaled by
-/// its class's weight: the cross-entropy against `w·onehot` is `w` times
-/// that against the one-hot target, and so is its gradient
-/// ([`Loss::CrossEntropy`] takes a target's mass into account).
+/// The sequences `which` as a dataset whose targets carry each sequence's
+/// class and its class's weight, as `head`'s loss reads them
+/// ([`Head::target`]).
 fn dataset(
     data: &Labelled,
     scales: &[FeatureScale],
     which: &[usize],
     class_weights: &[f64],
+    head: Head,
 ) -> Dataset {
-    let k = data.classes.len();
+    let units = head.units(data.classes.len());
     let mut inputs = Vec::new();
-    let mut targets = vec![0.0; which.len() * k];
-    for (row, &i) in which.iter().enumerate() {
+    let mut targets = vec![0.0; which.len() * units];
+    for (&i, row) in which.iter().zip(targets.chunks_mut(units)) {
         let s = &data.sequences[i];
         inputs.extend(scaled(&s.values, scales));
-        targets[row * k + s.label] = class_weights[s.label];
+        head.target(s.label, class_weights[s.label], row);
     }
     Dataset {
         inputs,
         targets,
         window: data.steps,
         input_size: data.input_size,
-        output_size: k,
+        output_size: units,
     }
 }
 
 /// The class probabilities of the sequences `which` under `model` (a
-/// classifier read back from its weight file, scaled by its metadata).
+/// classifier read back from its weight file, scaled by its metadata),
+/// whose network gives the logits of `head` (the file's, [`Model::head`]):
+/// per sequence, every class's probability ([`Head::probabilities`]).
 ///
 /// # Errors
 /// [`TrainError::NoMetadata`] for a file without the scaler;
 /// [`TrainError::Network`] for sequences that do not fit the network.
-pub fn predict(model: &Model, data: &Labelled, which: &[usize]) -> Result<Vec<Vec<f64>>> {
+pub fn predict(
+    model: &Model,
+    head: Head,
+    data: &Labelled,
+    which: &[usize],
+) -> Result<Vec<Vec<f64>>> {
     let scales: Vec<FeatureScale> = match &model.metadata {
         Some(m) => m.inputs.iter().copied().collect(),
         None => {
@@ -297,11 +318,11 @@ pub fn predict(model: &Model, data: &Labelled, which: &[usize]) -> Result<Vec<Ve
     }
     let logits = model.network.predict_batch(&windows, data.steps)?;
     let k = model.network.output_size();
-    Ok(logits.chunks(k).map(softmax).collect())
+    Ok(logits.chunks(k).map(|z| head.probabilities(z)).collect())
 }
 
-/// The weight file: layers with a softmax head, the scales, the contract
-/// (inputs, no targets) and the class names.
+/// The weight file: layers ending in the head's activation, the scales,
+/// the contract (inputs, no targets) and the class names.
 fn encode(
     opts: &ClassifyOptions,
     data: &Labelled,
@@ -319,7 +340,7 @@ fn encode(
     let name = |s: &str| ColumnName::try_from(s).map_err(|_| too_long(s));
     let mut specs: Vec<LayerSpec> = network.layer_specs();
     if let Some(LayerSpec::Dense { activation, .. }) = specs.last_mut() {
-        *activation = rnn_core::Activation::Softmax;
+        *activation = opts.head.activation();
     }
     let metadata = Metadata {
         scaler: ScalerKind::Standard,

@@ -66,7 +66,7 @@ pub fn run(path: &Path) -> Result<String> {
     });
     text.push('\n');
     text.push_str(&match (&contract, &classes) {
-        (_, Some(k)) => describe_classes(k, contract.as_ref()),
+        (_, Some(k)) => describe_classes(k, specs.last(), contract.as_ref()),
         (Some(c), None) => describe_contract(c),
         (None, None) => {
             "No data contract (weight format 1, or not written by rnn-train train).".to_string()

@@ -1,7 +1,9 @@
 //! `rnn-train predict` on a classifier (a weight file with class names,
 //! written by `rnn-train classify`): the class probabilities and the
 //! predicted label of every sequence of a CSV, read with the model's case
-//! (or window), input and label columns.
+//! (or window), input and label columns. A binary sigmoid head gives
+//! `p_<first class> = 1 − p`, `p_<second class> = p`, and predicts the
+//! second (positive) class when `p > 0.5`.
 
 use rnn_core::format::ClassLabels;
 
@@ -41,7 +43,7 @@ pub struct ClassPredictions {
 /// model does not know.
 pub fn run(opts: &PredictOptions) -> Result<Option<ClassPredictions>> {
     let model = import::load(&opts.model)?;
-    let Some(classes) = model.classes.clone() else {
+    let (Some(classes), Some(head)) = (model.classes.clone(), model.head) else {
         return Ok(None);
     };
     super::predict::check_output_is_new(opts)?;
@@ -87,7 +89,7 @@ pub fn run(opts: &PredictOptions) -> Result<Option<ClassPredictions>> {
     }
     data.classes = names.clone();
     let all: Vec<usize> = (0..data.sequences.len()).collect();
-    let probabilities = predict(&model, &data, &all)?;
+    let probabilities = predict(&model, head, &data, &all)?;
     write_predictions(&opts.output, &data, &all, &probabilities, labelled)?;
     let predicted: Vec<usize> = probabilities.iter().map(|p| argmax(p)).collect();
     let mut counts = vec![0; names.len()];

@@ -580,6 +580,7 @@ pub fn loss_name(loss: Loss) -> &'static str {
         Loss::Mae => "MAE (scaled)",
         Loss::Huber => "Huber (scaled)",
         Loss::CrossEntropy => "cross-entropy",
+        Loss::BinaryCrossEntropy => "binary cross-entropy",
     }
 }
 

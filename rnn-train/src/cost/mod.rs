@@ -156,6 +156,9 @@ struct ModelFile {
     /// The window and horizon stored with the model (its scaler
     /// metadata; a quantized model keeps its float model's).
     window: Option<(usize, usize)>,
+    /// Whether the file is a classifier (class names, softmax or binary
+    /// sigmoid head, no target scale).
+    classifier: bool,
 }
 
 fn read_model(path: &Path) -> Result<ModelFile> {
@@ -173,7 +176,7 @@ fn read_model(path: &Path) -> Result<ModelFile> {
     };
     // Each kind: the check the firmware's code generation makes, then the
     // layers' counts, shapes and preprocessing.
-    let (kind, layers, shapes, metadata) = match read_header(&blob) {
+    let (kind, layers, shapes, metadata, classifier) = match read_header(&blob) {
         Ok(checked) => {
             rnn_core::format::codegen::rust_source(&blob).map_err(weight_file)?;
             let specs = &checked.header.layers;
@@ -185,6 +188,7 @@ fn read_model(path: &Path) -> Result<ModelFile> {
                     .collect::<Option<Vec<_>>>(),
                 specs.iter().map(|s| s.shape()).collect::<Vec<_>>(),
                 checked.header.metadata,
+                checked.header.classes.is_some(),
             )
         }
         Err(rnn_core::Error::UnsupportedVersion { found, .. })
@@ -198,6 +202,7 @@ fn read_model(path: &Path) -> Result<ModelFile> {
                 specs.iter().map(counts::quantized_layer).collect(),
                 specs.iter().map(|s| s.shape()).collect(),
                 model.metadata().cloned(),
+                false,
             )
         }
         Err(e) => return Err(weight_file(e)),
@@ -207,6 +212,7 @@ fn read_model(path: &Path) -> Result<ModelFile> {
         layers: layers.ok_or_else(overflow)?,
         io: io(&shapes),
         window: metadata.map(|m| (m.window as usize, m.horizon as usize)),
+        classifier,
     })
 }
 
@@ -226,10 +232,20 @@ const TEMPLATE_FORECASTS: usize = 24;
 /// must fit the micro:bit's 16 KiB of RAM with the step's own stack.
 pub const TEMPLATE_MAX_WINDOW: usize = 2048;
 
+/// Why the firmware's model crate, which host timing and the template are
+/// built from, cannot take a classifier: it unscales the output with the
+/// model's target scale, which a classifier has none of.
+const CLASSIFIER_REFUSAL: &str = "the model is a classifier (class names, no target scale: a \
+     softmax or binary sigmoid head); the firmware's model crate the timing is built from \
+     forecasts one target (--target none gives the counts)";
+
 /// Why the deployment template cannot take `model`, if it cannot: it
 /// forecasts one sensor (one input, one output per timestep) with the
 /// model's stored scaler over the bundled series.
 fn template_refusal(model: &ModelFile, series_rows: usize) -> Option<String> {
+    if model.classifier {
+        return Some(CLASSIFIER_REFUSAL.into());
+    }
     let (inputs, outputs) = model.io;
     if inputs != 1 || outputs != 1 {
         return Some(format!(
@@ -335,11 +351,19 @@ pub fn run(path: &Path, targets: &Targets, install: bool) -> Result<CostReport> 
         }
     }
     if targets.contains(&Target::Host) {
-        if model.window.is_none() {
-            let reason = "the model file has no scaler metadata, which the firmware's model crate \
-                          the timing is built from needs (a weight file from rnn-train train, or \
-                          imported with --window, has it)"
-                .to_string();
+        let refusal = if model.classifier {
+            Some(CLASSIFIER_REFUSAL.to_string())
+        } else if model.window.is_none() {
+            Some(
+                "the model file has no scaler metadata, which the firmware's model crate \
+                 the timing is built from needs (a weight file from rnn-train train, or \
+                 imported with --window, has it)"
+                    .to_string(),
+            )
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
             if given {
                 return Err(TrainError::CostHost {
                     path: path.to_path_buf(),

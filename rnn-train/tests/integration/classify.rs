@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use crate::binary::run_binary as run;
 use crate::temp_dir::TempDir;
 
-fn bundled() -> PathBuf {
+pub(crate) fn bundled() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/basic_motions_activity.csv")
 }
 
 /// The number after `prefix` in `text`.
-fn number_after(text: &str, prefix: &str) -> f64 {
+pub(crate) fn number_after(text: &str, prefix: &str) -> f64 {
     let at = text
         .find(prefix)
         .unwrap_or_else(|| panic!("{prefix:?} in {text}"))
@@ -125,7 +125,7 @@ fn the_activity_classifier_beats_the_majority_class_by_far() {
 
 /// A long-format CSV of `cases` cases of `steps` rows, case `k` labelled
 /// `labels[k % labels.len()]`, its part `parts(k)`.
-fn long_csv(
+pub(crate) fn long_csv(
     cases: usize,
     steps: usize,
     labels: &[&str],
@@ -148,7 +148,7 @@ fn long_csv(
 
 /// Asserts that `classify` on `csv` fails naming every part of `expected`,
 /// and leaves the earlier model file alone.
-fn classify_fails(dir: &TempDir, csv: &str, extra: &[&str], expected: &[&str]) {
+pub(crate) fn classify_fails(dir: &TempDir, csv: &str, extra: &[&str], expected: &[&str]) {
     std::fs::create_dir_all(dir.0.join("out")).expect("out dir");
     let before = dir.file("out/model.rnnw", "an earlier model");
     let path = dir.file("data.csv", csv);
@@ -322,7 +322,7 @@ fn a_mixed_stack_without_recurrent_bias_classifies() {
 
 /// How many test sequences of `out/test_predictions.csv` under `dir` were
 /// predicted as `class`.
-fn predicted_as(dir: &Path, class: &str) -> usize {
+pub(crate) fn predicted_as(dir: &Path, class: &str) -> usize {
     let text = std::fs::read_to_string(dir.join("out/test_predictions.csv")).expect("predictions");
     text.lines()
         .skip(1)

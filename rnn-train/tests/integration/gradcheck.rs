@@ -393,6 +393,25 @@ fn lstm_cross_entropy() {
     gradcheck(&case, 11);
 }
 
+/// The binary classification loss (sigmoid cross-entropy on the logit of
+/// a Dense(1) head) through a GRU, with `classify --class-weight`'s
+/// weights: the targets are signed weights in (−1.5, 1.5) (a label by the
+/// sign, a Keras `class_weight` by the size), so the weight's factor in
+/// the loss and in its gradient are checked together.
+#[test]
+fn gru_weighted_binary_cross_entropy() {
+    let case = Case {
+        windows: 8,
+        ..single(
+            CellKind::Gru { reset_after: true },
+            Activation::Tanh,
+            &[(1, Activation::Linear)],
+            Loss::BinaryCrossEntropy,
+        )
+    };
+    gradcheck(&case, 12);
+}
+
 /// GRU (reset after) → LSTM → ReLU SimpleRNN, and GRU (reset before) →
 /// tanh SimpleRNN: each layer's gradient through the others' kinds.
 #[test]

@@ -5,6 +5,7 @@
 mod bad_input;
 mod binary;
 mod classify;
+mod classify_sigmoid;
 mod cost;
 mod data_contract;
 mod export_parity;
