@@ -54,7 +54,16 @@ impl std::fmt::Debug for ArchitectureFingerprint<'_> {
             .iter()
             .all(|l| l.use_bias && Some(l.cell) == first);
         let Some(cell) = first.filter(|_| uniform) else {
-            return arch.fmt(f);
+            // The derived `Debug` of the fields before `sequence_output`,
+            // which appears only when set (older checkpoints lack it).
+            let mut s = f.debug_struct("Architecture");
+            s.field("input_size", &arch.input_size)
+                .field("recurrent", &arch.recurrent)
+                .field("dense", &arch.dense);
+            if arch.sequence_output {
+                s.field("sequence_output", &true);
+            }
+            return s.finish();
         };
         // The old fields: the cell without its options' SimpleRNN
         // activation, which was a field of its own (tanh for LSTM and GRU).
@@ -66,8 +75,14 @@ impl std::fmt::Debug for ArchitectureFingerprint<'_> {
         write!(
             f,
             "Architecture {{ input_size: {:?}, cell: {cell}, rnn_activation: {rnn_activation:?}, \
-             rnn_units: {units:?}, dense: {:?} }}",
-            arch.input_size, arch.dense
+             rnn_units: {units:?}, dense: {:?}{} }}",
+            arch.input_size,
+            arch.dense,
+            if arch.sequence_output {
+                ", sequence_output: true"
+            } else {
+                ""
+            }
         )
     }
 }

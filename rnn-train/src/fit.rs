@@ -25,13 +25,15 @@ use crate::optim::{check_gradient, clip_global_norm, Adam, GradientFault};
 pub struct Dataset<T = f64> {
     /// Input windows, flattened.
     pub inputs: Vec<T>,
-    /// Targets, one row of `output_size` values per window.
+    /// Targets, one row of `output_size` values per window (timestep-major
+    /// `[T × O]` for a sequence-output network).
     pub targets: Vec<T>,
     /// Timesteps per window.
     pub window: usize,
     /// Features per timestep.
     pub input_size: usize,
-    /// Target values per window.
+    /// Target values per window ([`Network::outputs_per_window`]: `T · O`
+    /// for a sequence-output network).
     pub output_size: usize,
 }
 
@@ -77,8 +79,9 @@ impl<T: Real> Dataset<T> {
         if self.input_size != arch.input_size {
             return Err(mismatch("input size", arch.input_size, self.input_size));
         }
-        if self.output_size != net.output_size() {
-            return Err(mismatch("output size", net.output_size(), self.output_size));
+        let outputs = net.outputs_per_window(self.window);
+        if self.output_size != outputs {
+            return Err(mismatch("output size", outputs, self.output_size));
         }
         if self.window == 0 {
             return Err(mismatch("window", 1, 0));
@@ -628,7 +631,8 @@ pub fn evaluate<T: Real>(net: &Network<T>, data: &Dataset<T>, loss: Loss) -> f64
         };
         tape.load(&data.inputs, &data.targets, chunk);
         net.forward(tape);
-        let mean = loss.value(tape.output(), &tape.targets, data.output_size);
+        let per_column = tape.targets.len() / tape.cols;
+        let mean = loss.value(tape.output(), &tape.targets, per_column);
         sum += mean.into_f64() * chunk.len() as f64;
     }
     sum / n as f64

@@ -103,6 +103,7 @@ pub fn architecture(specs: &[LayerSpec]) -> std::result::Result<Architecture, St
         input_size: input_size.unwrap_or(0),
         recurrent,
         dense,
+        sequence_output: false,
     })
 }
 

@@ -159,6 +159,7 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
         input_size: data.input_size,
         recurrent: opts.layers.clone(),
         dense,
+        sequence_output: false,
     };
     let mut network = Network::new(&arch, opts.fit.seed)?;
     let cfg = FitConfig {

@@ -352,6 +352,7 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
         input_size: opts.inputs.len(),
         recurrent: opts.layers.clone(),
         dense,
+        sequence_output: false,
     };
     let network = Network::new_with_init(&arch, opts.fit.seed, opts.init)?;
     Ok(Prepared {

@@ -75,7 +75,9 @@ impl RecurrentLayer {
 
 /// Run-time architecture: RNN layers (all but the last return sequences, as
 /// Keras stacks them), each with its own cell and bias choice, then a Dense
-/// head on the last timestep's output. Dense layers always have a bias.
+/// head on the last timestep's output, or, with `sequence_output`, on every
+/// timestep's output (Keras `return_sequences=True` on the last recurrent
+/// layer into a `TimeDistributed(Dense)`). Dense layers always have a bias.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Architecture {
     /// Features per timestep `I`.
@@ -85,6 +87,10 @@ pub struct Architecture {
     /// Dense head layers `(units, activation)`; the last one's units are the
     /// output size. Empty means the output is the last hidden state.
     pub dense: Vec<(usize, Activation)>,
+    /// Sequence-to-sequence (many-to-many): the head runs at every
+    /// timestep, so a window of `T` timesteps gives `T · output_size`
+    /// values (timestep-major); `false` is many-to-one (the last timestep).
+    pub sequence_output: bool,
 }
 
 impl Architecture {
@@ -107,16 +113,28 @@ impl Architecture {
                 })
                 .collect(),
             dense,
+            sequence_output: false,
         }
     }
 
-    /// Values the network outputs per window: the last Dense layer's units
-    /// (the last RNN layer's units without a Dense head).
+    /// Values the network outputs per window (per timestep with
+    /// `sequence_output`): the last Dense layer's units (the last RNN
+    /// layer's units without a Dense head).
     pub fn output_size(&self) -> usize {
         match (self.dense.last(), self.recurrent.last()) {
             (Some(&(units, _)), _) => units,
             (None, Some(layer)) => layer.units,
             (None, None) => 0,
+        }
+    }
+
+    /// Values the network outputs per window of `steps` timesteps:
+    /// [`Architecture::output_size`], times `steps` with `sequence_output`.
+    pub fn outputs_per_window(&self, steps: usize) -> usize {
+        if self.sequence_output {
+            self.output_size() * steps
+        } else {
+            self.output_size()
         }
     }
 

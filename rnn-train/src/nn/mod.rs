@@ -83,6 +83,11 @@ pub enum NetworkError {
          loss); rnn-core runs softmax models"
     )]
     Softmax,
+    /// [`Network::gradients`] on a sequence-output network: its lengths do
+    /// not tell windows from timesteps ([`Network::sequence_gradients`]
+    /// takes the timesteps).
+    #[error("a sequence-output network needs the timesteps per window (sequence_gradients)")]
+    StepsNeeded,
     /// The parameters do not fit in memory.
     #[error("cannot allocate {bytes} bytes for the {parameters} parameters")]
     OutOfMemory {
@@ -275,9 +280,16 @@ impl<T: Real> Network<T> {
         self.params.len()
     }
 
-    /// Values output per window (see [`Architecture::output_size`]).
+    /// Values output per window, or per timestep for a sequence-output
+    /// network (see [`Architecture::output_size`]).
     pub fn output_size(&self) -> usize {
         self.arch.output_size()
+    }
+
+    /// Values output per window of `steps` timesteps (see
+    /// [`Architecture::outputs_per_window`]).
+    pub fn outputs_per_window(&self, steps: usize) -> usize {
+        self.arch.outputs_per_window(steps)
     }
 
     /// All parameters, layer by layer. Within a recurrent layer: `W`
@@ -298,7 +310,8 @@ impl<T: Real> Network<T> {
     ///
     /// # Shapes
     /// `window`: `[T × I]` flattened row-major (timestep-major), `T ≥ 1`;
-    /// returns `[O]`.
+    /// returns `[O]`, or `[T × O]` (timestep-major) for a sequence-output
+    /// network.
     ///
     /// # Errors
     /// [`NetworkError::InputLength`] when `window.len()` is not a positive
@@ -306,9 +319,13 @@ impl<T: Real> Network<T> {
     pub fn predict(&self, window: &[T]) -> Result<Vec<T>, NetworkError> {
         let steps = self.steps_of(window.len(), 1)?;
         let mut tape = Tape::new(self, steps, 1);
-        tape.load(window, &vec![T::zero(); self.output_size()], &[0]);
+        tape.load(
+            window,
+            &vec![T::zero(); self.outputs_per_window(steps)],
+            &[0],
+        );
         self.forward(&mut tape);
-        Ok(tape.output().to_vec())
+        Ok(tape.output_by_window())
     }
 
     /// Forward pass over many windows at once (batched, much faster than
@@ -316,7 +333,8 @@ impl<T: Real> Network<T> {
     ///
     /// # Shapes
     /// `windows`: `[n × steps × I]` row-major, `n, steps ≥ 1`; returns
-    /// `[n × O]` row-major.
+    /// `[n × O]` row-major, or `[n × steps × O]` for a sequence-output
+    /// network.
     ///
     /// # Errors
     /// [`NetworkError::InputLength`] when `steps` is 0 or `windows.len()` is
@@ -330,7 +348,7 @@ impl<T: Real> Network<T> {
             });
         }
         let n = windows.len() / per_window;
-        let o = self.output_size();
+        let o = self.outputs_per_window(steps);
         let mut out = Vec::with_capacity(n * o);
         let indices: Vec<usize> = (0..n).collect();
         let no_targets = vec![T::zero(); n * o];
@@ -342,7 +360,7 @@ impl<T: Real> Network<T> {
             };
             tape.load(windows, &no_targets, chunk);
             self.forward(tape);
-            out.extend_from_slice(tape.output());
+            out.extend_from_slice(&tape.output_by_window());
         }
         Ok(out)
     }
@@ -352,17 +370,23 @@ impl<T: Real> Network<T> {
     ///
     /// # Shapes
     /// `inputs`: `[n × T × I]` row-major; `targets`: `[n × O]`; `n, T ≥ 1`.
+    /// For a sequence-output network, where `n` and `T` cannot be told
+    /// apart from the lengths, use [`Network::sequence_gradients`].
     ///
     /// # Errors
     /// [`NetworkError::TargetLength`] when `targets.len()` is not a positive
     /// multiple of the output size; [`NetworkError::InputLength`] when
-    /// `inputs.len()` is not a positive multiple of `n · I`.
+    /// `inputs.len()` is not a positive multiple of `n · I`;
+    /// [`NetworkError::StepsNeeded`] for a sequence-output network.
     pub fn gradients(
         &self,
         inputs: &[T],
         targets: &[T],
         loss: Loss,
     ) -> Result<Gradients<T>, NetworkError> {
+        if self.arch.sequence_output {
+            return Err(NetworkError::StepsNeeded);
+        }
         let o = self.output_size();
         if targets.is_empty() || !targets.len().is_multiple_of(o) {
             return Err(NetworkError::TargetLength {
@@ -372,6 +396,57 @@ impl<T: Real> Network<T> {
         }
         let n = targets.len() / o;
         let steps = self.steps_of(inputs.len(), n)?;
+        self.gradients_over(inputs, targets, n, steps, loss)
+    }
+
+    /// [`Network::gradients`] over windows of `steps` timesteps, for any
+    /// network; for a sequence-output one the loss is the mean over all
+    /// `n · T · O` values (Keras `sum_over_batch_size` of a per-timestep
+    /// output).
+    ///
+    /// # Shapes
+    /// `inputs`: `[n × steps × I]` row-major; `targets`: `[n × O]`, or
+    /// `[n × steps × O]` for a sequence-output network; `n, steps ≥ 1`.
+    ///
+    /// # Errors
+    /// [`NetworkError::InputLength`] when `steps` is 0 or `inputs.len()` is
+    /// not a positive multiple of `steps · I`;
+    /// [`NetworkError::TargetLength`] when `targets` do not hold
+    /// [`Network::outputs_per_window`] values per input window.
+    pub fn sequence_gradients(
+        &self,
+        inputs: &[T],
+        targets: &[T],
+        steps: usize,
+        loss: Loss,
+    ) -> Result<Gradients<T>, NetworkError> {
+        let per_window = steps * self.arch.input_size;
+        if per_window == 0 || inputs.is_empty() || !inputs.len().is_multiple_of(per_window) {
+            return Err(NetworkError::InputLength {
+                multiple_of: per_window,
+                found: inputs.len(),
+            });
+        }
+        let n = inputs.len() / per_window;
+        let expected = n * self.outputs_per_window(steps);
+        if targets.len() != expected {
+            return Err(NetworkError::TargetLength {
+                expected,
+                found: targets.len(),
+            });
+        }
+        self.gradients_over(inputs, targets, n, steps, loss)
+    }
+
+    /// The gradients of `n` windows of `steps` timesteps (lengths checked).
+    fn gradients_over(
+        &self,
+        inputs: &[T],
+        targets: &[T],
+        n: usize,
+        steps: usize,
+        loss: Loss,
+    ) -> Result<Gradients<T>, NetworkError> {
         let mut tape = Tape::new(self, steps, n);
         let indices: Vec<usize> = (0..n).collect();
         tape.load(inputs, targets, &indices);

@@ -56,7 +56,7 @@ fn loss_of(net: &Network, inputs: &[f64], targets: &[f64], case: &Case) -> f64 {
         targets: targets.to_vec(),
         window: case.steps,
         input_size: case.arch.input_size,
-        output_size: net.output_size(),
+        output_size: net.outputs_per_window(case.steps),
     };
     evaluate(net, &data, case.loss)
 }
@@ -75,10 +75,12 @@ fn gradcheck(case: &Case, seed: u64) -> usize {
     }
     let n_in = case.windows * case.steps * case.arch.input_size;
     let inputs: Vec<f64> = (0..n_in).map(|_| rng.random_range(-1.0..1.0)).collect();
-    let targets: Vec<f64> = (0..case.windows * net.output_size())
+    let targets: Vec<f64> = (0..case.windows * net.outputs_per_window(case.steps))
         .map(|_| rng.random_range(-1.5..1.5))
         .collect();
-    let grads = net.gradients(&inputs, &targets, case.loss).unwrap();
+    let grads = net
+        .sequence_gradients(&inputs, &targets, case.steps, case.loss)
+        .unwrap();
     let base = loss_of(&net, &inputs, &targets, case);
     assert!(
         (grads.loss - base).abs() < 1e-12,
@@ -444,6 +446,65 @@ fn mixed_stacks() {
         };
         gradcheck(&case, 60 + k as u64);
     }
+}
+
+/// Sequence-to-sequence: a stacked recurrent pair (mixed, then uniform)
+/// with a two-layer Dense head applied at every timestep (Keras
+/// `return_sequences=True` into `TimeDistributed(Dense)`); the loss is the
+/// mean over every window, timestep and output, and the backward pass
+/// seeds every timestep of the top layer.
+#[test]
+fn sequence_to_sequence() {
+    let mut a = arch(
+        CellKind::Gru { reset_after: true },
+        Activation::Tanh,
+        2,
+        &[4, 3],
+        &[(3, Activation::Tanh), (2, Activation::Linear)],
+    );
+    a.recurrent[1].cell = CellKind::Lstm;
+    let mut b = arch(SIMPLE_RNN, Activation::Tanh, 3, &[3, 4], LINEAR_HEAD);
+    b.recurrent[0].cell = CellKind::Gru { reset_after: false };
+    for (k, (mut arch, loss)) in [(a, Loss::Mse), (b, Loss::Huber)].into_iter().enumerate() {
+        arch.sequence_output = true;
+        let case = Case {
+            arch,
+            steps: 5,
+            windows: 3,
+            loss,
+        };
+        let checked = gradcheck(&case, 90 + k as u64);
+        assert!(checked > 100, "{checked} values checked");
+    }
+}
+
+/// `gradients` cannot tell windows from timesteps of a sequence-output
+/// network and says so; `sequence_gradients` gives the same as
+/// `gradients` for a many-to-one one.
+#[test]
+fn sequence_output_needs_the_steps() {
+    let mut a = arch(CellKind::Lstm, Activation::Tanh, 2, &[3], LINEAR_HEAD);
+    let net = Network::new(&a, 3).unwrap();
+    let inputs: Vec<f64> = (0..2 * 4 * 2).map(|k| (k as f64 * 0.3).sin()).collect();
+    let targets = [0.2, -0.1, 0.3, 0.0];
+    let one = net.gradients(&inputs, &targets, Loss::Mse).unwrap();
+    let two = net
+        .sequence_gradients(&inputs, &targets, 4, Loss::Mse)
+        .unwrap();
+    assert_eq!(one, two);
+    a.sequence_output = true;
+    let seq = Network::new(&a, 3).unwrap();
+    assert_eq!(
+        seq.gradients(&inputs, &[0.0; 16], Loss::Mse).unwrap_err(),
+        rnn_train::nn::NetworkError::StepsNeeded
+    );
+    assert!(matches!(
+        seq.sequence_gradients(&inputs, &[0.0; 15], 4, Loss::Mse),
+        Err(rnn_train::nn::NetworkError::TargetLength {
+            expected: 16,
+            found: 15
+        })
+    ));
 }
 
 /// A mixed stack with every recurrent layer without bias (Keras

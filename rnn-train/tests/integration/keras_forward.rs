@@ -1,6 +1,7 @@
 //! The training network's forward pass against Keras 3.15 golden outputs
 //! (`testdata/golden/keras`, JAX backend): every case this network can
-//! express (Keras `return_sequences=False` on the last RNN layer, zero
+//! express (Keras `return_sequences=False` on the last RNN layer, or
+//! `True` into a `TimeDistributed(Dense)` for sequence output; zero
 //! initial state, forward direction; stacks of mixed kinds; layers with
 //! and without bias), including the saturation cases and 200-timestep
 //! sequences, within `atol = 1e-5` (the golden
@@ -54,9 +55,19 @@ fn keras_network(case: &Value) -> Network {
         input_size: shape[2] as usize,
         recurrent: Vec::new(),
         dense: Vec::new(),
+        sequence_output: false,
     };
     for layer in case["layers"].as_array().unwrap() {
         let units = layer["units"].as_u64().unwrap() as usize;
+        if layer["type"] == "TimeDistributed" {
+            let inner = &layer["layer"];
+            assert_eq!(inner["type"], "Dense", "TimeDistributed of a Dense");
+            assert!(inner["use_bias"].as_bool().unwrap(), "Dense without bias");
+            let act = activation(inner["activation"].as_str().unwrap());
+            arch.dense.push((units, act));
+            arch.sequence_output = true;
+            continue;
+        }
         let act = activation(layer["activation"].as_str().unwrap());
         let cell = match layer["type"].as_str().unwrap() {
             "Dense" => {
@@ -175,6 +186,17 @@ fn mixed_stacks() {
             .collect();
         assert_eq!(built, cells, "{name}");
     }
+}
+
+/// Keras `GRU(8, return_sequences=True)` into `TimeDistributed(Dense(2))`:
+/// the sequence-output network gives Keras's output at every one of the 20
+/// timesteps of both windows (`[2 × 20 × 2]`, within 1e-5 each).
+#[test]
+fn sequence_to_sequence_time_distributed_dense() {
+    let (net, _, worst) = check("seq2seq_gru8_timedistributed_dense2_f3_t20_b2.json");
+    assert!(net.architecture().sequence_output);
+    assert_eq!(net.outputs_per_window(20), 40);
+    assert!(worst <= ATOL);
 }
 
 /// Keras `LSTM(8, use_bias=False)`: no bias weights (the parameter count
