@@ -7,9 +7,9 @@
 //! bit-identical parameters.
 
 use rnn_core::format::{
-    self, encode, encode_raw_with_classes, encode_raw_with_contract, encoded_len_with_classes,
-    encoded_len_with_contract, load_into, read_header,
-    FORMAT_VERSION,
+    self, encode, encode_raw_sequence, encode_raw_with_classes, encode_raw_with_contract,
+    encoded_len_sequence, encoded_len_with_classes, encoded_len_with_contract, load_into,
+    read_header, FORMAT_VERSION, SEQUENCE_FORMAT_VERSION,
 };
 use rnn_core::{Dense, Error, Gru, Layer, Lstm, SimpleRnn, Stack};
 
@@ -28,7 +28,7 @@ pub const MAX_LEN: usize = 8192;
 
 /// `read_header` on arbitrary bytes: never panics, accepts only metadata
 /// whose scales are finite and non-zero and whose shifts are finite
-/// (`docs/weight-format.md`), and whatever it accepts re-encodes (with `encode_raw_with_contract`) to a blob that reads back as the same
+/// (`docs/weight-format.md`), and whatever it accepts re-encodes (with `encode_raw_with_contract`, or `encode_raw_sequence` for a sequence-output model) to a blob that reads back as the same
 /// header and the same parameter bytes. Encoding that blob again gives the
 /// same bytes (the encoder's output is a fixed point).
 pub fn check_header(data: &[u8]) {
@@ -51,11 +51,13 @@ pub fn check_header(data: &[u8]) {
     let contract = header.contract.as_ref();
     let layers = &header.layers;
     let len = match &header.classes {
+        _ if header.sequence_output => encoded_len_sequence(layers, meta, contract),
         Some(c) => encoded_len_with_classes(layers, meta, contract, c),
         None => encoded_len_with_contract(layers, meta, contract),
     }
     .expect("accepted header has an encoded length");
     let encode = |out: &mut [u8]| match &header.classes {
+        _ if header.sequence_output => encode_raw_sequence(layers, meta, contract, &params, out),
         Some(c) => encode_raw_with_classes(layers, meta, contract, c, &params, out),
         None => encode_raw_with_contract(layers, meta, contract, &params, out),
     };
@@ -65,7 +67,11 @@ pub fn check_header(data: &[u8]) {
     let again = read_header(&out).expect("re-encoded blob reads back");
     // Older versions are read as the current one and written as it.
     let mut want = header.clone();
-    want.version = FORMAT_VERSION;
+    want.version = if header.sequence_output {
+        SEQUENCE_FORMAT_VERSION
+    } else {
+        FORMAT_VERSION
+    };
     assert_eq!(again.header, want, "header survives the round trip");
     assert_eq!(again.params, checked.params, "parameter bytes survive");
     let mut twice = vec![0u8; len];

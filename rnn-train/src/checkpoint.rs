@@ -357,9 +357,18 @@ mod tests {
         });
         let mut no_bias = lstm.clone();
         no_bias.recurrent[0].use_bias = false;
-        for other in [mixed, no_bias] {
-            assert_eq!(show(&other), format!("{other:?}"));
+        for other in [mixed.clone(), no_bias] {
+            // The derived `Debug` before `sequence_output` existed.
+            let old = format!("{other:?}").replace(", sequence_output: false", "");
+            assert_eq!(show(&other), old);
             assert_ne!(show(&other), show(&lstm));
+        }
+        // A sequence-to-sequence stack never matches its many-to-one twin.
+        for mut arch in [lstm.clone(), mixed] {
+            let before = show(&arch);
+            arch.sequence_output = true;
+            assert!(show(&arch).ends_with(", sequence_output: true }"));
+            assert_ne!(show(&arch), before);
         }
     }
 

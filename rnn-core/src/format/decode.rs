@@ -1,9 +1,10 @@
 //! Reading weight blobs: every check happens before any weight is written.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::spec::{
-    DataContract, Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS, OLDEST_VERSION,
+    ClassLabels, DataContract, Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS,
+    OLDEST_VERSION, SEQUENCE_FORMAT_VERSION,
 };
 use super::{CHECKSUM_BYTES, CRC, PARAM_BYTES};
 use crate::error::Error;
@@ -53,6 +54,7 @@ impl From<HeaderV1> for Header {
             metadata: h.metadata,
             contract: None,
             classes: None,
+            sequence_output: false,
             param_count: h.param_count,
         }
     }
@@ -78,6 +80,49 @@ impl From<HeaderV2> for Header {
             metadata: h.metadata,
             contract: h.contract,
             classes: None,
+            sequence_output: false,
+            param_count: h.param_count,
+        }
+    }
+}
+
+/// The version-4 header: version 5 without `sequence_output` (also what
+/// the encoder writes for every model but a sequence-output one).
+#[derive(Serialize, Deserialize)]
+pub(super) struct HeaderV4 {
+    pub magic: [u8; 4],
+    pub version: u16,
+    pub layers: heapless::Vec<LayerSpec, MAX_LAYERS>,
+    pub metadata: Option<Metadata>,
+    pub contract: Option<DataContract>,
+    pub classes: Option<ClassLabels>,
+    pub param_count: u32,
+}
+
+impl From<HeaderV4> for Header {
+    fn from(h: HeaderV4) -> Header {
+        Header {
+            magic: h.magic,
+            version: h.version,
+            layers: h.layers,
+            metadata: h.metadata,
+            contract: h.contract,
+            classes: h.classes,
+            sequence_output: false,
+            param_count: h.param_count,
+        }
+    }
+}
+
+impl From<&Header> for HeaderV4 {
+    fn from(h: &Header) -> HeaderV4 {
+        HeaderV4 {
+            magic: h.magic,
+            version: h.version,
+            layers: h.layers.clone(),
+            metadata: h.metadata.clone(),
+            contract: h.contract.clone(),
+            classes: h.classes.clone(),
             param_count: h.param_count,
         }
     }
@@ -88,15 +133,16 @@ fn take_header(blob: &[u8], version: u16) -> Result<(Header, &[u8]), Error> {
     let decoded = match version {
         1 => postcard::take_from_bytes::<HeaderV1>(blob).map(|(h, rest)| (h.into(), rest)),
         2 => postcard::take_from_bytes::<HeaderV2>(blob).map(|(h, rest)| (h.into(), rest)),
+        4 => postcard::take_from_bytes::<HeaderV4>(blob).map(|(h, rest)| (h.into(), rest)),
         _ => postcard::take_from_bytes::<Header>(blob),
     };
     decoded.map_err(|e| decode_error(e, blob.len()))
 }
 
-/// Whether the float loader reads `version`: 1, 2 and 4 (3 is the
+/// Whether the float loader reads `version`: 1, 2, 4 and 5 (3 is the
 /// quantized format).
 fn readable(version: u16) -> bool {
-    (OLDEST_VERSION..=FORMAT_VERSION).contains(&version)
+    (OLDEST_VERSION..=SEQUENCE_FORMAT_VERSION).contains(&version)
         && version != crate::quant::format::QUANTIZED_FORMAT_VERSION
 }
 
@@ -124,7 +170,8 @@ fn decode_error(e: postcard::Error, available: usize) -> Error {
 /// Verifies a blob's magic, version, header, lengths, CRC-32, metadata
 /// scales and data-contract split, in that order, and returns the header with the parameter bytes.
 /// Version-1 blobs (no data contract) are read with `contract: None`,
-/// version-1 and version-2 blobs with `classes: None`.
+/// version-1 and version-2 blobs with `classes: None`, every version but
+/// [`SEQUENCE_FORMAT_VERSION`] with `sequence_output: false`.
 ///
 /// # Errors
 /// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::Truncated`],
@@ -132,6 +179,8 @@ fn decode_error(e: postcard::Error, available: usize) -> Error {
 /// [`Error::Checksum`]; [`Error::BadFeatureScale`] when the metadata has a
 /// scale of 0 or a non-finite scale or shift; [`Error::BadSplit`] when the
 /// data contract's split fractions are out of range or NaN;
+/// [`Error::Decode`] also for a [`SEQUENCE_FORMAT_VERSION`] header without
+/// `sequence_output` or with class names;
 /// [`Error::BadClasses`] when class names are not one distinct name per
 /// output (at least 2), nor 2 names on a Dense(1) sigmoid head. Never panics, whatever the
 /// bytes (fuzzed: `fuzz/README.md`).
@@ -156,6 +205,11 @@ pub fn read_header(blob: &[u8]) -> Result<Checked<'_>, Error> {
         });
     }
     let (header, rest) = take_header(blob, prelude.version)?;
+    // A version-5 file is a sequence-output regressor, nothing else.
+    let sequence_file = header.version == SEQUENCE_FORMAT_VERSION;
+    if sequence_file && (!header.sequence_output || header.classes.is_some()) {
+        return Err(Error::Decode);
+    }
     if !contract_fits(&header) {
         return Err(Error::Decode);
     }

@@ -1,7 +1,9 @@
 //! Writing weight blobs, from a compile-time model or from flat parameters.
 
+use super::decode::HeaderV4;
 use super::spec::{
     ClassLabels, DataContract, Header, LayerSpec, Metadata, FORMAT_VERSION, MAGIC, MAX_LAYERS,
+    SEQUENCE_FORMAT_VERSION,
 };
 use super::{CHECKSUM_BYTES, CRC, PARAM_BYTES};
 use crate::error::Error;
@@ -12,13 +14,14 @@ use crate::layer::Layer;
 /// under 3 KiB).
 pub const MAX_HEADER_BYTES: usize = 4096;
 
-/// What a header holds beside its layers: preprocessing, data contract and
-/// class names.
+/// What a header holds beside its layers: preprocessing, data contract,
+/// class names and whether the model is sequence-to-sequence.
 #[derive(Clone, Copy, Default)]
 struct Annotations<'a> {
     metadata: Option<&'a Metadata>,
     contract: Option<&'a DataContract>,
     classes: Option<&'a ClassLabels>,
+    sequence_output: bool,
 }
 
 fn header_for(specs: &[LayerSpec], notes: Annotations<'_>) -> Result<Header, Error> {
@@ -26,6 +29,7 @@ fn header_for(specs: &[LayerSpec], notes: Annotations<'_>) -> Result<Header, Err
         metadata,
         contract,
         classes,
+        sequence_output,
     } = notes;
     if let Some(metadata) = metadata {
         metadata.check_scales()?;
@@ -49,19 +53,29 @@ fn header_for(specs: &[LayerSpec], notes: Annotations<'_>) -> Result<Header, Err
     }
     Ok(Header {
         magic: MAGIC,
-        version: FORMAT_VERSION,
+        version: if sequence_output {
+            SEQUENCE_FORMAT_VERSION
+        } else {
+            FORMAT_VERSION
+        },
         layers,
         metadata: metadata.cloned(),
         contract: contract.cloned(),
         classes: classes.cloned(),
+        sequence_output,
         param_count: u32::try_from(count).map_err(|_| Error::Decode)?,
     })
 }
 
 /// The encoded header's length in bytes, counted without a buffer.
 fn header_len(header: &Header) -> Result<usize, Error> {
-    let n = postcard::serialize_with_flavor(header, postcard::ser_flavors::Size::default())
-        .map_err(|_| Error::Decode)?;
+    let size = postcard::ser_flavors::Size::default();
+    let n = if header.sequence_output {
+        postcard::serialize_with_flavor(header, size)
+    } else {
+        postcard::serialize_with_flavor(&HeaderV4::from(header), size)
+    }
+    .map_err(|_| Error::Decode)?;
     if n > MAX_HEADER_BYTES {
         return Err(Error::BufferTooSmall {
             needed: n,
@@ -98,6 +112,7 @@ pub fn encoded_len_with_contract(
         metadata,
         contract,
         classes: None,
+        sequence_output: false,
     };
     annotated_len(specs, notes)
 }
@@ -117,6 +132,26 @@ pub fn encoded_len_with_classes(
         metadata,
         contract,
         classes: Some(classes),
+        sequence_output: false,
+    };
+    annotated_len(specs, notes)
+}
+
+/// Exact size in bytes of the blob of a sequence-output model
+/// ([`encode_raw_sequence`]).
+///
+/// # Errors
+/// Those of [`encoded_len_with_contract`].
+pub fn encoded_len_sequence(
+    specs: &[LayerSpec],
+    metadata: Option<&Metadata>,
+    contract: Option<&DataContract>,
+) -> Result<usize, Error> {
+    let notes = Annotations {
+        metadata,
+        contract,
+        classes: None,
+        sequence_output: true,
     };
     annotated_len(specs, notes)
 }
@@ -154,7 +189,12 @@ fn write(header: &Header, visit: ParamVisitor<'_>, out: &mut [u8]) -> Result<usi
         });
     };
     let (header_out, rest) = out.split_at_mut(hlen);
-    postcard::to_slice(header, header_out).map_err(|_| Error::Decode)?;
+    if header.sequence_output {
+        postcard::to_slice(header, header_out).map(|_| ())
+    } else {
+        postcard::to_slice(&HeaderV4::from(header), header_out).map(|_| ())
+    }
+    .map_err(|_| Error::Decode)?;
     let params = &mut rest[..end - hlen];
     let mut written = 0usize;
     let mut chunks = params.chunks_exact_mut(PARAM_BYTES);
@@ -243,6 +283,7 @@ pub fn encode_raw_with_contract(
         metadata,
         contract,
         classes: None,
+        sequence_output: false,
     };
     write_raw(specs, notes, params, out)
 }
@@ -268,6 +309,31 @@ pub fn encode_raw_with_classes(
         metadata,
         contract,
         classes: Some(classes),
+        sequence_output: false,
+    };
+    write_raw(specs, notes, params, out)
+}
+
+/// [`encode_raw_with_contract`] for a sequence-to-sequence model (an
+/// output at every timestep, Keras `return_sequences=True` into a
+/// `TimeDistributed` Dense): a [`SEQUENCE_FORMAT_VERSION`] file with
+/// [`Header::sequence_output`] set. The layers and parameters are those of
+/// any stack; only the meaning of the outputs differs.
+///
+/// # Errors
+/// Those of [`encode_raw_with_contract`].
+pub fn encode_raw_sequence(
+    specs: &[LayerSpec],
+    metadata: Option<&Metadata>,
+    contract: Option<&DataContract>,
+    params: &[f32],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let notes = Annotations {
+        metadata,
+        contract,
+        classes: None,
+        sequence_output: true,
     };
     write_raw(specs, notes, params, out)
 }

@@ -15,13 +15,14 @@ pub mod spec;
 
 pub use decode::{load_into, read_header, Checked};
 pub use encode::{
-    encode, encode_raw, encode_raw_with_classes, encode_raw_with_contract, encoded_len,
-    encoded_len_with_classes, encoded_len_with_contract, MAX_HEADER_BYTES,
+    encode, encode_raw, encode_raw_sequence, encode_raw_with_classes, encode_raw_with_contract,
+    encoded_len, encoded_len_sequence, encoded_len_with_classes, encoded_len_with_contract,
+    MAX_HEADER_BYTES,
 };
 pub use spec::{
     ClassLabels, ColumnName, DataContract, FeatureScale, Header, LayerKind, LayerShape, LayerSpec,
     Metadata, ScalerKind, SplitRecord, TestSplit, FORMAT_VERSION, MAGIC, MAX_FEATURES, MAX_LAYERS,
-    MAX_NAME_BYTES, OLDEST_VERSION,
+    MAX_NAME_BYTES, OLDEST_VERSION, SEQUENCE_FORMAT_VERSION,
 };
 
 /// The checksum used at the end of a blob: CRC-32/ISO-HDLC (the zlib/PNG CRC).

@@ -10,11 +10,18 @@ use crate::error::Error;
 
 /// File magic: the first four bytes of every weight file.
 pub const MAGIC: [u8; 4] = *b"RNNW";
-/// The format version this crate writes (4: version 2 with
-/// [`Header::classes`]). Readers also accept version 2 (no class labels)
-/// and version 1 (no data contract either); version 3 is the quantized
+/// The format version this crate writes for every model but a
+/// sequence-output one (4: version 2 with [`Header::classes`]). Readers
+/// also accept version 2 (no class labels), version 1 (no data contract
+/// either) and [`SEQUENCE_FORMAT_VERSION`]; version 3 is the quantized
 /// format (`rnn_core::quant::format`), which this loader refuses.
 pub const FORMAT_VERSION: u16 = 4;
+/// The format version of a sequence-output (sequence-to-sequence) model:
+/// version 4 with [`Header::sequence_output`] after `classes`. Written only
+/// for such models, so every other file stays a version-4 file, byte for
+/// byte; a reader older than it refuses such a file as
+/// [`crate::Error::UnsupportedVersion`] instead of misreading it.
+pub const SEQUENCE_FORMAT_VERSION: u16 = 5;
 /// Oldest format version readers accept.
 pub const OLDEST_VERSION: u16 = 1;
 /// Most layers a weight file may describe.
@@ -391,8 +398,10 @@ impl Metadata {
 pub struct Header {
     /// Always [`MAGIC`].
     pub magic: [u8; 4],
-    /// [`FORMAT_VERSION`] for files this crate writes; 1 or 2 for older
-    /// files (read with `classes: None`, and version 1 with `contract: None`).
+    /// [`FORMAT_VERSION`] for files this crate writes
+    /// ([`SEQUENCE_FORMAT_VERSION`] with `sequence_output`); 1 or 2 for
+    /// older files (read with `classes: None`, and version 1 with
+    /// `contract: None`).
     pub version: u16,
     /// The layers, first to last.
     pub layers: Vec<LayerSpec, MAX_LAYERS>,
@@ -405,6 +414,14 @@ pub struct Header {
     /// The class names of a classifier, if the file holds one; always
     /// `None` in version-1 and version-2 files.
     pub classes: Option<ClassLabels>,
+    /// A sequence-to-sequence model (Keras `return_sequences=True` on the
+    /// last recurrent layer into a `TimeDistributed` Dense head): the
+    /// layers are stepped as usual and the output at every timestep is a
+    /// prediction (the target `metadata.horizon` rows after that input
+    /// row; 0 = the same row), not only after `metadata.window` steps.
+    /// Stored only in [`SEQUENCE_FORMAT_VERSION`] files, where it is
+    /// `true`; `false` for every other version.
+    pub sequence_output: bool,
     /// Number of f32 parameters that follow the header; equals the sum of
     /// [`LayerSpec::param_count`].
     pub param_count: u32,

@@ -9,5 +9,6 @@ mod quant_accuracy;
 mod quant_activation;
 mod quant_format;
 mod quant_kernels;
+mod sequence_output;
 mod streaming_prop;
 mod weights;

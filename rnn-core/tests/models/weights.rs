@@ -212,18 +212,19 @@ fn wrong_magic_and_version_are_named() {
     // A well-formed version-2 header.
     let header = Header {
         magic: MAGIC,
-        version: FORMAT_VERSION + 1,
+        version: rnn_core::format::SEQUENCE_FORMAT_VERSION + 1,
         layers: heapless::Vec::new(),
         metadata: None,
         contract: None,
         classes: None,
+        sequence_output: false,
         param_count: 0,
     };
     let bytes = postcard::to_allocvec(&header).unwrap();
     assert_eq!(
         read_header(&bytes).unwrap_err(),
         Error::UnsupportedVersion {
-            found: FORMAT_VERSION + 1,
+            found: rnn_core::format::SEQUENCE_FORMAT_VERSION + 1,
             supported: FORMAT_VERSION
         }
     );
@@ -309,6 +310,7 @@ fn blob_from_spec(meta: Metadata, contract: Option<DataContract>) -> Vec<u8> {
         metadata: Some(meta),
         contract,
         classes: None,
+        sequence_output: false,
         param_count: params.len() as u32,
     };
     let mut blob = postcard::to_allocvec(&header).unwrap();
