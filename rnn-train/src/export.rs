@@ -40,7 +40,7 @@ pub fn metadata(
 }
 
 /// Encodes layers, metadata, the data contract (if given) and
-/// weight-file-order parameters into a blob (weight format version 2).
+/// weight-file-order parameters into a blob (weight format version 4).
 ///
 /// # Errors
 /// [`TrainError::Model`] with rnn-core's reason: more than 8 layers, a
@@ -56,6 +56,26 @@ pub fn encode(
     let len = encoded_len_with_contract(specs, Some(metadata), contract)?;
     let mut blob = vec![0u8; len];
     let n = encode_raw_with_contract(specs, Some(metadata), contract, params, &mut blob)?;
+    blob.truncate(n);
+    Ok(blob)
+}
+
+/// [`encode`] for a sequence-to-sequence model (an output at every
+/// timestep): weight format version 5, with the header's
+/// `sequence_output` set (`docs/weight-format.md`).
+///
+/// # Errors
+/// Those of [`encode`].
+pub fn encode_sequence(
+    specs: &[LayerSpec],
+    metadata: &Metadata,
+    contract: Option<&DataContract>,
+    params: &[f32],
+) -> Result<Vec<u8>> {
+    use rnn_core::format::{encode_raw_sequence, encoded_len_sequence};
+    let len = encoded_len_sequence(specs, Some(metadata), contract)?;
+    let mut blob = vec![0u8; len];
+    let n = encode_raw_sequence(specs, Some(metadata), contract, params, &mut blob)?;
     blob.truncate(n);
     Ok(blob)
 }

@@ -138,6 +138,7 @@ pub fn from_blob(path: &Path, blob: &[u8]) -> Result<Model> {
         reason,
     };
     let mut arch = architecture(&specs).map_err(bad)?;
+    arch.sequence_output = checked.header.sequence_output;
     let classes = checked.header.classes.clone();
     let head = match &classes {
         None => None,

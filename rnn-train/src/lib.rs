@@ -5,7 +5,7 @@
 //! (saved in its weight file), [`data::csv`] reads columns, [`data::split`] splits the samples
 //! by time (test last), [`data::scale`] fits the scaler on the training rows,
 //! [`data::window`] builds the windows, [`fit`] trains in f32 or f64 (BPTT, Adam,
-//! gradient clipping), [`forecast`] runs a network over windows in the series' units, [`steps`] evaluates every forecast step (direct multi-step models), [`autoregress`] feeds one-step forecasts back, [`eval`] compares with persistence, [`export`] writes
+//! gradient clipping), [`forecast`] runs a network over windows in the series' units, [`steps`] evaluates every forecast step (direct multi-step models), [`seq2seq`] builds and scores sequence-to-sequence targets, [`autoregress`] feeds one-step forecasts back, [`eval`] compares with persistence, [`export`] writes
 //! the rnn-core weight file with the scaler in its metadata, [`import`] reads
 //! it back, [`plot`], [`fan_plot`] and [`report`] show the result. [`interop`] reads
 //! models trained in PyTorch, Keras or exported to ONNX. [`cmd`] has the
@@ -32,6 +32,7 @@ pub mod nn;
 pub mod optim;
 pub mod plot;
 pub mod report;
+pub mod seq2seq;
 pub mod steps;
 
 pub use error::{Result, TrainError};

@@ -441,6 +441,14 @@ struct TrainArgs {
     /// evaluated per step against persistence.
     #[arg(long)]
     multi_output: bool,
+    /// Sequence-to-sequence: a target at every timestep of the window (the
+    /// target column --horizon rows after each input row; --horizon 0 =
+    /// the same row, e.g. denoising), the Dense head at every timestep
+    /// (Keras return_sequences=True into TimeDistributed(Dense)). Evaluated
+    /// against persistence (horizon >= 1), else the identity if the target
+    /// is an input, else the training mean.
+    #[arg(long)]
+    seq2seq: bool,
     #[command(flatten)]
     stack: StackCli,
     /// Weight initialisation: `keras` (glorot-uniform kernels, orthogonal
@@ -801,6 +809,7 @@ impl TrainArgs {
                 InitArg::Irnn => Init::Irnn,
             },
             multi_output: self.multi_output,
+            seq2seq: self.seq2seq,
             dense: self.dense.clone().unwrap_or_else(|| {
                 let outputs = if self.multi_output { self.horizon } else { 1 };
                 vec![(outputs, Activation::Linear)]
@@ -1001,6 +1010,9 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
             f.best_epoch
         );
     }
+    if let Some(seq) = &t.sequence {
+        println!("\n{}", sequence_summary(seq));
+    }
     if t.steps.len() > 1 {
         println!("\n{}", steps_table(&t.steps, &opts.target));
     } else {
@@ -1019,6 +1031,21 @@ fn print_training(opts: &TrainOptions, t: &Trained, seconds: f64) {
     if let (Some(a), Some(b)) = (&o.loss_plot, &o.predictions_plot) {
         println!("Plots: {}, {}", a.display(), b.display());
     }
+}
+
+/// What a sequence-to-sequence test evaluation scored and against which
+/// baseline (the table's `persistence` row).
+fn sequence_summary(seq: &rnn_train::seq2seq::SequenceTest) -> String {
+    let windows = seq
+        .windows
+        .first()
+        .map_or(0, |f| seq.windows.last().map_or(0, |l| l - f + 1));
+    format!(
+        "Sequence-to-sequence test: {} targets (every timestep of {windows} test windows whose \
+         target row is a test row); baseline: {} (the persistence row below)",
+        seq.result.actual.len(),
+        seq.baseline.describe()
+    )
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -24,6 +24,7 @@ use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport, Loss};
 use crate::forecast::{scale_columns, TestResult};
 use crate::nn::{Activation, Architecture, Network, Precision, Real, RecurrentLayer};
 use crate::report::{summarize, Summary};
+use crate::seq2seq::{self, SequenceTest};
 use crate::steps::{self, test_steps};
 use crate::{checkpoint, export, import, plot};
 
@@ -51,6 +52,12 @@ pub struct TrainOptions {
     /// `horizon` units predicting the target at `t + 1 ..= t + horizon`
     /// (`t` = the window's last row) in one pass (see [`crate::steps`]).
     pub multi_output: bool,
+    /// Sequence-to-sequence (many-to-many): a target at every timestep of
+    /// a window, the target column `horizon` rows after each input row
+    /// (`horizon` 0 allowed), the Dense head applied at every timestep
+    /// (Keras `return_sequences=True` into `TimeDistributed(Dense)`; see
+    /// [`crate::seq2seq`]). Not with `multi_output`.
+    pub seq2seq: bool,
     /// The stacked recurrent layers, input side first: each its own cell,
     /// hidden size and bias choice (as Keras stacks them).
     pub layers: Vec<RecurrentLayer>,
@@ -150,8 +157,13 @@ pub struct Trained {
     /// The scaler, window and horizon saved in the weight file.
     pub metadata: Metadata,
     /// Test forecasts and errors, in the target's units: of the target
-    /// at the horizon (a multi-step model's last step).
+    /// at the horizon (a multi-step model's last step); for `seq2seq`, of
+    /// every scored (window, timestep) pair, its `persistence` the
+    /// baseline's ([`Trained::sequence`]).
     pub test: TestResult,
+    /// The sequence-to-sequence test evaluation (`seq2seq` only): which
+    /// baseline, and the window and timestep of every scored pair.
+    pub sequence: Option<SequenceTest>,
     /// The errors of every forecast step, step 1 first: one for a
     /// single-step model (the same as `test`'s), `horizon` with
     /// `multi_output`.
@@ -172,6 +184,19 @@ fn invalid(option: &'static str, reason: impl Into<String>) -> TrainError {
 fn check_options(opts: &TrainOptions) -> Result<()> {
     if opts.inputs.is_empty() {
         return Err(invalid("--input", "give at least one input column"));
+    }
+    if opts.seq2seq && opts.multi_output {
+        return Err(invalid(
+            "--seq2seq",
+            "not with --multi-output: a sequence-to-sequence model has one target per \
+             timestep (the target --horizon rows after each input row)",
+        ));
+    }
+    if opts.horizon == 0 && !opts.seq2seq {
+        return Err(invalid(
+            "--horizon",
+            "must be at least 1 (1 = the next value); 0 (the same row) only with --seq2seq",
+        ));
     }
     let outputs = if opts.multi_output {
         steps::check_steps(opts.horizon)?;
@@ -346,13 +371,20 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
     } else {
         vec![scaled_target]
     };
-    let train = dataset(&inputs, &target, &split, split.train.clone());
-    let val = (!split.val.is_empty()).then(|| dataset(&inputs, &target, &split, split.val.clone()));
+    let samples = |part: std::ops::Range<usize>| {
+        if opts.seq2seq {
+            seq2seq::dataset(&inputs, &target[0], &split, part)
+        } else {
+            dataset(&inputs, &target, &split, part)
+        }
+    };
+    let train = samples(split.train.clone());
+    let val = (!split.val.is_empty()).then(|| samples(split.val.clone()));
     let arch = Architecture {
         input_size: opts.inputs.len(),
         recurrent: opts.layers.clone(),
         dense,
-        sequence_output: false,
+        sequence_output: opts.seq2seq,
     };
     let network = Network::new_with_init(&arch, opts.fit.seed, opts.init)?;
     Ok(Prepared {
@@ -451,16 +483,29 @@ impl Prepared {
         // through rnn-core's checks with finite f32 weights, so a bad run
         // never replaces a good model (or its plots and predictions).
         let specs: Vec<LayerSpec> = network.layer_specs();
-        let blob = export::encode(&specs, &metadata, Some(&record), &network.export_params())?;
+        let params = network.export_params();
+        let blob = if opts.seq2seq {
+            export::encode_sequence(&specs, &metadata, Some(&record), &params)?
+        } else {
+            export::encode(&specs, &metadata, Some(&record), &params)?
+        };
         let model_path = opts.out_dir.join(MODEL_FILE);
         // Evaluate what will be written: the model as a device will run it.
         let exported = import::from_blob(&model_path, &blob)?.network;
-        let per_step = test_steps(&exported, &metadata, &data, &split)?;
-        let step_records = opts
-            .multi_output
-            .then(|| steps::prediction_records(&per_step, &data, &split));
-        let steps = per_step.evaluations();
-        let test = per_step.last;
+        let (test, steps, step_records, sequence) = if opts.seq2seq {
+            let baseline = sequence_baseline(&opts, &data, &split);
+            let seq = seq2seq::evaluate(&exported, &metadata, &data, &split, baseline)?;
+            let records = seq2seq::prediction_records(&seq, &data);
+            let steps = vec![seq.result.evaluation];
+            (seq.result.clone(), steps, Some(records), Some(seq))
+        } else {
+            let per_step = test_steps(&exported, &metadata, &data, &split)?;
+            let step_records = opts
+                .multi_output
+                .then(|| steps::prediction_records(&per_step, &data, &split));
+            let steps = per_step.evaluations();
+            (per_step.last, steps, step_records, None)
+        };
 
         export::write_atomic(&model_path, &blob)?;
         let test_predictions = opts.out_dir.join("test_predictions.csv");
@@ -504,6 +549,7 @@ impl Prepared {
             split,
             metadata,
             test,
+            sequence,
             steps,
             outputs: Outputs {
                 model: model_path,
@@ -515,6 +561,16 @@ impl Prepared {
             },
         })
     }
+}
+
+/// The baseline of a sequence-to-sequence run ([`seq2seq::Baseline::choose`]):
+/// persistence for a horizon of at least 1, else the identity when the
+/// target is an input column, else the target's mean over the training rows.
+fn sequence_baseline(opts: &TrainOptions, data: &Data, split: &Split) -> seq2seq::Baseline {
+    let target = data.target.as_deref().unwrap_or_default();
+    let training = target.get(split.train_rows()).unwrap_or_default();
+    let target_is_input = opts.inputs.contains(&opts.target);
+    seq2seq::Baseline::choose(opts.horizon, target_is_input, training)
 }
 
 /// What [`Prepared::train`] hands to the training in either precision.

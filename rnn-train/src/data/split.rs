@@ -81,8 +81,12 @@ pub struct Split {
 impl Split {
     /// Splits the samples of a series of `rows` rows.
     ///
+    /// `horizon` 0 makes the window's last row its target row (for
+    /// sequence-to-sequence targets at the same rows, [`crate::seq2seq`];
+    /// `train` refuses it for other models).
+    ///
     /// # Errors
-    /// [`TrainError::InvalidOption`] for `window` or `horizon` 0 or a
+    /// [`TrainError::InvalidOption`] for `window` 0 or a
     /// validation fraction outside `[0, 1)`; [`TrainError::WindowTooLong`]
     /// when `rows < window + horizon`; [`TrainError::TestTooLarge`] when the
     /// test split would take every sample; [`TrainError::NoTrainingSamples`]
@@ -96,12 +100,6 @@ impl Split {
     ) -> Result<Split> {
         if window == 0 {
             return Err(invalid("--window", "must be at least 1 timestep"));
-        }
-        if horizon == 0 {
-            return Err(invalid(
-                "--horizon",
-                "must be at least 1 (1 = the next value)",
-            ));
         }
         if !(0.0..1.0).contains(&val_fraction) {
             return Err(invalid(
