@@ -282,6 +282,20 @@ pub enum TrainError {
         /// Input columns given.
         found: usize,
     },
+    /// A command that handles one forecast per window was given a
+    /// sequence-to-sequence model (`train --seq2seq`: an output at every
+    /// timestep, weight format version 5).
+    #[error(
+        "{}: a sequence-to-sequence model (an output at every timestep) is not supported by \
+         `rnn-train {command}`; `eval`, `predict`, `inspect` and `cost` run it",
+        path.display()
+    )]
+    SequenceModel {
+        /// The weight file.
+        path: PathBuf,
+        /// The command that refused it (`quantize`, `forecast`, `export`).
+        command: &'static str,
+    },
     /// A weight file's layers are not an architecture `rnn-train` can run
     /// (RNN layers of one kind then Dense layers, sizes chaining).
     #[error("{}: unsupported architecture: {reason}", path.display())]

@@ -1074,6 +1074,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 e.split.horizon,
                 e.contract.test_size
             );
+            if let Some(seq) = &e.sequence {
+                println!("{}", sequence_summary(seq));
+            }
             if e.steps.len() > 1 {
                 print!("{}", steps_table(&e.steps, &e.contract.target));
             } else {

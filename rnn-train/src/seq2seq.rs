@@ -73,8 +73,10 @@ pub enum Baseline {
     /// `r` forecast as the input column's value at row `r` (the identity
     /// mapping, a model must beat it to be worth anything).
     Identity,
-    /// Horizon 0 and the target is not an input: the mean of the target over
-    /// the training rows (raw units), at every row.
+    /// Horizon 0 and the target is not an input: the mean of the target
+    /// (raw units) over every row before the first scored test target
+    /// (the training and validation rows: `eval` does not know the
+    /// validation split, so both commands take the same rows), at every row.
     TrainingMean(f64),
 }
 
@@ -82,6 +84,7 @@ impl Baseline {
     /// The baseline for `horizon`: [`Baseline::Persistence`] when it is at
     /// least 1; else [`Baseline::Identity`] when `target_is_input`, else
     /// [`Baseline::TrainingMean`] of `training_target` (raw values).
+    /// [`baseline_for`] picks the rows.
     pub fn choose(horizon: usize, target_is_input: bool, training_target: &[f64]) -> Baseline {
         if horizon >= 1 {
             Baseline::Persistence
@@ -108,9 +111,23 @@ impl Baseline {
         match self {
             Baseline::Persistence => "persistence (the target's previous row)".to_string(),
             Baseline::Identity => "identity (the input column equals the target)".to_string(),
-            Baseline::TrainingMean(m) => format!("the training mean ({m})"),
+            Baseline::TrainingMean(m) => {
+                format!("the mean of the target before the test split ({m})")
+            }
         }
     }
+}
+
+/// The baseline of a model with the contract's `inputs` and `target`
+/// columns on `data` split by `split` ([`Baseline::choose`] with
+/// `split.horizon` and the target's rows before the first scored test
+/// target: the training and validation rows).
+pub fn baseline_for(inputs: &[String], target: &str, data: &Data, split: &Split) -> Baseline {
+    let column = data.target.as_deref().unwrap_or_default();
+    let before_test = ..split.target_row(split.test.start);
+    let training = column.get(before_test).unwrap_or_default();
+    let target_is_input = inputs.iter().any(|i| i == target);
+    Baseline::choose(split.horizon, target_is_input, training)
 }
 
 /// The test split's sequence-to-sequence forecasts, in the target's units,
@@ -264,6 +281,6 @@ mod tests {
         assert_eq!(Baseline::Persistence.forecast(&target, 2), 2.0);
         assert_eq!(Baseline::Identity.forecast(&target, 2), 4.0);
         assert_eq!(mean.forecast(&target, 0), 7.0 / 3.0);
-        assert!(mean.describe().contains("training mean"));
+        assert!(mean.describe().contains("mean of the target"));
     }
 }

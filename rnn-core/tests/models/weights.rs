@@ -303,14 +303,24 @@ fn blob_with_metadata(meta: Metadata) -> Vec<u8> {
 fn blob_from_spec(meta: Metadata, contract: Option<DataContract>) -> Vec<u8> {
     let model = lstm_model();
     let params = params_of(&*model);
-    let header = Header {
+    // The version-4 header's fields, in order (no `sequence_output`).
+    #[derive(serde::Serialize)]
+    struct HeaderV4 {
+        magic: [u8; 4],
+        version: u16,
+        layers: Vec<LayerSpec>,
+        metadata: Option<Metadata>,
+        contract: Option<DataContract>,
+        classes: Option<rnn_core::format::ClassLabels>,
+        param_count: u32,
+    }
+    let header = HeaderV4 {
         magic: MAGIC,
         version: FORMAT_VERSION,
         layers: (0..2).map(|i| model.spec(i).unwrap()).collect(),
         metadata: Some(meta),
         contract,
         classes: None,
-        sequence_output: false,
         param_count: params.len() as u32,
     };
     let mut blob = postcard::to_allocvec(&header).unwrap();

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::eval::Evaluation;
 use crate::forecast::TestResult;
 use crate::import;
+use crate::seq2seq::{self, SequenceTest};
 use crate::steps::test_steps;
 
 /// What `eval` needs: the model, the data and any overrides of its contract.
@@ -28,8 +29,13 @@ pub struct EvalOptions {
 /// What `eval` found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluated {
-    /// Test forecasts and errors (of a multi-step model's last step).
+    /// Test forecasts and errors (of a multi-step model's last step; of
+    /// every scored (window, timestep) pair of a sequence-to-sequence
+    /// model, against its baseline, see [`crate::seq2seq`]).
     pub result: TestResult,
+    /// A sequence-to-sequence model's evaluation (which baseline, the
+    /// window and timestep of each pair); `None` for other models.
+    pub sequence: Option<SequenceTest>,
     /// The errors of every forecast step, step 1 first (one for a
     /// single-step model, the same as `result`'s).
     pub steps: Vec<Evaluation>,
@@ -43,7 +49,8 @@ pub struct Evaluated {
 
 /// Runs `eval`: loads the model, reads the contract's columns, splits the
 /// CSV with the contract's window, horizon and test size, and evaluates the
-/// test split (every step of a direct multi-step model).
+/// test split (every step of a direct multi-step model; every timestep of
+/// a sequence-to-sequence model's test windows).
 ///
 /// # Errors
 /// Those of [`import::load`], [`CsvSource::existing`], [`Contract::read`]
@@ -70,10 +77,23 @@ pub fn run(opts: &EvalOptions) -> Result<Evaluated> {
     let rows = data.table.rows();
     notes.extend(rows_note(model.contract.as_ref(), rows));
     let split = contract.split(rows)?;
+    if model.network.architecture().sequence_output {
+        let baseline = seq2seq::baseline_for(&contract.inputs, &contract.target, &data, &split);
+        let seq = seq2seq::evaluate(&model.network, meta, &data, &split, baseline)?;
+        return Ok(Evaluated {
+            steps: vec![seq.result.evaluation],
+            result: seq.result.clone(),
+            sequence: Some(seq),
+            split,
+            contract,
+            notes,
+        });
+    }
     let per_step = test_steps(&model.network, meta, &data, &split)?;
     Ok(Evaluated {
         steps: per_step.evaluations(),
         result: per_step.last,
+        sequence: None,
         split,
         contract,
         notes,

@@ -43,6 +43,7 @@ pub struct Exported {
 ///
 /// # Errors
 /// [`TrainError::OutputIsInput`] when the output is the model;
+/// [`TrainError::SequenceModel`] for a sequence-to-sequence model;
 /// [`TrainError::File`] when the model cannot be read or the source
 /// written; [`TrainError::EmptyWeightFile`]; [`TrainError::WeightFile`]
 /// with rnn-core's reason when the blob is refused (bad magic or version,
@@ -53,6 +54,12 @@ pub fn run(opts: &ExportOptions) -> Result<Exported> {
     if blob.is_empty() {
         return Err(TrainError::EmptyWeightFile {
             path: opts.model.clone(),
+        });
+    }
+    if rnn_core::format::read_header(&blob).is_ok_and(|c| c.header.sequence_output) {
+        return Err(TrainError::SequenceModel {
+            path: opts.model.clone(),
+            command: "export",
         });
     }
     let mut quantized = false;

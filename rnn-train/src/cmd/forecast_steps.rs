@@ -118,6 +118,7 @@ fn check_autoregressive(opts: &ForecastOptions, contract: &Contract, steps: usiz
 ///
 /// # Errors
 /// [`TrainError::InvalidOption`] (`--steps`) for 0 steps;
+/// [`TrainError::SequenceModel`] for a sequence-to-sequence model;
 /// [`TrainError::OutputDir`] when the output directory is a file;
 /// [`TrainError::OutputIsInput`] when an output file is the model or the
 /// CSV; those of [`import::load`], [`CsvSource::existing`] and
@@ -149,6 +150,7 @@ pub fn run(opts: &ForecastOptions) -> Result<Forecasted> {
         }
     }
     let model = import::load(&opts.model)?;
+    super::refuse_sequence_model(&opts.model, &model.network, "forecast")?;
     let meta = model
         .metadata
         .as_ref()

@@ -26,7 +26,7 @@ use crate::report::{describe_classes, describe_contract, describe_metadata, summ
 /// [`TrainError::File`] and [`TrainError::WeightFile`] (rnn-core's
 /// checks of the quantized format).
 pub fn run(path: &Path) -> Result<String> {
-    let (specs, metadata, contract, classes, note) = match import::load(path) {
+    let (specs, metadata, contract, classes, note, sequence_output) = match import::load(path) {
         // The float reader stops at the version: a quantized model.
         Err(TrainError::WeightFile {
             source: rnn_core::Error::UnsupportedVersion { found, .. },
@@ -51,11 +51,20 @@ pub fn run(path: &Path) -> Result<String> {
                 header.contract,
                 header.classes,
                 note,
+                header.sequence_output,
             )
         }
         other => {
             let m = other?;
-            (m.specs, m.metadata, m.contract, m.classes, String::new())
+            let sequence = m.network.architecture().sequence_output;
+            (
+                m.specs,
+                m.metadata,
+                m.contract,
+                m.classes,
+                String::new(),
+                sequence,
+            )
         }
     };
     let window = metadata.as_ref().map(|m| m.window as usize);
@@ -73,6 +82,14 @@ pub fn run(path: &Path) -> Result<String> {
         }
     });
     text.push_str(&note);
+    if sequence_output {
+        text.push_str(&format!(
+            "\nSequence-to-sequence (seq2seq): the Dense head runs at every timestep, an output \
+             per input row (the target {} row(s) after it); weight format version {}.",
+            metadata.as_ref().map_or(0, |m| m.horizon),
+            rnn_core::format::SEQUENCE_FORMAT_VERSION
+        ));
+    }
     Ok(text)
 }
 

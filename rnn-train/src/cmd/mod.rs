@@ -106,6 +106,25 @@ fn check_model<'a>(
     Ok((meta, steps))
 }
 
+/// Refuses a sequence-to-sequence `network` (loaded from `path`) for
+/// `command`, which handles one forecast per window.
+///
+/// # Errors
+/// [`TrainError::SequenceModel`] naming the file and the command.
+pub(crate) fn refuse_sequence_model(
+    path: &Path,
+    network: &Network,
+    command: &'static str,
+) -> Result<()> {
+    if network.architecture().sequence_output {
+        return Err(TrainError::SequenceModel {
+            path: path.to_path_buf(),
+            command,
+        });
+    }
+    Ok(())
+}
+
 /// Whether `output` names the file `input`: the same path, or the same
 /// file after resolving symbolic links and `..` (canonicalized). A hard
 /// link is another name: the outputs are written by

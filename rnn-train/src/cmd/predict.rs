@@ -1,6 +1,12 @@
 //! `rnn-train predict`: runs a weight file over every window of a CSV and
 //! writes the forecasts as CSV. The input columns come from the model's
 //! data contract unless `--input` overrides them.
+//!
+//! A sequence-to-sequence model (`train --seq2seq`) outputs at every
+//! timestep; `predict` writes, for every window, its output at the last
+//! timestep (the one that has seen `window` rows): one forecast per row
+//! from the `window`-th row on, of the target `horizon` rows after that row
+//! (0: the same row), in the same columns as a single-step model.
 
 use std::path::PathBuf;
 
@@ -94,6 +100,9 @@ pub fn forecasts(opts: &PredictOptions) -> Result<Forecasts> {
             let last = start + window - 1;
             let x = crate::data::window::input_window(&scaled, start, window);
             let y = model.network.predict(&x)?;
+            // A sequence-to-sequence model's output at the window's last
+            // timestep (the one that has seen `window` rows).
+            let y = &y[y.len() - model.network.output_size()..];
             Ok(Forecast {
                 last_input_line: data.table.lines[last],
                 last_input_time: data.time_at(last).map(str::to_string),

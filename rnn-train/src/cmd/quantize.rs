@@ -180,7 +180,8 @@ fn read_blob(path: &Path) -> Result<Vec<u8>> {
 /// and only then writes `opts.output`.
 ///
 /// # Errors
-/// [`TrainError::OutputIsInput`]; those of [`import::load`],
+/// [`TrainError::OutputIsInput`]; [`TrainError::SequenceModel`] for a
+/// sequence-to-sequence model; those of [`import::load`],
 /// [`crate::data::contract::Contract::read`] and [`Split::new`]; [`TrainError::Architecture`]
 /// when the model cannot be quantized (relu/linear SimpleRNN, weights too
 /// large for int8 with a 15-bit multiplier, an accumulator that could
@@ -189,6 +190,7 @@ fn read_blob(path: &Path) -> Result<Vec<u8>> {
 pub fn run(opts: &QuantizeOptions) -> Result<Quantized> {
     check_output(opts)?;
     let model = import::load(&opts.model)?;
+    super::refuse_sequence_model(&opts.model, &model.network, "quantize")?;
     let meta: &Metadata = model
         .metadata
         .as_ref()

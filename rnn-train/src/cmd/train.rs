@@ -493,7 +493,7 @@ impl Prepared {
         // Evaluate what will be written: the model as a device will run it.
         let exported = import::from_blob(&model_path, &blob)?.network;
         let (test, steps, step_records, sequence) = if opts.seq2seq {
-            let baseline = sequence_baseline(&opts, &data, &split);
+            let baseline = seq2seq::baseline_for(&opts.inputs, &opts.target, &data, &split);
             let seq = seq2seq::evaluate(&exported, &metadata, &data, &split, baseline)?;
             let records = seq2seq::prediction_records(&seq, &data);
             let steps = vec![seq.result.evaluation];
@@ -561,16 +561,6 @@ impl Prepared {
             },
         })
     }
-}
-
-/// The baseline of a sequence-to-sequence run ([`seq2seq::Baseline::choose`]):
-/// persistence for a horizon of at least 1, else the identity when the
-/// target is an input column, else the target's mean over the training rows.
-fn sequence_baseline(opts: &TrainOptions, data: &Data, split: &Split) -> seq2seq::Baseline {
-    let target = data.target.as_deref().unwrap_or_default();
-    let training = target.get(split.train_rows()).unwrap_or_default();
-    let target_is_input = opts.inputs.contains(&opts.target);
-    seq2seq::Baseline::choose(opts.horizon, target_is_input, training)
 }
 
 /// What [`Prepared::train`] hands to the training in either precision.

@@ -51,6 +51,7 @@ fn options(csv: &Path, out: &Path) -> TrainOptions {
         window: WINDOW,
         horizon: 1,
         multi_output: false,
+        seq2seq: false,
         layers: vec![RecurrentLayer {
             cell: CellKind::Lstm,
             units: 16,

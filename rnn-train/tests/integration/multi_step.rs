@@ -48,6 +48,7 @@ fn options(csv: &Path, out: &Path, horizon: usize, multi_output: bool) -> TrainO
         window: WINDOW,
         horizon,
         multi_output,
+        seq2seq: false,
         layers: vec![RecurrentLayer {
             cell: CellKind::Lstm,
             units: 8,

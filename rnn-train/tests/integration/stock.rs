@@ -25,6 +25,7 @@ fn lstm16_on_goog_open_reports_test_rmse_in_dollars_against_persistence() {
         window: 30,
         horizon: 1,
         multi_output: false,
+        seq2seq: false,
         layers: vec![RecurrentLayer {
             cell: CellKind::Lstm,
             units: 16,
