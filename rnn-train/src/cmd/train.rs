@@ -192,7 +192,7 @@ fn check_options(opts: &TrainOptions) -> Result<()> {
              timestep (the target --horizon rows after each input row)",
         ));
     }
-    if opts.horizon == 0 && !opts.seq2seq {
+    if opts.horizon == 0 && !opts.seq2seq && !opts.multi_output {
         return Err(invalid(
             "--horizon",
             "must be at least 1 (1 = the next value); 0 (the same row) only with --seq2seq",

@@ -20,5 +20,6 @@ mod mixed_stack;
 mod multi_step;
 mod old_checkpoint;
 mod quantize;
+mod seq2seq;
 mod stock;
 mod temp_dir;
