@@ -433,7 +433,8 @@ struct TrainArgs {
     #[arg(short, long, default_value_t = 24, allow_negative_numbers = true, value_parser = parse_count)]
     window: usize,
     /// How many steps ahead the target lies (1 = the next value); with
-    /// --multi-output the number of steps forecast at once (1 to 16).
+    /// --multi-output the number of steps forecast at once (1 to 16); with
+    /// --seq2seq 0 is allowed (the target at the input's own row).
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = parse_count)]
     horizon: usize,
     /// Direct multi-step forecasting: the last Dense layer has --horizon

@@ -45,8 +45,9 @@ pub struct TrainOptions {
     pub time: TimeColumn,
     /// Past timesteps per sample.
     pub window: usize,
-    /// Steps ahead of the target (1 = the next value); with
-    /// `multi_output` the number of steps forecast.
+    /// Steps ahead of the target (1 = the next value; 0, the input's own
+    /// row, only with `seq2seq`); with `multi_output` the number of steps
+    /// forecast.
     pub horizon: usize,
     /// Direct multi-step forecasting: the head's last Dense layer has
     /// `horizon` units predicting the target at `t + 1 ..= t + horizon`
@@ -274,7 +275,8 @@ fn outlier_warnings(
 /// (including too few validation or test windows);
 /// [`TrainError::InvalidOption`] for no input column, an input column given
 /// twice, a Dense head whose last layer does not have 1 unit (`horizon`
-/// units with `multi_output`), `multi_output` with a horizon of 0 or over
+/// units with `multi_output`), `seq2seq` with `multi_output`, a horizon of
+/// 0 without `seq2seq`, `multi_output` with a horizon of 0 or over
 /// [`steps::MAX_STEPS`], more than 16
 /// columns, a column name over 64 bytes, or `--nonnegative` with a negative
 /// training target; [`TrainError::OutputDir`] when `opts.out_dir` is a

@@ -221,7 +221,10 @@ mod tests {
             Err(TrainError::NoTrainingSamples { available: 1, .. })
         ));
         assert!(Split::new(20, 0, 1, 0.0, TestSize::Count(1)).is_err());
-        assert!(Split::new(20, 1, 0, 0.0, TestSize::Count(1)).is_err());
+        // Horizon 0 (sequence-to-sequence targets at the input rows): the
+        // window's last row is its target row.
+        let same_row = Split::new(20, 1, 0, 0.0, TestSize::Count(1)).unwrap();
+        assert_eq!((same_row.samples(), same_row.target_row(3)), (20, 3));
         assert!(Split::new(20, 1, 1, 1.0, TestSize::Count(1)).is_err());
     }
 
