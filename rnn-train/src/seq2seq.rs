@@ -146,6 +146,35 @@ pub struct SequenceTest {
     pub result: TestResult,
 }
 
+impl SequenceTest {
+    /// The pairs at the windows' last timestep (`window - 1`, the output
+    /// that has seen the whole window): one per test window, in time order,
+    /// each target row once. What `train` plots.
+    pub fn last_timesteps(&self, window: usize) -> TestResult {
+        let keep: Vec<usize> = (0..self.timesteps.len())
+            .filter(|&i| self.timesteps[i] + 1 == window)
+            .collect();
+        let r = &self.result;
+        let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let (actual, predicted, persistence) =
+            (pick(&r.actual), pick(&r.predicted), pick(&r.persistence));
+        TestResult {
+            target_lines: keep.iter().map(|&i| r.target_lines[i]).collect(),
+            target_times: r
+                .target_times
+                .as_ref()
+                .map(|t| keep.iter().map(|&i| t[i].clone()).collect()),
+            evaluation: Evaluation {
+                model: Metrics::new(&predicted, &actual),
+                persistence: Metrics::new(&persistence, &actual),
+            },
+            actual,
+            predicted,
+            persistence,
+        }
+    }
+}
+
 /// Forecasts every test window of `split` with the sequence-output
 /// `network` and scores the pairs described in the module docs against
 /// `baseline`.

@@ -530,6 +530,9 @@ impl Prepared {
                 val_loss.as_deref(),
             )?;
             let pred_path = opts.out_dir.join("test_predictions.png");
+            // One point per target row: a seq2seq model's last timesteps.
+            let last = sequence.as_ref().map(|s| s.last_timesteps(opts.window));
+            let test = last.as_ref().unwrap_or(&test);
             plot::predictions(
                 &pred_path,
                 &opts.target,

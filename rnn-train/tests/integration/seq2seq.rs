@@ -126,6 +126,9 @@ fn a_denoiser_beats_its_baseline_and_its_file_round_trips() {
         e.model.rmse,
         e.persistence.rmse
     );
+    let last = seq.last_timesteps(WINDOW);
+    assert_eq!(last.actual.len(), TEST, "one last timestep per test window");
+    assert!(last.target_lines.windows(2).all(|w| w[1] == w[0] + 1));
     let csv = dir.read("out/test_predictions.csv");
     assert_eq!(csv.lines().count(), scored_pairs() + 1);
     assert!(csv.starts_with("window,timestep,target_line,actual,model,baseline,target_time\n"));
