@@ -20,7 +20,7 @@ use rnn_train::cmd::eval::EvalOptions;
 use rnn_train::cmd::predict::PredictOptions;
 use rnn_train::cmd::stack::{CellArg, LayerArg, StackArgs};
 use rnn_train::cmd::train::{loss_name, Prepared, TrainOptions, Trained};
-use rnn_train::cmd::{CsvSource, DEFAULT_COLUMN, DEFAULT_OUT_DIR};
+use rnn_train::cmd::{CsvSource, DEFAULT_COLUMN, DEFAULT_OUT_DIR, QUANTIZED_FILE};
 use rnn_train::data::cases::{Grouping, LabelColumns};
 use rnn_train::data::contract::Overrides;
 use rnn_train::data::csv::TimeColumn;
@@ -906,6 +906,13 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
             "--quantize: the integer SimpleRNN is tanh only; train tanh SimpleRNN layers or without --quantize"
         );
     }
+    // `quantize` scores one value per window: refused before training,
+    // not after it.
+    if args.quantize.is_some() && (opts.multi_output || opts.seq2seq) {
+        anyhow::bail!(
+            "--quantize: a direct multi-step (--multi-output) or sequence-to-sequence (--seq2seq) model is not quantized; train it without --quantize"
+        );
+    }
     let prepared = rnn_train::cmd::train::prepare(&opts)?;
     print_prepared(&opts, &prepared);
     let progress = Progress::new(opts.fit.epochs);
@@ -917,7 +924,7 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(QuantizeArg::Int8) = args.quantize {
         let model = trained.outputs.model.clone();
         let q = rnn_train::cmd::quantize::QuantizeOptions {
-            output: model.with_file_name("model.q.rnnw"),
+            output: model.with_file_name(QUANTIZED_FILE),
             model,
             csv: opts.csv.clone(),
             overrides: Overrides::default(),

@@ -131,6 +131,16 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
         });
     }
     check_output_dir(&opts.out_dir)?;
+    super::refuse_outputs_over_csv(
+        &opts.csv,
+        &opts.out_dir,
+        &[
+            MODEL_FILE,
+            "test_predictions.csv",
+            "confusion_matrix.png",
+            "loss.png",
+        ],
+    )?;
     let data = read(&opts.csv, &opts.columns)?;
     let label = opts.columns.label.as_deref().unwrap_or_default();
     opts.head.check(&opts.csv, label, &data.classes)?;

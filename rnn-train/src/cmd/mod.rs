@@ -33,6 +33,10 @@ pub const DEFAULT_OUT_DIR: &str = "out";
 /// File name of the weight file in the output directory.
 pub const MODEL_FILE: &str = "model.rnnw";
 
+/// The quantized weight file `train --quantize` writes beside
+/// [`MODEL_FILE`].
+pub const QUANTIZED_FILE: &str = "model.q.rnnw";
+
 /// A CSV path given on the command line, or the default one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CsvSource {
@@ -137,6 +141,26 @@ pub(crate) fn same_file(input: &Path, output: &Path) -> bool {
             (std::fs::canonicalize(input), std::fs::canonicalize(output)),
             (Ok(i), Ok(o)) if i == o
         )
+}
+
+/// Refuses an output directory `out_dir` where one of the files `names`
+/// a command writes there would be the input CSV `csv` ([`same_file`]),
+/// before any work is done: the input is never overwritten.
+///
+/// # Errors
+/// [`TrainError::OutputIsInput`] naming the output and the CSV.
+pub(crate) fn refuse_outputs_over_csv(csv: &Path, out_dir: &Path, names: &[&str]) -> Result<()> {
+    for name in names {
+        let output = out_dir.join(name);
+        if same_file(csv, &output) {
+            return Err(TrainError::OutputIsInput {
+                output,
+                input: csv.to_path_buf(),
+                what: "input CSV",
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Refuses an output path that is the model ([`same_file`]):

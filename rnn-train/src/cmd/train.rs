@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use rnn_core::format::{DataContract, LayerSpec, Metadata, ScalerKind};
 
-use super::{CsvSource, MODEL_FILE};
+use super::{CsvSource, MODEL_FILE, QUANTIZED_FILE};
 use crate::data::contract::{Contract, Data};
 use crate::data::csv::TimeColumn;
 use crate::data::outliers::{outliers, MAX_MADS};
@@ -286,6 +286,19 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
     check_options(opts)?;
     opts.fit.check()?;
     export::check_output_dir(&opts.out_dir)?;
+    super::refuse_outputs_over_csv(
+        opts.csv.path(),
+        &opts.out_dir,
+        &[
+            MODEL_FILE,
+            "test_predictions.csv",
+            "history.csv",
+            CHECKPOINT_FILE,
+            "loss.png",
+            "test_predictions.png",
+            QUANTIZED_FILE,
+        ],
+    )?;
     let mut contract = Contract {
         inputs: opts.inputs.clone(),
         target: opts.target.clone(),

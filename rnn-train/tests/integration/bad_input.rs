@@ -768,3 +768,52 @@ fn irnn_init_only_for_a_relu_simple_rnn() {
         );
     }
 }
+
+/// An input CSV in `--out` under the name of an output (`history.csv`,
+/// `test_predictions.csv`) is refused before training, and kept; so is
+/// `--quantize` with a direct multi-step model (refused before training,
+/// no model written).
+#[test]
+fn outputs_never_overwrite_the_input_csv() {
+    let dir = TempDir::new("bad-output-is-input");
+    let data = series(300);
+    for name in ["history.csv", "test_predictions.csv"] {
+        let csv = dir.file(name, &data);
+        let args = [
+            "train",
+            csv.to_str().unwrap(),
+            "-i",
+            "v",
+            "-t",
+            "v",
+            "-e",
+            "1",
+            "--no-plots",
+            "--out",
+            ".",
+        ];
+        let (ok, stderr) = run(&dir.0, &args);
+        assert!(!ok, "{name}: expected failure");
+        assert!(
+            stderr.contains(name) && stderr.contains("input CSV"),
+            "{name}: {stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), data, "{name} kept");
+    }
+    let csv = dir.file("series.csv", &data);
+    train_fails(
+        &dir,
+        csv.to_str().unwrap(),
+        &[
+            "--horizon",
+            "3",
+            "--multi-output",
+            "--quantize",
+            "int8",
+            "-e",
+            "1",
+        ],
+        &["--quantize", "--multi-output", "not quantized"],
+    );
+    assert!(!dir.0.join("out/model.rnnw").exists());
+}

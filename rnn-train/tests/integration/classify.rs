@@ -384,3 +384,22 @@ fn a_class_weight_shifts_predictions_towards_its_class() {
         &["--class-weight", "\"c\" is not a class", "classes: a, b"],
     );
 }
+
+/// A labelled CSV in `--out` named `test_predictions.csv` is refused
+/// before training and kept.
+#[test]
+fn classify_never_overwrites_its_input_csv() {
+    let dir = TempDir::new("classify-output-is-input");
+    let labelled = long_csv(8, 5, &["a", "b"], |k| if k < 6 { "train" } else { "test" });
+    let csv = dir.file("test_predictions.csv", &labelled);
+    let args = [
+        "classify",
+        csv.to_str().expect("utf-8"),
+        "--out",
+        ".",
+        "--no-plots",
+    ];
+    let (ok, _, stderr) = run(&dir.0, &args);
+    assert!(!ok && stderr.contains("input CSV"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&csv).expect("kept"), labelled);
+}
