@@ -423,7 +423,8 @@ struct TrainArgs {
     time: Option<String>,
     /// Keep forecasts at 0 or above (power, counts): the target is scaled
     /// by its training maximum without a shift and the last Dense layer
-    /// gets a ReLU. Refused when a training target is negative.
+    /// gets a ReLU, its bias starting at the training targets' mean (so it
+    /// does not start dead). Refused when a training target is negative.
     #[arg(long)]
     nonnegative: bool,
     /// Do not warn about training values more than 20 MADs from the median.
@@ -921,6 +922,13 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
     progress.finish();
     let trained = result?;
     print_training(&opts, &trained, start.elapsed().as_secs_f64());
+    if opts.nonnegative && trained.test.predicted.iter().all(|&p| p == 0.0) {
+        eprintln!(
+            "warning: every test forecast is 0: the ReLU output of --nonnegative died (its input \
+             is negative for every window, so it gets no gradient); train without --nonnegative \
+             or with another --seed"
+        );
+    }
     if let Some(QuantizeArg::Int8) = args.quantize {
         let model = trained.outputs.model.clone();
         let q = rnn_train::cmd::quantize::QuantizeOptions {

@@ -363,7 +363,8 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
     } else if never_negative && dense.last().is_some_and(|d| d.1 == Activation::Linear) {
         notes.push(format!(
             "hint: the target {:?} is never negative in the training rows; --nonnegative \
-             keeps forecasts at 0 or above (ReLU on the output)",
+             keeps forecasts at 0 or above (ReLU on the output; a ReLU output can die and \
+             forecast 0 everywhere, so compare its test errors with this run's)",
             opts.target
         ));
     }
@@ -401,7 +402,15 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
         dense,
         sequence_output: opts.seq2seq,
     };
-    let network = Network::new_with_init(&arch, opts.fit.seed, opts.init)?;
+    let mut network = Network::new_with_init(&arch, opts.fit.seed, opts.init)?;
+    if opts.nonnegative {
+        // A ReLU output whose bias starts at 0 can be negative for every
+        // window from the first step on and never learn (a dead ReLU);
+        // starting at the training targets' mean (scaled without shift,
+        // so positive) keeps it alive.
+        let n = train.targets.len().max(1) as f64;
+        network.set_output_bias(train.targets.iter().sum::<f64>() / n);
+    }
     Ok(Prepared {
         summary: summarize(&network.layer_specs(), Some(opts.window)),
         opts: opts.clone(),

@@ -306,6 +306,14 @@ impl<T: Real> Network<T> {
         &mut self.params
     }
 
+    /// Sets every bias of the last Dense layer to `value` (nothing without
+    /// a Dense layer).
+    pub fn set_output_bias(&mut self, value: T) {
+        if let Some(last) = self.dense.last() {
+            self.params[last.b()].fill(value);
+        }
+    }
+
     /// Forward pass without caches over one window.
     ///
     /// # Shapes
