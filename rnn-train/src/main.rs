@@ -616,8 +616,9 @@ struct ForecastArgs {
     /// Steps to forecast, each fed back as the next input.
     #[arg(short, long, allow_negative_numbers = true, value_parser = parse_count)]
     steps: usize,
-    /// Test split, a count or a fraction of the windows whose --steps next
-    /// values are in the CSV. [default: the model's stored split]
+    /// Test split, a count or a fraction of the windows, as `eval` takes it;
+    /// its windows whose --steps next values are in the CSV are forecast
+    /// (at least 10 for metrics). [default: the model's stored split]
     #[arg(long)]
     test_size: Option<TestSize>,
     /// Output directory: forecast.csv, forecast_test.csv, forecast_fan.png.

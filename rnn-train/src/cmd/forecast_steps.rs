@@ -5,12 +5,13 @@
 //! What it forecasts:
 //! - from the CSV's last window: the `N` values after its last row (the
 //!   future, `forecast.csv`);
-//! - from every test window (the model's stored test split, or
-//!   `--test-size`, taken over the windows whose `N` next values are in the
-//!   CSV): `N` steps each, compared per step with the actual values and with
-//!   persistence (the window's last value repeated), printed and written to
-//!   `forecast_test.csv`. A CSV too short for such a split gets the future
-//!   forecast and a note instead of metrics.
+//! - from every test window of the model's stored test split (or of
+//!   `--test-size`; the split `eval` makes) whose `N` next values are in
+//!   the CSV: `N` steps each, compared per step with the actual values and
+//!   with persistence (the window's last value repeated), printed and
+//!   written to `forecast_test.csv`. Every value compared is a test row. A
+//!   CSV too short for such a split, or with fewer than 10 such windows,
+//!   gets the future forecast and a note instead of metrics.
 //!
 //! With plots on, `forecast_fan.png` draws the end of the series, the
 //! paths of the last test windows and the future forecast.
@@ -19,7 +20,7 @@ use std::path::PathBuf;
 
 use super::{check_model, same_file, CsvSource};
 use crate::autoregress::rollout;
-use crate::data::contract::{resolve, rows_note, Contract, Overrides};
+use crate::data::contract::{resolve, rows_note, Contract, Overrides, MIN_EVAL_WINDOWS};
 use crate::data::split::{Split, TestSize};
 use crate::error::{Result, TrainError};
 use crate::fan_plot::{forecast_fan, ForecastPath};
@@ -178,7 +179,7 @@ pub fn run(opts: &ForecastOptions) -> Result<Forecasted> {
     notes.extend(rows_note(model.contract.as_ref(), rows));
     let target = data.target.as_deref().unwrap_or_default();
     let future = rollout(&model.network, meta, &target[rows - window..], n)?;
-    let test = match Split::new(rows, window, n, 0.0, contract.test_size) {
+    let test = match test_windows(&contract, rows, n) {
         Ok(split) => {
             let mut predicted = vec![Vec::with_capacity(split.test.len()); n];
             for k in split.test.clone() {
@@ -225,6 +226,35 @@ pub fn run(opts: &ForecastOptions) -> Result<Forecasted> {
         },
         test,
         notes,
+    })
+}
+
+/// The model's test windows (its stored split of this CSV, as `eval`
+/// makes it: horizon 1, the contract's validation fraction and test size)
+/// whose `n` next rows are all in the CSV, as a split of horizon `n` (the
+/// last step's target row). Every target of those windows is a test row:
+/// none was trained or validated on.
+///
+/// # Errors
+/// Those of [`Contract::split`]; [`TrainError::TooFewWindows`] when fewer
+/// than [`MIN_EVAL_WINDOWS`] test windows have `n` next rows.
+fn test_windows(contract: &Contract, rows: usize, n: usize) -> Result<Split> {
+    let model = contract.split(rows)?;
+    // Window `k` reads rows `k .. k + W` and its steps rows up to `k + W + n - 1`.
+    let end = (rows + 1).saturating_sub(contract.window + n);
+    let test = model.test.start..model.test.end.min(end).max(model.test.start);
+    if test.len() < MIN_EVAL_WINDOWS {
+        return Err(TrainError::TooFewWindows {
+            part: "test",
+            option: "--test-size (or fewer --steps)",
+            found: test.len(),
+            min: MIN_EVAL_WINDOWS,
+        });
+    }
+    Ok(Split {
+        test,
+        horizon: n,
+        ..model
     })
 }
 

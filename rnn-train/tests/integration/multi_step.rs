@@ -233,17 +233,27 @@ fn autoregressive_forecast_feeds_back_and_its_step_1_is_predict() {
     assert_eq!(f.future.len(), steps);
     assert_eq!(f.last_line, ROWS as u64 + 1);
     let (split, results) = f.test.as_ref().expect("a test split");
-    assert_eq!(split.test.len(), TEST, "the stored test size");
+    // The model's own test windows (horizon 1: the first starts at
+    // ROWS - WINDOW - TEST), those whose 5 next rows are in the CSV: the
+    // last 4 have fewer, so no value compared is a validation row.
+    let windows = TEST - (steps - 1);
+    assert_eq!(
+        split.test.start,
+        ROWS - WINDOW - TEST,
+        "the stored test split"
+    );
+    assert_eq!(split.test.len(), windows);
+    assert_eq!(split.target_row(split.test.end - 1), ROWS - 1);
     let evaluations = results.evaluations();
     assert_eq!(evaluations.len(), steps);
-    assert!(evaluations.iter().all(|e| e.model.count == TEST));
+    assert!(evaluations.iter().all(|e| e.model.count == windows));
     let forecast_csv = dir.read("fc/forecast.csv");
     assert_eq!(forecast_csv.lines().count(), 1 + steps);
     assert!(forecast_csv.starts_with("step,forecast\n1,"));
     let png = std::fs::read(dir.0.join("fc/forecast_fan.png")).unwrap();
     assert_eq!(&png[..4], b"\x89PNG");
     let test_csv = dir.read("fc/forecast_test.csv");
-    assert_eq!(test_csv.lines().count(), 1 + TEST);
+    assert_eq!(test_csv.lines().count(), 1 + windows);
 
     // Step 1 from every window is `predict`'s one-step forecast of it.
     let p = predict::forecasts(&PredictOptions {
@@ -283,6 +293,21 @@ fn autoregressive_forecast_feeds_back_and_its_step_1_is_predict() {
     let f = forecast_steps::run(&opts).unwrap();
     assert_eq!(f.outputs.fan_plot, None);
     assert!(!dir.0.join("fc-noplot/forecast_fan.png").exists());
+
+    // Steps that leave 6 test windows (fewer than eval's 10): the future
+    // forecast only, and a note saying why there are no metrics.
+    opts.steps = TEST - 5;
+    opts.out_dir = dir.0.join("fc-few");
+    let f = forecast_steps::run(&opts).unwrap();
+    assert!(f.test.is_none());
+    assert!(
+        f.notes
+            .iter()
+            .any(|n| n.contains("6 test window(s); at least 10")),
+        "{:?}",
+        f.notes
+    );
+    assert!(!dir.0.join("fc-few/forecast_test.csv").exists());
 }
 
 /// The arguments as `&str`s.
