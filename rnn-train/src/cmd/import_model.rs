@@ -290,6 +290,23 @@ fn metadata_of(
     if window == 0 {
         return Err(option("--window", "must be at least 1"));
     }
+    // What `eval`, `predict` and `forecast` will accept (crate::steps): a
+    // single output some steps ahead, or N outputs for steps 1..N.
+    let horizon = args.horizon.unwrap_or(1);
+    if horizon == 0 {
+        return Err(option(
+            "--horizon",
+            "must be at least 1: the row after the window's last is 1",
+        ));
+    }
+    if outputs > 1 && horizon != outputs {
+        return Err(option(
+            "--horizon",
+            format!(
+                "is {horizon}, but the model has {outputs} outputs: rnn-train reads a model of N > 1 outputs as a direct forecast of steps 1..N, so give --horizon {outputs}, or import without --window (no metadata)"
+            ),
+        ));
+    }
     let identity = FeatureScale {
         shift: 0.0,
         scale: 1.0,
@@ -317,13 +334,7 @@ fn metadata_of(
         ScalerArg::Minmax => ScalerKind::MinMax,
         ScalerArg::Standard => ScalerKind::Standard,
     };
-    Ok(Some(metadata(
-        kind,
-        &inputs,
-        &targets,
-        window,
-        args.horizon.unwrap_or(1),
-    )?))
+    Ok(Some(metadata(kind, &inputs, &targets, window, horizon)?))
 }
 
 fn refused(args: &ImportArgs, reason: String) -> ImportError {

@@ -451,6 +451,40 @@ fn a_keras_layer_without_bias_imports_without_bias() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Metadata that `eval`, `predict` and `forecast` would refuse is refused
+/// by `import`, nothing written: `--horizon 0`, and a 3-output model with
+/// a horizon other than 3 (rnn-train reads N outputs as steps 1..N).
+#[test]
+fn import_refuses_metadata_the_other_commands_would_refuse() {
+    let gru = "testdata/golden/keras_files/keras_gru5_ra0_dense3sigmoid_f2_t15_b2.keras";
+    let lstm = "testdata/golden/keras_files/keras_lstm16_nobias_dense1tanh_f1_t20_b3.keras";
+    let dir = temp_dir("import-metadata");
+    let out = dir.join("model.rnnw");
+    let o = out.to_str().unwrap();
+    for (model, extra, want) in [
+        (
+            lstm,
+            &["--window", "20", "--horizon", "0"][..],
+            "must be at least 1",
+        ),
+        (gru, &["--window", "15"][..], "give --horizon 3"),
+        (
+            gru,
+            &["--window", "15", "--horizon", "2"][..],
+            "give --horizon 3",
+        ),
+    ] {
+        let mut args = vec!["import", model, "-o", o];
+        args.extend_from_slice(extra);
+        let (ok, _, stderr) = cli(&args);
+        assert!(!ok && stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?} wrote nothing");
+    }
+    let (ok, _, stderr) = cli(&["import", gru, "-o", o, "--window", "15", "--horizon", "3"]);
+    assert!(ok, "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Imports `bytes` saved as `name`; the import must fail with a message
 /// containing every one of `want`, and write nothing.
 fn refused(name: &str, bytes: &[u8], want: &[&str]) {
