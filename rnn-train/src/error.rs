@@ -86,8 +86,8 @@ pub enum TrainError {
     },
     /// A CSV lacks columns a model's data contract (or the flags) name.
     #[error(
-        "{}: line 1: no column named {}; the columns are {available:?} (give --input/--target \
-         to read others)",
+        "{}: line 1: no column named {}; the columns are {available:?} (train, eval and \
+         predict take --input/--target to read others)",
         path.display(),
         missing.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(", ")
     )]

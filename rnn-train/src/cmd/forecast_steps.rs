@@ -11,7 +11,8 @@
 //!   with persistence (the window's last value repeated), printed and
 //!   written to `forecast_test.csv`. Every value compared is a test row. A
 //!   CSV too short for such a split, or with fewer than 10 such windows,
-//!   gets the future forecast and a note instead of metrics.
+//!   gets the future forecast and a note instead of metrics (and an
+//!   earlier run's `forecast_test.csv` in the output directory is removed).
 //!
 //! With plots on, `forecast_fan.png` draws the end of the series, the
 //! paths of the last test windows and the future forecast.
@@ -206,8 +207,20 @@ pub fn run(opts: &ForecastOptions) -> Result<Forecasted> {
             .map(|(s, v)| vec![(s + 1).to_string(), v.to_string()]),
     );
     export::write_csv(&forecast_path, &records)?;
-    if let Some((split, results)) = &test {
-        export::write_csv(&test_path, &prediction_records(results, &data, split))?;
+    match &test {
+        Some((split, results)) => {
+            export::write_csv(&test_path, &prediction_records(results, &data, split))?;
+        }
+        // An earlier run's test forecasts would be read as this run's.
+        None => match std::fs::remove_file(&test_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(TrainError::File {
+                    path: test_path,
+                    source: e,
+                })
+            }
+            _ => {}
+        },
     }
     let fan_plot = if opts.plots {
         draw_fan(&fan_path, &contract.target, target, test.as_ref(), &future)?;
