@@ -227,21 +227,27 @@ pub fn step_results(mut predicted: Vec<Vec<f64>>, data: &Data, split: &Split) ->
 /// The per-step table: for each step `1..N` (`steps[j]` is step `j + 1`)
 /// the model's and persistence's MAE and RMSE in the target's units
 /// (`unit`, for example the column name) and the RMSE ratio model /
-/// persistence (below 1 the model is better at that step).
+/// persistence (below 1 the model is better at that step; `undefined`
+/// where persistence has zero error, as in the single-step report).
 pub fn steps_table(steps: &[Evaluation], unit: &str) -> String {
     let mut s = format!(
         "Per forecast step, test split ({unit}):\n{:<6}{:>14}{:>14}{:>14}{:>14}{:>9}\n",
         "step", "model MAE", "model RMSE", "persist. MAE", "persist. RMSE", "ratio"
     );
     for (j, e) in steps.iter().enumerate() {
+        let ratio = if e.persistence.rmse == 0.0 {
+            "undefined".to_string()
+        } else {
+            format!("{:.3}", e.rmse_ratio())
+        };
         s.push_str(&format!(
-            "{:<6}{}{}{}{} {:>8.3}\n",
+            "{:<6}{}{}{}{} {:>8}\n",
             j + 1,
             table_cell(e.model.mae),
             table_cell(e.model.rmse),
             table_cell(e.persistence.mae),
             table_cell(e.persistence.rmse),
-            e.rmse_ratio()
+            ratio
         ));
     }
     s
@@ -281,6 +287,20 @@ pub fn prediction_records(results: &StepResults, data: &Data, split: &Split) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_where_persistence_is_exact_has_an_undefined_ratio() {
+        let actual = [1.0, 2.0, 3.0];
+        let step = |persistence: &[f64]| Evaluation {
+            model: Metrics::new(&[1.5, 2.0, 3.0], &actual),
+            persistence: Metrics::new(persistence, &actual),
+        };
+        let table = steps_table(&[step(&actual), step(&[0.0, 2.0, 3.0])], "v");
+        let rows: Vec<&str> = table.lines().skip(2).collect();
+        assert!(rows[0].ends_with("undefined"), "{table}");
+        assert!(rows[1].ends_with("0.500"), "{table}");
+        assert!(!table.contains("inf"), "{table}");
+    }
 
     #[test]
     fn step_targets_give_each_sample_its_next_n_values() {
