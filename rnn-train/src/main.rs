@@ -388,7 +388,7 @@ struct QuantizeArgs {
     data: ModelDataArgs,
     /// Test split, a count or a fraction. [default: the model's stored
     /// split; 0.1 for models without it]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     test_size: Option<TestSize>,
 }
 
@@ -583,7 +583,7 @@ struct EvalArgs {
     model: PathBuf,
     /// Test split, a count or a fraction. [default: the model's stored
     /// split; 0.1 for models without it]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     test_size: Option<TestSize>,
 }
 
@@ -619,7 +619,7 @@ struct ForecastArgs {
     /// Test split, a count or a fraction of the windows, as `eval` takes it;
     /// its windows whose --steps next values are in the CSV are forecast
     /// (at least 10 for metrics). [default: the model's stored split]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     test_size: Option<TestSize>,
     /// Output directory: forecast.csv, forecast_test.csv, forecast_fan.png.
     #[arg(short, long, default_value = "out/forecast")]
@@ -1321,6 +1321,22 @@ mod tests {
         for bad in ["gru:0", "rnn:4", ""] {
             let parsed = Cli::try_parse_from(["rnn-train", "train", "--layers", bad]);
             assert!(parsed.is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_negative_test_size_reaches_its_own_validation_in_every_command() {
+        for command in [
+            &["eval", "--test-size", "-0.1"][..],
+            &["quantize", "m.rnnw", "-o", "q.rnnw", "--test-size", "-0.1"][..],
+            &["forecast", "--steps", "2", "--test-size", "-0.1"][..],
+        ] {
+            let args = [&["rnn-train"][..], command].concat();
+            let e = Cli::try_parse_from(args)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.contains("strictly between 0 and 1"), "{command:?}: {e}");
         }
     }
 
