@@ -5,9 +5,10 @@
 
 use rnn_core::format::FeatureScale;
 
+use crate::data::contract::Data;
 use crate::data::scale;
 use crate::error::Result;
-use crate::eval::Evaluation;
+use crate::eval::{Evaluation, Metrics};
 use crate::nn::Network;
 
 /// Test-split forecasts and their errors, in the target's units.
@@ -25,6 +26,56 @@ pub struct TestResult {
     pub persistence: Vec<f64>,
     /// Errors of both.
     pub evaluation: Evaluation,
+}
+
+impl TestResult {
+    /// The model's forecasts `predicted` and the baseline's `persistence`
+    /// of the values `actual` (all the same length), each scored against
+    /// `actual`.
+    pub fn scored(
+        target_lines: Vec<u64>,
+        target_times: Option<Vec<String>>,
+        actual: Vec<f64>,
+        predicted: Vec<f64>,
+        persistence: Vec<f64>,
+    ) -> TestResult {
+        let evaluation = Evaluation {
+            model: Metrics::new(&predicted, &actual),
+            persistence: Metrics::new(&persistence, &actual),
+        };
+        TestResult {
+            target_lines,
+            target_times,
+            actual,
+            predicted,
+            persistence,
+            evaluation,
+        }
+    }
+
+    /// [`TestResult::scored`] for the targets at data rows `rows` of
+    /// `data` (its target present): their CSV lines, time cells and actual
+    /// values read from `data`.
+    pub fn at_rows(
+        data: &Data,
+        rows: &[usize],
+        predicted: Vec<f64>,
+        persistence: Vec<f64>,
+    ) -> TestResult {
+        let target = data.target.as_deref().unwrap_or_default();
+        let target_times = data.table.time.as_ref().map(|_| {
+            rows.iter()
+                .map(|&r| data.time_at(r).unwrap_or_default().to_string())
+                .collect()
+        });
+        TestResult::scored(
+            rows.iter().map(|&r| data.table.lines[r]).collect(),
+            target_times,
+            rows.iter().map(|&r| target[r]).collect(),
+            predicted,
+            persistence,
+        )
+    }
 }
 
 /// Every column scaled by its own scale.

@@ -25,7 +25,6 @@ use crate::data::scale;
 use crate::data::split::Split;
 use crate::data::window::input_window;
 use crate::error::Result;
-use crate::eval::{Evaluation, Metrics};
 use crate::fit::Dataset;
 use crate::forecast::{scale_columns, TestResult};
 use crate::nn::Network;
@@ -156,22 +155,15 @@ impl SequenceTest {
             .collect();
         let r = &self.result;
         let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-        let (actual, predicted, persistence) =
-            (pick(&r.actual), pick(&r.predicted), pick(&r.persistence));
-        TestResult {
-            target_lines: keep.iter().map(|&i| r.target_lines[i]).collect(),
-            target_times: r
-                .target_times
+        TestResult::scored(
+            keep.iter().map(|&i| r.target_lines[i]).collect(),
+            r.target_times
                 .as_ref()
                 .map(|t| keep.iter().map(|&i| t[i].clone()).collect()),
-            evaluation: Evaluation {
-                model: Metrics::new(&predicted, &actual),
-                persistence: Metrics::new(&persistence, &actual),
-            },
-            actual,
-            predicted,
-            persistence,
-        }
+            pick(&r.actual),
+            pick(&r.predicted),
+            pick(&r.persistence),
+        )
     }
 }
 
@@ -217,29 +209,12 @@ pub fn evaluate(
             }
         }
     }
-    let actual: Vec<f64> = rows.iter().map(|&r| target[r]).collect();
     let base: Vec<f64> = rows.iter().map(|&r| baseline.forecast(target, r)).collect();
-    let evaluation = Evaluation {
-        model: Metrics::new(&predicted, &actual),
-        persistence: Metrics::new(&base, &actual),
-    };
-    let target_times = data.table.time.as_ref().map(|_| {
-        rows.iter()
-            .map(|&r| data.time_at(r).unwrap_or_default().to_string())
-            .collect()
-    });
     Ok(SequenceTest {
         baseline,
         windows,
         timesteps,
-        result: TestResult {
-            target_lines: rows.iter().map(|&r| data.table.lines[r]).collect(),
-            target_times,
-            actual,
-            predicted,
-            persistence: base,
-            evaluation,
-        },
+        result: TestResult::at_rows(data, &rows, predicted, base),
     })
 }
 

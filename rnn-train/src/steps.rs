@@ -23,7 +23,7 @@ use crate::data::scale;
 use crate::data::split::Split;
 use crate::data::window::input_window;
 use crate::error::{Result, TrainError};
-use crate::eval::{persistence, Evaluation, Metrics};
+use crate::eval::{persistence, Evaluation};
 use crate::forecast::{scale_columns, TestResult};
 use crate::nn::Network;
 use crate::report::table_cell;
@@ -198,22 +198,7 @@ pub fn step_results(mut predicted: Vec<Vec<f64>>, data: &Data, split: &Split) ->
             .clone()
             .map(|k| split.target_row(k) + j + 1 - n)
             .collect();
-        let actual: Vec<f64> = rows.iter().map(|&r| target[r]).collect();
-        TestResult {
-            target_lines: rows.iter().map(|&r| data.table.lines[r]).collect(),
-            target_times: data.table.time.as_ref().map(|(_, t)| {
-                rows.iter()
-                    .map(|&r| t.get(r).cloned().unwrap_or_default())
-                    .collect()
-            }),
-            evaluation: Evaluation {
-                model: Metrics::new(&predicted, &actual),
-                persistence: Metrics::new(&persistence, &actual),
-            },
-            actual,
-            predicted,
-            persistence: persistence.clone(),
-        }
+        TestResult::at_rows(data, &rows, predicted, persistence.clone())
     };
     let last = step(n - 1, predicted.pop().unwrap_or_default());
     let earlier = predicted
@@ -287,6 +272,7 @@ pub fn prediction_records(results: &StepResults, data: &Data, split: &Split) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::Metrics;
 
     #[test]
     fn a_step_where_persistence_is_exact_has_an_undefined_ratio() {
