@@ -20,7 +20,7 @@ use rnn_core::format::{
     LayerSpec, Metadata, ScalerKind, SplitRecord, TestSplit,
 };
 
-use super::MODEL_FILE;
+use super::{LOSS_PLOT_FILE, MODEL_FILE, TEST_PREDICTIONS_FILE};
 use crate::class_weight::ClassWeight;
 use crate::classes::{argmax, majority, Confusion};
 use crate::data::case_split::{split, CaseSplit};
@@ -33,6 +33,9 @@ use crate::fit::{fit_from, Dataset, EpochReport, FitConfig, FitReport};
 use crate::head::Head;
 use crate::import::{self, Model};
 use crate::nn::{Activation, Architecture, Network, RecurrentLayer};
+
+/// The confusion matrix PNG in the output directory.
+pub const CONFUSION_PLOT_FILE: &str = "confusion_matrix.png";
 
 /// What `classify` trains, on which data, and where it writes.
 #[derive(Clone, Debug)]
@@ -136,9 +139,9 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
         &opts.out_dir,
         &[
             MODEL_FILE,
-            "test_predictions.csv",
-            "confusion_matrix.png",
-            "loss.png",
+            TEST_PREDICTIONS_FILE,
+            CONFUSION_PLOT_FILE,
+            LOSS_PLOT_FILE,
         ],
     )?;
     let data = read(&opts.csv, &opts.columns)?;
@@ -217,12 +220,12 @@ pub fn run(opts: &ClassifyOptions, on_epoch: &mut dyn FnMut(&EpochReport)) -> Re
     };
 
     write_atomic(&model_path, &blob)?;
-    let test_predictions = opts.out_dir.join("test_predictions.csv");
+    let test_predictions = opts.out_dir.join(TEST_PREDICTIONS_FILE);
     write_predictions(&test_predictions, &data, &parts.test, &probabilities, true)?;
     let (confusion_plot, loss_plot) = if opts.plots {
-        let confusion = opts.out_dir.join("confusion_matrix.png");
+        let confusion = opts.out_dir.join(CONFUSION_PLOT_FILE);
         crate::plot::confusion_matrix(&confusion, &data.classes, &test.confusion.counts)?;
-        let loss = opts.out_dir.join("loss.png");
+        let loss = opts.out_dir.join(LOSS_PLOT_FILE);
         let train_loss: Vec<f64> = report.history.iter().map(|e| e.train_loss).collect();
         let val_loss: Option<Vec<f64>> = report.history.iter().map(|e| e.val_loss).collect();
         let name = super::train::loss_name(cfg.loss);

@@ -36,6 +36,10 @@ pub const MODEL_FILE: &str = "model.rnnw";
 /// The quantized weight file `train --quantize` writes beside
 /// [`MODEL_FILE`].
 pub const QUANTIZED_FILE: &str = "model.q.rnnw";
+/// The test split's predictions `train` and `classify` write.
+pub const TEST_PREDICTIONS_FILE: &str = "test_predictions.csv";
+/// The loss curves `train` and `classify` draw.
+pub const LOSS_PLOT_FILE: &str = "loss.png";
 
 /// A CSV path given on the command line, or the default one.
 #[derive(Clone, Debug, PartialEq, Eq)]

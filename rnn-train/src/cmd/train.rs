@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use rnn_core::format::{DataContract, LayerSpec, Metadata, ScalerKind};
 
-use super::{CsvSource, MODEL_FILE, QUANTIZED_FILE};
+use super::{CsvSource, LOSS_PLOT_FILE, MODEL_FILE, QUANTIZED_FILE, TEST_PREDICTIONS_FILE};
 use crate::data::contract::{Contract, Data};
 use crate::data::csv::TimeColumn;
 use crate::data::outliers::{outliers, MAX_MADS};
@@ -30,6 +30,10 @@ use crate::{checkpoint, export, import, plot};
 
 /// File name of the training checkpoint in the output directory.
 pub const CHECKPOINT_FILE: &str = "checkpoint.rnnt";
+/// The per-epoch log in the output directory.
+pub const HISTORY_FILE: &str = "history.csv";
+/// The test predictions' plot in the output directory.
+pub const PREDICTIONS_PLOT_FILE: &str = "test_predictions.png";
 
 /// Everything `train` needs; `main.rs` fills it from the command line.
 #[derive(Clone, Debug, PartialEq)]
@@ -291,11 +295,11 @@ pub fn prepare(opts: &TrainOptions) -> Result<Prepared> {
         &opts.out_dir,
         &[
             MODEL_FILE,
-            "test_predictions.csv",
-            "history.csv",
+            TEST_PREDICTIONS_FILE,
+            HISTORY_FILE,
             CHECKPOINT_FILE,
-            "loss.png",
-            "test_predictions.png",
+            LOSS_PLOT_FILE,
+            PREDICTIONS_PLOT_FILE,
             QUANTIZED_FILE,
         ],
     )?;
@@ -532,17 +536,17 @@ impl Prepared {
         };
 
         export::write_atomic(&model_path, &blob)?;
-        let test_predictions = opts.out_dir.join("test_predictions.csv");
+        let test_predictions = opts.out_dir.join(TEST_PREDICTIONS_FILE);
         match step_records {
             Some(records) => export::write_csv(&test_predictions, &records)?,
             None => write_test_predictions(&test_predictions, &test)?,
         }
-        let history = opts.out_dir.join("history.csv");
+        let history = opts.out_dir.join(HISTORY_FILE);
         write_history(&history, &report, &epoch_seconds, opts.fit.learning_rate)?;
         let checkpoint_path = opts.out_dir.join(CHECKPOINT_FILE);
         export::write_atomic(&checkpoint_path, &checkpoint_bytes)?;
         let (loss_plot, predictions_plot) = if opts.plots {
-            let loss_path = opts.out_dir.join("loss.png");
+            let loss_path = opts.out_dir.join(LOSS_PLOT_FILE);
             let train_loss: Vec<f64> = report.history.iter().map(|e| e.train_loss).collect();
             let val_loss: Option<Vec<f64>> = report.history.iter().map(|e| e.val_loss).collect();
             plot::loss_curves(
@@ -551,7 +555,7 @@ impl Prepared {
                 &train_loss,
                 val_loss.as_deref(),
             )?;
-            let pred_path = opts.out_dir.join("test_predictions.png");
+            let pred_path = opts.out_dir.join(PREDICTIONS_PLOT_FILE);
             // One point per target row: a seq2seq model's last timesteps.
             let last = sequence.as_ref().map(|s| s.last_timesteps(opts.window));
             let test = last.as_ref().unwrap_or(&test);
